@@ -1,0 +1,32 @@
+/** The CLI's help text and its usage error. */
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `rcf — Random Convolutional Features (MOSAIKS) for GeoTIFFs
+
+Usage:
+  rcf info RASTER...
+      JSON on stdout: size, bands, dtype, transform (GDAL order), crs, nodata, center_lonlat.
+
+  rcf weights --mode gaussian|empirical --channels C --features K --kernel k
+              [--seed S] [--train RASTER]... [--patches N] [--bands 1,2,3]
+              [--scale S] [--offset O] [--raster-scale] --out W.npy
+      Writes float32 filters [K/2, C, k, k] as .npy (and W.npy.json with how they were made).
+      Empirical filters sample k×k patches from the --train rasters (repeat the flag).
+
+  rcf featurize RASTER... --out OUT.csv
+              [--weights W.npy | --mode gaussian|empirical --features K --kernel k --seed S
+                                 [--train RASTER]... [--patches N]]
+              [--bias B] [--convention torchgeo|paper] [--bands 1,2,3]
+              [--scale S] [--offset O] [--raster-scale] [--cell-size N|whole]
+              [--nodata mask|propagate] [--backend auto|cpu|reference] [--threads N]
+              [--resume | --overwrite] [--progress bar|json|none]
+      One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
+      plus OUT.csv.json with the provenance.
+
+Defaults: --mode gaussian --features 512 --kernel 3 --seed 0 --convention torchgeo
+(bias −1; paper: 0) --cell-size 256 --nodata mask --backend auto --threads (all cores).
+Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).
+`;

@@ -1,0 +1,209 @@
+/**
+ * A featurize job from a plain, serialisable spec: what the CLI runs and what
+ * the app's service will run. Opens the inputs, makes or loads the filters,
+ * runs the pipeline into a finished-only-at-the-end output, and returns the
+ * provenance it recorded.
+ */
+import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
+import { defaultBias, type Convention } from '../../../shared/rcf/conventions.js';
+import { formatCellSize, parseCellSize } from '../../../shared/grid/cells.js';
+import { openRaster, type Raster } from '../raster/index.js';
+import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
+import { loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
+import type { BackendChoice } from '../rcf/backends.js';
+import type { InputScaling } from '../rcf/input.js';
+import { CsvOutput, OutputError } from '../export/csv.js';
+import { sha256File } from '../hash.js';
+import { appVersion } from '../app-version.js';
+
+/** Filters: a `.npy` file, or generated on the fly (and recorded). */
+export type FilterSpec =
+  | { weights: string }
+  | { mode: 'gaussian'; features: number; kernel: number; seed: number }
+  | { mode: 'empirical'; features: number; kernel: number; seed: number; train: string[]; patches?: number };
+
+export interface FeaturizeJobSpec {
+  inputs: string[];
+  /** Output path; `.csv` for now. */
+  out: string;
+  filters: FilterSpec;
+  /** 1-based bands; all of the first input's bands when absent. */
+  bands?: number[];
+  scaling: InputScaling;
+  /** `N` pixels per cell side, or `whole`. */
+  cellSize: string;
+  nodata: NodataPolicy;
+  convention: Convention;
+  /** Defaults to the convention's bias (−1 for torchgeo, 0 for paper). */
+  bias?: number;
+  backend: BackendChoice;
+  threads: number;
+  resume: boolean;
+  overwrite: boolean;
+}
+
+export interface JobHooks {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  notice?: (message: string) => void;
+}
+
+export interface JobResult {
+  out: string;
+  provenance: Record<string, unknown>;
+  cellsComputed: number;
+  cellsSkipped: number;
+  alreadyFinished: boolean;
+}
+
+export class JobError extends Error {
+  override name = 'JobError';
+}
+
+/** Names for the `source` column: base names, or full paths where base names clash. */
+export function sourceNames(paths: string[]): string[] {
+  const bases = paths.map((p) => basename(p));
+  return paths.map((p, i) => (bases.filter((b) => b === bases[i]).length > 1 ? p : bases[i]));
+}
+
+export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = {}): Promise<JobResult> {
+  if (spec.inputs.length === 0) throw new JobError('no input rasters given');
+  if (!/\.csv$/i.test(spec.out)) {
+    throw new JobError(/\.gpkg$/i.test(spec.out) ? `${spec.out}: GeoPackage export is not available yet; write a .csv` : `${spec.out}: the output must end in .csv`);
+  }
+  const startedAt = new Date().toISOString();
+  const cellSize = parseCellSize(spec.cellSize);
+  const rasters: Raster[] = [];
+  const training: Raster[] = [];
+  try {
+    for (const path of spec.inputs) rasters.push(await openRaster(path));
+    const first = rasters[0].info;
+    const bands = (spec.bands ?? Array.from({ length: first.bands }, (_, i) => i + 1)).map((b) => b - 1);
+    for (const r of rasters) {
+      const bad = bands.find((b) => b < 0 || b >= r.info.bands);
+      if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: has ${r.info.bands} band${r.info.bands === 1 ? '' : 's'}, so band ${bad + 1} cannot be used`);
+    }
+    const bank = await resolveFilters(spec.filters, bands, spec.scaling, rasters, training);
+    const convention = spec.convention;
+    const bias = spec.bias ?? defaultBias(convention);
+    const settings: FeaturizeSettings = { bands, scaling: spec.scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads: spec.threads };
+
+    const names = sourceNames(spec.inputs);
+    const inputs = await Promise.all(
+      rasters.map(async (r, i) => ({
+        path: r.info.path,
+        name: names[i],
+        sha256: await sha256File(r.info.path),
+        width: r.info.width,
+        height: r.info.height,
+        dtype: r.info.dtype,
+        transform: r.info.transform,
+        crs: r.info.crs,
+        nodata: r.info.nodata,
+        scales: bands.map((b) => r.info.scales[b]),
+        offsets: bands.map((b) => r.info.offsets[b]),
+      })),
+    );
+    // Everything that determines the output; resume only continues an identical run.
+    const runKey = {
+      inputs: inputs.map((i) => ({ name: i.name, sha256: i.sha256 })),
+      bands: bands.map((b) => b + 1),
+      scaling: spec.scaling,
+      cell_size: formatCellSize(cellSize),
+      edge: 'drop',
+      nodata: spec.nodata,
+      convention,
+      bias,
+      features: 2 * bank.filters,
+      kernel: bank.kernel,
+      weights_sha256: bank.sha256,
+    };
+    const output = await CsvOutput.open(spec.out, 2 * bank.filters, runKey, { resume: spec.resume, overwrite: spec.overwrite });
+    if (output.alreadyFinished) {
+      return { out: spec.out, provenance: {}, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
+    }
+    let summary;
+    try {
+      summary = await featurize(
+        rasters.map((raster, i) => ({ raster, name: names[i] })),
+        bank,
+        settings,
+        {
+          signal: hooks.signal,
+          isDone: (id) => output.doneCells.has(id),
+          onCell: (cell) => output.write(cell),
+          onProgress: hooks.onProgress,
+          notice: hooks.notice,
+        },
+      );
+    } catch (e) {
+      await output.close();
+      throw e;
+    }
+    const provenance = {
+      app: { name: 'rcf-desktop', version: appVersion() },
+      started: startedAt,
+      finished: new Date().toISOString(),
+      inputs,
+      bands: bands.map((b) => b + 1),
+      scaling: {
+        scale: spec.scaling.scale,
+        offset: spec.scaling.offset,
+        raster_scale_offset: spec.scaling.useRasterScale,
+        formula: spec.scaling.useRasterScale ? '(raw*band_scale+band_offset)*scale+offset' : 'raw*scale+offset',
+      },
+      grid: { cell_size: formatCellSize(cellSize), unit: 'pixels', origin: 'top-left pixel of each raster', edge: 'drop' },
+      rcf: {
+        ...filterProvenance(bank),
+        convention,
+        features: 2 * bank.filters,
+        filters: bank.filters,
+        channels: bank.channels,
+        kernel: bank.kernel,
+        bias,
+        feature_order: 'f0..f{F2-1} = mean relu(+), f{F2}..f{K-1} = mean relu(-)',
+        weights_sha256: bank.sha256,
+      },
+      nodata_policy: spec.nodata,
+      backend: { name: summary.backend, device: summary.device, threads: summary.threads },
+      cells: { computed: summary.cellsComputed, resumed: summary.cellsSkipped },
+    };
+    await output.finish(provenance);
+    return { out: spec.out, provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
+  } finally {
+    await Promise.all([...rasters, ...training].map((r) => r.close().catch(() => {})));
+  }
+}
+
+function filterProvenance(bank: WeightsFile): Record<string, unknown> {
+  const o = bank.origin;
+  if (o.mode === 'file') return { mode: 'file', weights_file: o.path };
+  if (o.mode === 'gaussian') return { mode: 'gaussian', seed: o.seed, generator: 'xoshiro128** + Marsaglia polar (shared/rcf/random.ts)' };
+  return { mode: 'empirical', seed: o.seed, patch_pool: o.pool, train: o.train, patches: o.patches.map((p) => [p.source, p.y, p.x]), patch_columns: ['train_index', 'y', 'x'] };
+}
+
+async function resolveFilters(filters: FilterSpec, bands: number[], scaling: InputScaling, inputs: Raster[], training: Raster[]): Promise<WeightsFile> {
+  if ('weights' in filters) {
+    const bank = await loadWeights(filters.weights);
+    if (bank.channels !== bands.length) {
+      throw new JobError(`${filters.weights}: the weights take ${bank.channels} band${bank.channels === 1 ? '' : 's'}, but ${bands.length} ${bands.length === 1 ? 'is' : 'are'} selected (use --bands)`);
+    }
+    return bank;
+  }
+  if (filters.mode === 'gaussian') return makeGaussianBank(filters.features, bands.length, filters.kernel, filters.seed);
+  // Empirical: the given training rasters, or the inputs themselves.
+  let train = inputs;
+  if (filters.train.length > 0) {
+    for (const path of filters.train) training.push(await openRaster(path));
+    train = training;
+  }
+  for (const r of train) {
+    const bad = bands.find((b) => b >= r.info.bands);
+    if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: training raster has ${r.info.bands} bands, so band ${bad + 1} cannot be used`);
+  }
+  return makeEmpiricalBank(train, { features: filters.features, kernel: filters.kernel, seed: filters.seed, pool: filters.patches, bands, scaling });
+}
+
+export { OutputError };
