@@ -31,6 +31,10 @@ const FILTER_OPTIONS = {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
     switch (command) {
       case 'info':
         return await infoCommand(rest);
