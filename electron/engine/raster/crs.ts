@@ -1,0 +1,152 @@
+/**
+ * Coordinate reference systems of GeoTIFFs, resolved fully offline:
+ *
+ * - EPSG codes (ProjectedCSTypeGeoKey / GeographicTypeGeoKey) → proj4 string,
+ *   name and WKT from the bundled EPSG index (epsg.ts);
+ * - user-defined CRSs (code 32767 and friends) → proj4 string built from the
+ *   individual geokeys by geotiff-geokeys-to-proj4;
+ * - an ESRI WKT ("ESRI PE String = PROJCS[...]" in a citation key) is kept as
+ *   `wkt` and used by proj4js when the geokeys alone do not describe the CRS.
+ *
+ * Transformations to WGS84 use proj4js. Datum shifts that PROJ would do with
+ * grid files (NAD27, OSGB36...) are skipped (see makeLonLatTransformer).
+ */
+import proj4 from 'proj4';
+import { toProj4, type GeoKeys } from 'geotiff-geokeys-to-proj4';
+import { lookupEpsg } from './epsg.js';
+
+export interface CrsInfo {
+  /** EPSG code when the file names one; null for user-defined CRSs. */
+  epsg: number | null;
+  /** proj4 definition; null when only `wkt` describes the CRS. */
+  proj4: string | null;
+  /** OGC or ESRI WKT when known (from the EPSG index, or an ESRI PE string in the file). */
+  wkt?: string;
+  name?: string;
+}
+
+/** GeoTIFF "user-defined" code and the range of real EPSG codes. */
+const USER_DEFINED = 32767;
+const isEpsgCode = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v < USER_DEFINED;
+
+/** The WKT after "ESRI PE String = " in a citation geokey (written by ArcGIS and GDAL). */
+function esriWktFromCitation(citation: unknown): string | null {
+  if (typeof citation !== 'string') return null;
+  const m = /ESRI PE String\s*=\s*((?:PROJCS|GEOGCS|GEOCCS)\[[\s\S]*\])/.exec(citation);
+  return m ? m[1] : null;
+}
+
+/** A readable name from the citation keys, skipping GDAL's "key = value|" packed form. */
+function citationName(keys: Record<string, unknown>): string | undefined {
+  for (const k of ['GTCitationGeoKey', 'PCSCitationGeoKey', 'GeogCitationGeoKey']) {
+    const v = keys[k];
+    if (typeof v !== 'string') continue;
+    const text = v.replace(/\|+$/, '').trim();
+    if (text === '' || text.startsWith('ESRI PE String')) continue;
+    const packed = /^(?:PCS|GCS) Name = ([^|]+)/.exec(text);
+    return packed ? packed[1].trim() : text;
+  }
+  return undefined;
+}
+
+/** proj4 string for user-defined geokeys, or null when they do not define a usable CRS. */
+function proj4FromGeoKeys(keys: Record<string, unknown>, projectedExpected: boolean): string | null {
+  let result;
+  try {
+    result = toProj4(keys as unknown as GeoKeys);
+  } catch {
+    return null;
+  }
+  if (!result || typeof result.proj4 !== 'string' || result.proj4.trim() === '') return null;
+  // The library falls back to a geographic CRS when it cannot read projection
+  // keys; for a file that is projected that would place it on the wrong planet spot.
+  if (projectedExpected && result.isGCS) return null;
+  if (result.errors && ('CRSNotSupported' in result.errors || 'coordinateTransformationNotSupported' in result.errors || 'conversionNotSupported' in result.errors)) {
+    return null;
+  }
+  // GeoTIFF coordinates are always easting/northing order (GDAL's traditional GIS
+  // order), whatever the CRS definition says, so drop the axis hint.
+  let def = result.proj4.replace(/\s*\+axis=\w+/g, '').trim();
+  // The library leaves non-metre projected units to the caller as a multiplier;
+  // proj4 itself can do that via +to_meter.
+  const conv = result.coordinatesConversionParameters;
+  if (!result.isGCS && result.shouldConvertCoordinates && conv && conv.x === conv.y && Number.isFinite(conv.x) && conv.x !== 1) {
+    def += ` +to_meter=${conv.x}`;
+  }
+  return def;
+}
+
+/**
+ * The CRS described by a GeoTIFF's geokeys (as parsed by geotiff.js), or null
+ * when the file has no CRS at all.
+ */
+export function crsFromGeoKeys(keys: Record<string, unknown> | null | undefined): CrsInfo | null {
+  if (!keys) return null;
+  const modelType = keys.GTModelTypeGeoKey;
+  const pcs = keys.ProjectedCSTypeGeoKey;
+  const gcs = keys.GeographicTypeGeoKey;
+  const esriWkt =
+    esriWktFromCitation(keys.PCSCitationGeoKey) ?? esriWktFromCitation(keys.GTCitationGeoKey) ?? esriWktFromCitation(keys.GeogCitationGeoKey);
+  if (modelType === undefined && pcs === undefined && gcs === undefined && esriWkt === null) return null;
+
+  // GTModelTypeGeoKey: 1 projected, 2 geographic, 3 geocentric, 32767 user-defined.
+  const projected = modelType === 1 || (modelType !== 2 && pcs !== undefined) || (esriWkt?.startsWith('PROJCS') ?? false);
+  const code = projected ? (isEpsgCode(pcs) ? pcs : null) : isEpsgCode(gcs) ? gcs : null;
+
+  if (code !== null) {
+    const entry = lookupEpsg(code);
+    if (entry?.proj4) {
+      const info: CrsInfo = { epsg: code, proj4: entry.proj4, name: entry.name };
+      if (entry.wkt) info.wkt = entry.wkt;
+      return info;
+    }
+    // Unknown to the index (deprecated or very new code): the geokeys library has its own tables.
+    const def = proj4FromGeoKeys(keys, projected);
+    const info: CrsInfo = { epsg: code, proj4: def };
+    if (entry?.name) info.name = entry.name;
+    return info;
+  }
+
+  const info: CrsInfo = { epsg: null, proj4: proj4FromGeoKeys(keys, projected) };
+  if (esriWkt) info.wkt = esriWkt;
+  const name = esriWkt ? /^\w+\["([^"]*)"/.exec(esriWkt)?.[1] : citationName(keys);
+  if (name) info.name = name;
+  return info;
+}
+
+/**
+ * Drops grid-based datum shifts: PROJ's grid files are not bundled, and proj4js
+ * returns NaN for any grid it does not have (even "@optional" ones). Without
+ * the grid the transformation uses the ellipsoid only, an error of up to ~100 m
+ * for NAD27/OSGB36-style datums. "+nadgrids=@null" (no shift) is kept.
+ */
+function withoutGrids(def: string): string {
+  return def.replace(/\s*\+nadgrids=(\S+)/g, (all, grids: string) => (grids === '@null' ? all : '')).trim();
+}
+
+const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
+
+/**
+ * A function from map coordinates in `crs` to WGS84 [lon, lat] degrees, or null
+ * when the CRS is unknown or proj4js cannot use it. The function returns NaNs
+ * for points the projection cannot invert.
+ */
+export function makeLonLatTransformer(crs: CrsInfo | null): ((x: number, y: number) => [number, number]) | null {
+  if (!crs) return null;
+  const def = crs.proj4 ? withoutGrids(crs.proj4) : crs.wkt;
+  if (!def) return null;
+  let converter: proj4.Converter;
+  try {
+    converter = proj4(def, WGS84);
+  } catch {
+    return null;
+  }
+  return (x: number, y: number): [number, number] => {
+    try {
+      const [lon, lat] = converter.forward([x, y]);
+      return [lon, lat];
+    } catch {
+      return [NaN, NaN];
+    }
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The single error type of the raster module. Every failure — missing file,
+ * not a TIFF, corrupt strips, geotiff.js/pako exceptions — is turned into a
+ * RasterError whose message is one line, `<file name>: <what is wrong>`, so the
+ * CLI and the app can show it to users as is (no stack traces).
+ */
+import { basename } from 'node:path';
+
+/** Longest detail copied from a third-party error into a message. */
+const MAX_DETAIL = 160;
+
+export class RasterError extends Error {
+  /** The path the caller passed (the message shows only its base name). */
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(`${displayName(path)}: ${oneLine(problem)}`);
+    this.name = 'RasterError';
+    this.path = path;
+  }
+}
+
+function displayName(path: string): string {
+  return basename(path) || path || '(no path)';
+}
+
+/** Collapses whitespace/control characters so a message never spans lines. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
+}
+
+/** The message of anything thrown: geotiff.js throws Errors, pako throws plain strings. */
+function detailOf(err: unknown): string {
+  let text: string;
+  if (err instanceof Error) text = err.message;
+  else if (typeof err === 'string') text = err;
+  else text = String(err);
+  text = oneLine(text);
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+}
+
+/**
+ * Converts anything thrown while opening or reading `path` into a RasterError.
+ * @param doing what was being done, e.g. "reading window 0,0 256x256"; it
+ *   prefixes the problem so the user knows which step failed.
+ */
+export function toRasterError(path: string, err: unknown, doing?: string): RasterError {
+  if (err instanceof RasterError) return err;
+  const prefix = doing ? `${doing}: ` : '';
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new RasterError(path, 'no such file');
+    case 'EISDIR':
+      return new RasterError(path, 'is a directory, not a raster file');
+    case 'EACCES':
+    case 'EPERM':
+      return new RasterError(path, 'permission denied');
+    case 'EMFILE':
+    case 'ENFILE':
+      return new RasterError(path, 'too many open files');
+  }
+  const detail = detailOf(err);
+  if (/Unknown compression method identifier: *(\d+)/.test(detail)) {
+    return new RasterError(path, `${prefix}unsupported compression (${detail})`);
+  }
+  if (/not supported|unsupported/i.test(detail)) {
+    return new RasterError(path, `${prefix}unsupported TIFF feature (${detail})`);
+  }
+  // Everything else geotiff.js/pako/lerc report is a symptom of damaged bytes:
+  // offsets past the end of the file, bad field types, broken compressed streams.
+  return new RasterError(path, `${prefix}file is corrupt or truncated (${detail})`);
+}
