@@ -5,7 +5,6 @@
  * provenance it recorded.
  */
 import { basename } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { defaultBias, type Convention } from '../../../shared/rcf/conventions.js';
 import { formatCellSize, parseCellSize } from '../../../shared/grid/cells.js';
