@@ -7,8 +7,8 @@
 // The addon is optional: nativeKernelAvailable() is false when it is not built.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../app-version.js';
 
 export interface FilterBankSpec {
   /** [filters, channels, kernel, kernel] row-major. */
@@ -61,24 +61,15 @@ type AccumulateArgs = [
   outNeg: Float64Array,
 ];
 
-/** Walks up from this file (electron/... as source, dist/electron/... compiled) to the package root. */
-function findPackageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
 let addon: NativeAddon | null = null;
 let loadError = 'not loaded';
 
 function load(): void {
-  const root = findPackageRoot();
-  if (!root) {
-    loadError = 'package root (package.json) not found above native-kernel';
+  let root: string;
+  try {
+    root = packageRoot();
+  } catch (err) {
+    loadError = (err as Error).message;
     return;
   }
   const file = join(root, 'dist', 'native', 'rcf_kernel.node');
