@@ -24,10 +24,6 @@ export interface CellImage {
  */
 export function windowMask(image: CellImage, kernel: number): { mask: Uint8Array | null; validWindows: number; anyNonFinite: boolean } {
   const { data, channels, height, width } = image;
-  const oh = height - kernel + 1;
-  const ow = width - kernel + 1;
-  if (oh < 1 || ow < 1) return { mask: new Uint8Array(0), validWindows: 0, anyNonFinite: false };
-  // Column-wise running counts of bad pixels, then a row sliding window.
   const bad = new Uint8Array(height * width);
   let anyNonFinite = false;
   for (let c = 0; c < channels; c++) {
@@ -39,7 +35,18 @@ export function windowMask(image: CellImage, kernel: number): { mask: Uint8Array
       }
     }
   }
-  if (!anyNonFinite) return { mask: null, validWindows: oh * ow, anyNonFinite };
+  return { ...maskFromBadPixels(anyNonFinite ? bad : null, height, width, kernel), anyNonFinite };
+}
+
+/**
+ * The window mask from a map of bad pixels (1 = some band is not valid), or
+ * from null when every pixel is valid.
+ */
+export function maskFromBadPixels(bad: Uint8Array | null, height: number, width: number, kernel: number): { mask: Uint8Array | null; validWindows: number } {
+  const oh = height - kernel + 1;
+  const ow = width - kernel + 1;
+  if (oh < 1 || ow < 1) return { mask: new Uint8Array(0), validWindows: 0 };
+  if (bad === null) return { mask: null, validWindows: oh * ow };
   // Summed-area table of bad pixels gives each window's count in O(1).
   const sat = new Int32Array((height + 1) * (width + 1));
   for (let y = 0; y < height; y++) {
@@ -64,7 +71,7 @@ export function windowMask(image: CellImage, kernel: number): { mask: Uint8Array
       }
     }
   }
-  return { mask, validWindows, anyNonFinite };
+  return { mask, validWindows };
 }
 
 /** Replaces non-finite values with 0 in place; masked windows ignore them anyway. */

@@ -2,7 +2,7 @@
  * From a cell image to its feature vector: the nodata policy, the kernel's
  * relu sums, and the means. Kernels only ever see finite pixels plus a mask.
  */
-import { windowMask, zeroNonFinite, type CellImage, type NodataPolicy } from './cell-sums.js';
+import { maskFromBadPixels, windowMask, zeroNonFinite, type CellImage, type NodataPolicy } from './cell-sums.js';
 
 /** A filter bank: float32 weights [filters, channels, kernel, kernel]. */
 export interface FilterBank {
@@ -42,5 +42,63 @@ export function prepareCell(image: CellImage, kernel: number, policy: NodataPoli
     validWindows: usable,
     validFraction,
     outputRows: usable === 0 ? 0 : image.height - kernel + 1,
+  };
+}
+
+/** A rectangle of pixels inside a larger image. */
+export interface Rect {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Cuts `rect` out of `source` into a cell ready for a kernel, in one pass:
+ * each band is scaled (x·scale_c + offset_c), non-finite results become 0, and
+ * their pixels are marked so the windows touching them are masked out.
+ * Equivalent to copying, scaling and `prepareCell(…, 'mask')`, without the extra passes.
+ * `into`, when given and large enough, holds the cell's pixels (buffer reuse).
+ */
+export function extractCell(
+  source: CellImage,
+  rect: Rect,
+  scales: ArrayLike<number>,
+  offsets: ArrayLike<number>,
+  kernel: number,
+  into?: Float32Array,
+): PreparedCell {
+  const { channels } = source;
+  const { width, height } = rect;
+  const src = source.data;
+  const size = channels * width * height;
+  const data = into && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
+  let bad: Uint8Array | null = null;
+  for (let c = 0; c < channels; c++) {
+    const s = scales[c];
+    const o = offsets[c];
+    for (let y = 0; y < height; y++) {
+      let from = c * source.height * source.width + (rect.y0 + y) * source.width + rect.x0;
+      let to = (c * height + y) * width;
+      for (let x = 0; x < width; x++, from++, to++) {
+        const v = src[from] * s + o;
+        if (v - v === 0) {
+          data[to] = v; // finite (NaN and ±Infinity fail v − v === 0)
+        } else {
+          data[to] = 0;
+          bad ??= new Uint8Array(width * height);
+          bad[y * width + x] = 1;
+        }
+      }
+    }
+  }
+  const windows = Math.max(0, height - kernel + 1) * Math.max(0, width - kernel + 1);
+  const { mask, validWindows } = maskFromBadPixels(bad, height, width, kernel);
+  return {
+    image: { data, channels, height, width },
+    mask,
+    validWindows,
+    validFraction: windows === 0 ? 0 : validWindows / windows,
+    outputRows: validWindows === 0 ? 0 : height - kernel + 1,
   };
 }

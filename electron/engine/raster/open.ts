@@ -12,6 +12,10 @@ import { crsFromGeoKeys, makeLonLatTransformer, type CrsInfo } from './crs.js';
 import { RasterError, toRasterError } from './errors.js';
 import { bandMetadata, compressionName, describeSampleType, gdalDataType, parseGdalMetadata, parseGdalNoData, SUPPORTED_COMPRESSIONS, type NoData } from './gdal-tags.js';
 import { geoTransformFromTags } from './georef.js';
+import { makeBlockReader, type BlockReader } from './blocks.js';
+import { useNodeDeflate } from './deflate.js';
+
+useNodeDeflate();
 import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, ycbcrToRgbInPlace } from './ycbcr.js';
 
 export interface RasterInfo {
@@ -48,9 +52,11 @@ export interface Raster {
   /**
    * Reads a window of the given 0-based bands as float32, band-major
    * [bands.length, h, w]; nodata pixels (== nodata value, or NaN) become NaN.
-   * Raw values: scale/offset are NOT applied.
+   * Raw values: scale/offset are NOT applied. `into`, when given, receives
+   * the pixels (its first bands·w·h values; the result is a view of it): reusing
+   * buffers avoids fresh memory, whose first touch is slow on some systems.
    */
-  readWindow(x0: number, y0: number, w: number, h: number, bands: number[]): Promise<Float32Array>;
+  readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -185,18 +191,21 @@ class GeoTiffRaster implements Raster {
   private readonly noDataRaw: number | null;
   /** JPEG-compressed YCbCr: bands 0-2 must be read together and converted to RGB. */
   private readonly ycbcr: boolean;
+  /** The fast block path for common layouts; null means geotiff.js's readRasters. */
+  private readonly blocks: BlockReader | null;
 
-  constructor(info: RasterInfo, tiff: GeoTIFF, image: GeoTIFFImage) {
+  constructor(info: RasterInfo, tiff: GeoTIFF, image: GeoTIFFImage, blocks: BlockReader | null) {
     this.info = info;
     this.tiff = tiff;
     this.image = image;
+    this.blocks = blocks;
     this.noDataRaw = rawNoData(info.nodata, info.dtype);
     const fd = image.getFileDirectory();
     this.ycbcr =
       info.bands >= 3 && Number(fd.getValue('PhotometricInterpretation')) === PHOTOMETRIC_YCBCR && Number(fd.getValue('Compression')) === COMPRESSION_JPEG;
   }
 
-  async readWindow(x0: number, y0: number, w: number, h: number, bands: number[]): Promise<Float32Array> {
+  async readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
     const { path, width, height } = this.info;
     if (this.tiff === null) throw new RasterError(path, 'cannot read: the raster is closed');
     if (![x0, y0, w, h].every(Number.isInteger) || w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 + w > width || y0 + h > height) {
@@ -208,8 +217,18 @@ class GeoTiffRaster implements Raster {
       }
     }
     const n = w * h;
-    const out = new Float32Array(bands.length * n);
+    if (into && into.length < bands.length * n) throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: the buffer given is too small`);
+    const out = into ? into.subarray(0, bands.length * n) : new Float32Array(bands.length * n);
     if (bands.length === 0) return out;
+
+    if (this.blocks && !this.ycbcr) {
+      try {
+        await this.blocks.read(x0, y0, w, h, bands, this.noDataRaw, out);
+      } catch (err) {
+        throw toRasterError(path, err, `reading window x=${x0} y=${y0} ${w}x${h}`);
+      }
+      return out;
+    }
 
     // Which samples to decode: each requested band once (plus Y, Cb, Cr together for YCbCr JPEG).
     const wanted = this.ycbcr && bands.some((b) => b < 3) ? [0, 1, 2, ...bands.filter((b) => b >= 3)] : bands;
@@ -280,7 +299,7 @@ export async function openRaster(path: string): Promise<Raster> {
     const image = await tiff.getImage(0);
     const info = await readInfo(path, image);
     await checkDataExtents(path, image, fileSize);
-    return new GeoTiffRaster(info, tiff, image);
+    return new GeoTiffRaster(info, tiff, image, await makeBlockReader(image));
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
     throw toRasterError(path, err);

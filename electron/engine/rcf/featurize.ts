@@ -7,14 +7,14 @@
  * pool, the next strip is decoded on the JavaScript thread.
  * Cells come out in grid order, whatever the threads do, so runs are repeatable.
  */
-import { prepareCell, type FilterBank } from '../../../shared/rcf/features.js';
+import { extractCell, type FilterBank } from '../../../shared/rcf/features.js';
 import { meanFeatures, type CellImage, type NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { halfBiases, type Convention } from '../../../shared/rcf/conventions.js';
 import { makeGrid, type Cell, type CellSize, type Grid } from '../../../shared/grid/cells.js';
 import { pixelToMap } from '../../../shared/geo/affine.js';
 import { makeLonLatTransformer, type Raster } from '../raster/index.js';
 import { bindKernel, type BackendChoice, type BoundKernel } from './backends.js';
-import { readBands, type InputScaling, type PixelRect } from './input.js';
+import { bandScaling, type InputScaling, type PixelRect } from './input.js';
 
 /** Output rows per strip for `whole` cells: bounds memory on big rasters. */
 const WHOLE_STRIP_ROWS = 256;
@@ -121,6 +121,7 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
   const grids = sources.map((s) => sourceGrid(s.raster, settings.cellSize));
   const cellsTotal = grids.reduce((n, g) => n + g.cells.length, 0);
   const started = performance.now();
+  const buffers = new BufferPool();
   let cellsDone = 0;
   let cellsSkipped = 0;
   const report = () => {
@@ -139,20 +140,22 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
       throw new Error(`${name}: cells of ${grid.cells[0].width}×${grid.cells[0].height} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
     }
     const toLonLat = makeLonLatTransformer(raster.info.crs);
+    const scaling = bandScaling(raster, settings.bands, settings.scaling);
     const todo = grid.cells.map((c) => !hooks.isDone?.(cellId(name, c.row, c.col)));
     const skipped = todo.filter((t) => !t).length;
     cellsSkipped += skipped;
     cellsDone += skipped;
     const strips = planStrips(grid, bank.kernel, todo);
     const sums = new Map<number, CellSums>();
-    let next = strips.length > 0 ? readStrip(raster, strips[0], settings) : null;
+    let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bands, buffers) : null;
     for (let i = 0; i < strips.length; i++) {
       hooks.signal?.throwIfAborted();
       const image = await next!;
       // Decode the next strip while this one computes.
-      next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings) : null;
+      next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings.bands, buffers) : null;
       next?.catch(() => {}); // surfaced when awaited
-      await computeStrip(strips[i], image, grid.cells, kernel, bank, settings.nodata, sums, hooks.signal);
+      await computeStrip(strips[i], image, grid.cells, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
+      buffers.give(image.data);
       for (const piece of strips[i].pieces) {
         if (!piece.last) continue;
         const cell = grid.cells[piece.cellIndex];
@@ -222,22 +225,31 @@ function planStrips(grid: Grid, k: number, todo: boolean[]): Strip[] {
   return strips;
 }
 
-function readStrip(raster: Raster, strip: Strip, settings: FeaturizeSettings): Promise<CellImage> {
-  return readBands(raster, strip.rect, settings.bands, settings.scaling);
+/** A strip's raw pixels (nodata as NaN) into a reused buffer; scaling happens when cells are cut out. */
+async function readStrip(raster: Raster, strip: Strip, bands: number[], buffers: BufferPool): Promise<CellImage> {
+  const { x0, y0, width, height } = strip.rect;
+  const data = await raster.readWindow(x0, y0, width, height, bands, buffers.take(bands.length * width * height));
+  return { data, channels: bands.length, height, width };
 }
 
-/** Copies a piece's pixels out of its strip into its own [C, h, w] image. */
-function cutPiece(strip: CellImage, rect: PixelRect): CellImage {
-  if (rect.x0 === 0 && rect.y0 === 0 && rect.width === strip.width && rect.height === strip.height) return strip;
-  const { channels } = strip;
-  const data = new Float32Array(channels * rect.width * rect.height);
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < rect.height; y++) {
-      const from = c * strip.height * strip.width + (rect.y0 + y) * strip.width + rect.x0;
-      data.set(strip.data.subarray(from, from + rect.width), (c * rect.height + y) * rect.width);
-    }
+/**
+ * Recycled float32 buffers. Fresh memory is slow to touch the first time (page
+ * faults; pathologically so in some VMs), and a run needs the same few sizes
+ * over and over: strips, and cells in flight.
+ */
+class BufferPool {
+  private readonly free: Float32Array[] = [];
+
+  take(size: number): Float32Array {
+    const i = this.free.findIndex((b) => b.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0];
+    return new Float32Array(size);
   }
-  return { data, channels, height: rect.height, width: rect.width };
+
+  give(buffer: Float32Array): void {
+    // A view handed back returns its whole underlying buffer.
+    this.free.push(new Float32Array(buffer.buffer, 0, buffer.buffer.byteLength / 4));
+  }
 }
 
 interface WorkItem {
@@ -250,6 +262,12 @@ interface WorkItem {
   neg: Float64Array;
 }
 
+/**
+ * Runs a strip's cells through the kernel. Cells are cut out and prepared on
+ * this thread while earlier ones compute, with at most `threads` kernel calls
+ * in flight; the sums are then reduced in a fixed order, so they do not depend
+ * on thread timing.
+ */
 async function computeStrip(
   strip: Strip,
   stripImage: CellImage,
@@ -257,41 +275,47 @@ async function computeStrip(
   kernel: BoundKernel,
   bank: FilterBank,
   policy: NodataPolicy,
+  scaling: { scales: number[]; offsets: number[] },
   sums: Map<number, CellSums>,
+  buffers: BufferPool,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const k = bank.kernel;
   const items: WorkItem[] = [];
+  const inFlight = new Set<Promise<void>>();
   // Few pieces (whole cells, narrow AOIs): split rows so every thread has work.
   const splits = Math.max(1, Math.ceil((2 * kernel.threads) / strip.pieces.length));
   for (const piece of strip.pieces) {
+    signal?.throwIfAborted();
     let acc = sums.get(piece.cellIndex);
     if (!acc) {
       const cell = cells[piece.cellIndex];
       acc = { pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters), validWindows: 0, totalWindows: (cell.width - k + 1) * (cell.height - k + 1), poisoned: false };
       sums.set(piece.cellIndex, acc);
     }
-    const prepared = prepareCell(cutPiece(stripImage, piece.rect), k, 'mask');
+    const { width, height } = piece.rect;
+    const prepared = extractCell(stripImage, piece.rect, scaling.scales, scaling.offsets, k, buffers.take(bank.channels * width * height));
     acc.validWindows += prepared.validWindows;
     if (policy === 'propagate' && prepared.validFraction < 1) acc.poisoned = true;
-    if (acc.poisoned || prepared.validWindows === 0) continue;
+    if (acc.poisoned || prepared.validWindows === 0) {
+      buffers.give(prepared.image.data);
+      continue;
+    }
     const rows = prepared.outputRows;
     const step = Math.ceil(rows / Math.min(splits, rows));
+    let pending = Math.ceil(rows / step);
     for (let r = 0; r < rows; r += step) {
-      items.push({ piece, image: prepared.image, mask: prepared.mask, row0: r, row1: Math.min(rows, r + step), pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters) });
+      const item = { piece, image: prepared.image, mask: prepared.mask, row0: r, row1: Math.min(rows, r + step), pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters) };
+      items.push(item);
+      while (inFlight.size >= kernel.threads) await Promise.race(inFlight);
+      const running: Promise<void> = kernel.run(item.image, item.mask, item.row0, item.row1, item.pos, item.neg).then(() => {
+        inFlight.delete(running);
+        if (--pending === 0) buffers.give(prepared.image.data);
+      });
+      inFlight.add(running);
     }
   }
-  // A small pool: at most `threads` kernel calls in flight.
-  let nextItem = 0;
-  const worker = async () => {
-    while (nextItem < items.length) {
-      signal?.throwIfAborted();
-      const item = items[nextItem++];
-      await kernel.run(item.image, item.mask, item.row0, item.row1, item.pos, item.neg);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(kernel.threads, items.length) }, worker));
-  // Reduce in item order, so the sums do not depend on thread timing.
+  await Promise.all(inFlight);
   for (const item of items) {
     const acc = sums.get(item.piece.cellIndex)!;
     for (let f = 0; f < bank.filters; f++) {

@@ -29,20 +29,21 @@ export interface PixelRect {
 /** Reads bands (0-based) of a rectangle as a scaled float32 [C, h, w] image. */
 export async function readBands(raster: Raster, rect: PixelRect, bands: number[], scaling: InputScaling): Promise<CellImage> {
   const data = await raster.readWindow(rect.x0, rect.y0, rect.width, rect.height, bands);
-  applyScaling(data, rect.width * rect.height, bands, raster, scaling);
+  const { scales, offsets } = bandScaling(raster, bands, scaling);
+  const plane = rect.width * rect.height;
+  bands.forEach((_, c) => {
+    if (scales[c] === 1 && offsets[c] === 0) return;
+    const values = data.subarray(c * plane, (c + 1) * plane);
+    for (let i = 0; i < values.length; i++) values[i] = values[i] * scales[c] + offsets[c];
+  });
   return { data, channels: bands.length, height: rect.height, width: rect.width };
 }
 
-function applyScaling(data: Float32Array, plane: number, bands: number[], raster: Raster, scaling: InputScaling): void {
-  bands.forEach((band, c) => {
-    const tagScale = scaling.useRasterScale ? raster.info.scales[band] : 1;
-    const tagOffset = scaling.useRasterScale ? raster.info.offsets[band] : 0;
-    const s = tagScale * scaling.scale;
-    const o = tagOffset * scaling.scale + scaling.offset;
-    if (s === 1 && o === 0) return;
-    const values = data.subarray(c * plane, (c + 1) * plane);
-    for (let i = 0; i < values.length; i++) values[i] = values[i] * s + o;
-  });
+/** The combined scale and offset of each selected band: value = raw·scale + offset. */
+export function bandScaling(raster: Raster, bands: number[], scaling: InputScaling): { scales: number[]; offsets: number[] } {
+  const scales = bands.map((b) => (scaling.useRasterScale ? raster.info.scales[b] : 1) * scaling.scale);
+  const offsets = bands.map((b) => (scaling.useRasterScale ? raster.info.offsets[b] : 0) * scaling.scale + scaling.offset);
+  return { scales, offsets };
 }
 
 /** Parses a 1-based `--bands` list like "1,2,3" against a raster's band count; returns 0-based bands. */
