@@ -28,8 +28,21 @@ const FILTER_OPTIONS = {
   patches: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** Flags whose values may be negative numbers, which parseArgs would take for flags. */
+const NUMERIC_FLAGS = new Set(['--bias', '--offset', '--scale']);
+
+/** Joins `--bias -1` into `--bias=-1`. */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (NUMERIC_FLAGS.has(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = joinNegativeValues(argv);
   try {
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(USAGE);

@@ -7,6 +7,16 @@
  * SIGTERM (what was finished is kept; `--resume` continues).
  */
 import { availableParallelism } from 'node:os';
+import * as nodeModule from 'node:module';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`rcf: needs Node.js 22.12 or newer, this is ${process.versions.node}; run it as \`npx rcf\` in the project, which uses the project's own Node\n`);
+  process.exit(1);
+}
+
+// Caches compiled code on disk, so later runs start faster.
+nodeModule.enableCompileCache?.();
 
 // The native kernel runs on libuv's thread pool, whose size is fixed when it
 // is first used: leave room for every core plus file reads.

@@ -12,7 +12,15 @@
  * grid files (NAD27, OSGB36...) are skipped (see makeLonLatTransformer).
  */
 import proj4 from 'proj4';
-import { toProj4, type GeoKeys } from 'geotiff-geokeys-to-proj4';
+import { createRequire } from 'node:module';
+import type { GeoKeys } from 'geotiff-geokeys-to-proj4';
+
+// Loaded on first use: only user-defined CRSs need it, and it costs ~0.1 s of startup.
+let geokeysLibrary: typeof import('geotiff-geokeys-to-proj4') | null = null;
+function toProj4(keys: GeoKeys) {
+  geokeysLibrary ??= createRequire(import.meta.url)('geotiff-geokeys-to-proj4') as typeof import('geotiff-geokeys-to-proj4');
+  return geokeysLibrary.toProj4(keys);
+}
 import { lookupEpsg } from './epsg.js';
 
 export interface CrsInfo {
