@@ -78,15 +78,22 @@ export function extractCell(
     const s = scales[c];
     const o = offsets[c];
     for (let y = 0; y < height; y++) {
-      let from = c * source.height * source.width + (rect.y0 + y) * source.width + rect.x0;
-      let to = (c * height + y) * width;
-      for (let x = 0; x < width; x++, from++, to++) {
-        const v = src[from] * s + o;
-        if (v - v === 0) {
-          data[to] = v; // finite (NaN and ±Infinity fail v − v === 0)
-        } else {
-          data[to] = 0;
-          bad ??= new Uint8Array(width * height);
+      const from = c * source.height * source.width + (rect.y0 + y) * source.width + rect.x0;
+      const to = (c * height + y) * width;
+      // Fast pass: v − v is 0 for finite v and NaN otherwise, so one sum flags the row
+      // (checked after rounding to float32, which can overflow to infinity).
+      let flag = 0;
+      for (let x = 0; x < width; x++) {
+        const v = Math.fround(src[from + x] * s + o);
+        data[to + x] = v;
+        flag += v - v;
+      }
+      if (flag === 0) continue;
+      bad ??= new Uint8Array(width * height);
+      for (let x = 0; x < width; x++) {
+        const v = data[to + x];
+        if (v - v !== 0) {
+          data[to + x] = 0;
           bad[y * width + x] = 1;
         }
       }
