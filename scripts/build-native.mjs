@@ -2,7 +2,7 @@
 // and copies it to dist/native/rcf_kernel.node. Works offline: node-gyp is
 // pointed at local Node headers with --nodedir, so it never downloads any.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,5 +43,8 @@ if (result.status !== 0) fail(`node-gyp rebuild exited with status ${result.stat
 if (!existsSync(built)) fail(`node-gyp did not produce ${built}`);
 
 mkdirSync(dirname(target), { recursive: true });
-copyFileSync(built, target);
+// Replace, never overwrite in place: a running rcf has the old file mapped, and
+// rewriting a mapped library under it kills that process with SIGBUS.
+copyFileSync(built, `${target}.tmp`);
+renameSync(`${target}.tmp`, target);
 console.log(`build-native: built ${target} (headers from ${nodeDir})`);
