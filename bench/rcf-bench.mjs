@@ -23,7 +23,7 @@ const runs = Number(values.runs);
 
 const CONFIGS = [
   { bands: 4, features: 512, width: 4096, height: 4096 },
-  { bands: 13, features: 512, width: 2048, height: 2048 },
+  { bands: 13, features: 512, width: 4096, height: 4096 },
   { bands: 4, features: 4096, width: 1024, height: 1024 },
   { bands: 13, features: 4096, width: 1024, height: 1024 },
 ];
