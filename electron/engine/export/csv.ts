@@ -11,17 +11,9 @@
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import type { CellResult } from '../rcf/featurize.js';
 import { csvField, formatFloat32, formatFloat64 } from './format.js';
+import { OutputError, type FeatureOutput, type OutputOptions } from './output.js';
 
-export class OutputError extends Error {
-  override name = 'OutputError';
-}
-
-export interface OutputOptions {
-  /** Continue an unfinished run (or accept a finished one with the same identity). */
-  resume: boolean;
-  /** Replace whatever is there. */
-  overwrite: boolean;
-}
+export { OutputError };
 
 export function csvHeader(features: number): string {
   const cols = ['cell_id', 'source', 'row', 'col', 'x', 'y', 'lon', 'lat', 'valid_fraction'];
@@ -60,7 +52,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 /** An open CSV output: knows which cells are done and takes rows in order. */
-export class CsvOutput {
+export class CsvOutput implements FeatureOutput {
   /** True when a finished output with the same identity was already there. */
   readonly alreadyFinished: boolean;
   readonly doneCells: Set<string>;

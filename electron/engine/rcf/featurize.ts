@@ -51,6 +51,8 @@ export interface CellResult {
   validFraction: number;
   /** [pos means…, neg means…], NaN when no window is valid. */
   features: Float64Array;
+  /** The cell's outline in the raster's CRS: a closed ring of 5 [x, y] corners (top-left first, clockwise in pixel space). */
+  ring: [number, number][];
 }
 
 export interface Progress {
@@ -180,6 +182,9 @@ function cellResult(
   const [x, y] = pixelToMap(raster.info.transform, cell.x0 + cell.width / 2, cell.y0 + cell.height / 2);
   const [lon, lat] = toLonLat ? toLonLat(x, y) : [NaN, NaN];
   const usable = acc.poisoned ? 0 : acc.validWindows;
+  const t = raster.info.transform;
+  const { x0, y0, width: w, height: h } = cell;
+  const ring = [pixelToMap(t, x0, y0), pixelToMap(t, x0 + w, y0), pixelToMap(t, x0 + w, y0 + h), pixelToMap(t, x0, y0 + h), pixelToMap(t, x0, y0)];
   return {
     cellId: cellId(source, cell.row, cell.col),
     source,
@@ -191,6 +196,7 @@ function cellResult(
     lat,
     validFraction: acc.totalWindows === 0 ? 0 : acc.validWindows / acc.totalWindows,
     features: meanFeatures(acc.pos, acc.neg, usable),
+    ring,
   };
 }
 
