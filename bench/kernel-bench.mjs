@@ -34,6 +34,8 @@ const KSIZE = 3;
 const CASES = [
   { channels: 4, filters: 256 },
   { channels: 13, filters: 2048 },
+  { channels: 13, filters: 256 },
+  { channels: 4, filters: 2048 },
 ];
 
 // Deterministic pseudo-random numbers (no dependency on Math.random).

@@ -31,10 +31,12 @@ export interface FeaturizeSettings {
   threads: number;
 }
 
-/** One input: an open raster and the name its cells carry in the `source` column. */
+/** One input: an open raster, the name its cells carry in the `source` column, and which cells to featurize. */
 export interface FeaturizeSource {
   raster: Raster;
   name: string;
+  /** The cells to featurize, in row-major order (e.g. those inside an area); all of the grid's when absent. */
+  cells?: Cell[];
 }
 
 export interface CellResult {
@@ -120,8 +122,11 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
     throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bands.length} ${settings.bands.length === 1 ? 'is' : 'are'} selected`);
   }
   const kernel = bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
-  const grids = sources.map((s) => sourceGrid(s.raster, settings.cellSize));
-  const cellsTotal = grids.reduce((n, g) => n + g.cells.length, 0);
+  if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
+    throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
+  }
+  const cellLists = sources.map((s) => s.cells ?? sourceGrid(s.raster, settings.cellSize).cells);
+  const cellsTotal = cellLists.reduce((n, cells) => n + cells.length, 0);
   const started = performance.now();
   const buffers = new BufferPool();
   let cellsDone = 0;
@@ -137,17 +142,14 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
 
   for (let s = 0; s < sources.length; s++) {
     const { raster, name } = sources[s];
-    const grid = grids[s];
-    if (grid.cells.length > 0 && (grid.cells[0].width < bank.kernel || grid.cells[0].height < bank.kernel)) {
-      throw new Error(`${name}: cells of ${grid.cells[0].width}×${grid.cells[0].height} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
-    }
+    const cells = cellLists[s];
     const toLonLat = makeLonLatTransformer(raster.info.crs);
     const scaling = bandScaling(raster, settings.bands, settings.scaling);
-    const todo = grid.cells.map((c) => !hooks.isDone?.(cellId(name, c.row, c.col)));
+    const todo = cells.map((c) => !hooks.isDone?.(cellId(name, c.row, c.col)));
     const skipped = todo.filter((t) => !t).length;
     cellsSkipped += skipped;
     cellsDone += skipped;
-    const strips = planStrips(grid, bank.kernel, todo);
+    const strips = planStrips(cells, settings.cellSize.kind === 'whole', bank.kernel, todo);
     const sums = new Map<number, CellSums>();
     let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bands, buffers) : null;
     for (let i = 0; i < strips.length; i++) {
@@ -156,11 +158,11 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
       // Decode the next strip while this one computes.
       next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings.bands, buffers) : null;
       next?.catch(() => {}); // surfaced when awaited
-      await computeStrip(strips[i], image, grid.cells, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
+      await computeStrip(strips[i], image, cells, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
       buffers.give(image.data);
       for (const piece of strips[i].pieces) {
         if (!piece.last) continue;
-        const cell = grid.cells[piece.cellIndex];
+        const cell = cells[piece.cellIndex];
         const acc = sums.get(piece.cellIndex)!;
         sums.delete(piece.cellIndex);
         await hooks.onCell(cellResult(name, cell, raster, toLonLat, acc));
@@ -200,12 +202,16 @@ function cellResult(
   };
 }
 
-/** Splits a grid into strips of work, leaving out cells that are done. */
-function planStrips(grid: Grid, k: number, todo: boolean[]): Strip[] {
+/**
+ * Splits cells (row-major) into strips of work, leaving out cells that are done:
+ * one strip per grid row of cells, or for a `whole` cell, bands of rows that
+ * overlap by k−1.
+ */
+function planStrips(cells: Cell[], whole: boolean, k: number, todo: boolean[]): Strip[] {
   const strips: Strip[] = [];
-  if (grid.cellSize.kind === 'whole') {
-    const cell = grid.cells[0];
-    if (!todo[0]) return strips;
+  if (whole) {
+    if (cells.length === 0 || !todo[0]) return strips;
+    const cell = cells[0];
     const outRows = cell.height - k + 1;
     for (let r = 0; r < outRows; r += WHOLE_STRIP_ROWS) {
       const rows = Math.min(WHOLE_STRIP_ROWS, outRows - r);
@@ -214,18 +220,20 @@ function planStrips(grid: Grid, k: number, todo: boolean[]): Strip[] {
     }
     return strips;
   }
-  for (let row = 0; row < grid.rows; row++) {
-    const indices = Array.from({ length: grid.cols }, (_, col) => row * grid.cols + col).filter((i) => todo[i]);
+  let i = 0;
+  while (i < cells.length) {
+    // The cells of one grid row share their top edge and height.
+    const indices: number[] = [];
+    const row = cells[i].row;
+    for (; i < cells.length && cells[i].row === row; i++) if (todo[i]) indices.push(i);
     if (indices.length === 0) continue;
-    const first = grid.cells[indices[0]];
-    const last = grid.cells[indices[indices.length - 1]];
-    const rect = { x0: first.x0, y0: first.y0, width: last.x0 + last.width - first.x0, height: first.height };
+    const x0 = Math.min(...indices.map((j) => cells[j].x0));
+    const x1 = Math.max(...indices.map((j) => cells[j].x0 + cells[j].width));
+    const { y0, height } = cells[indices[0]];
+    const rect = { x0, y0, width: x1 - x0, height };
     strips.push({
       rect,
-      pieces: indices.map((i) => {
-        const c = grid.cells[i];
-        return { cellIndex: i, rect: { x0: c.x0 - rect.x0, y0: 0, width: c.width, height: c.height }, last: true };
-      }),
+      pieces: indices.map((j) => ({ cellIndex: j, rect: { x0: cells[j].x0 - x0, y0: 0, width: cells[j].width, height: cells[j].height }, last: true })),
     });
   }
   return strips;
@@ -296,7 +304,8 @@ async function computeStrip(
     let acc = sums.get(piece.cellIndex);
     if (!acc) {
       const cell = cells[piece.cellIndex];
-      acc = { pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters), validWindows: 0, totalWindows: (cell.width - k + 1) * (cell.height - k + 1), poisoned: false };
+      const totalWindows = Math.max(0, cell.width - k + 1) * Math.max(0, cell.height - k + 1);
+      acc = { pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters), validWindows: 0, totalWindows, poisoned: false };
       sums.set(piece.cellIndex, acc);
     }
     const { width, height } = piece.rect;
