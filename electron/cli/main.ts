@@ -215,7 +215,10 @@ async function featurizeCommand(args: string[]): Promise<number> {
     );
     progress.done();
     if (result.alreadyFinished) process.stderr.write(`rcf: ${out} is already complete for these settings; nothing to do\n`);
-    else process.stderr.write(`rcf: wrote ${out} (${result.cellsComputed} cells computed${result.cellsSkipped ? `, ${result.cellsSkipped} kept from the earlier run` : ''}) and ${out}.json\n`);
+    else {
+      const sidecar = /\.csv$/i.test(out) ? ` and ${out}.json` : '';
+      process.stderr.write(`rcf: wrote ${out} (${result.cellsComputed} cells computed${result.cellsSkipped ? `, ${result.cellsSkipped} kept from the earlier run` : ''})${sidecar}\n`);
+    }
     return 0;
   } catch (e) {
     progress.done();

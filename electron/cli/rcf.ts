@@ -18,6 +18,14 @@ if (major < 22 || (major === 22 && minor < 12)) {
 // Caches compiled code on disk, so later runs start faster.
 nodeModule.enableCompileCache?.();
 
+// GeoPackages are written with node:sqlite, whose "experimental" warning would
+// only confuse users of a finished export; every other warning still shows.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
+  if (String(warning).startsWith('SQLite is an experimental feature')) return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
 // The native kernel runs on libuv's thread pool, whose size is fixed when it
 // is first used: leave room for every core plus file reads.
 process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + 2);

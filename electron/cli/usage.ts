@@ -16,7 +16,7 @@ Usage:
       Writes float32 filters [K/2, C, k, k] as .npy (and W.npy.json with how they were made).
       Empirical filters sample k×k patches from the --train rasters (repeat the flag).
 
-  rcf featurize RASTER... --out OUT.csv
+  rcf featurize RASTER... --out OUT.csv|OUT.gpkg
               [--weights W.npy | --mode gaussian|empirical --features K --kernel k --seed S
                                  [--train RASTER]... [--patches N]]
               [--bias B] [--convention torchgeo|paper] [--bands 1,2,3]
@@ -24,7 +24,9 @@ Usage:
               [--nodata mask|propagate] [--backend auto|cpu|reference] [--threads N]
               [--resume | --overwrite] [--progress bar|json|none]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
-      plus OUT.csv.json with the provenance.
+      plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
+      'cells'; above 1990 features they are one float32 BLOB column 'features'), the
+      provenance in gpkg_metadata and the filters in the table 'rcf_weights'.
 
 Defaults: --mode gaussian --features 512 --kernel 3 --seed 0 --convention torchgeo
 (bias −1; paper: 0) --cell-size 256 --nodata mask --backend auto --threads (all cores).

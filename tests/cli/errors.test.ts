@@ -28,7 +28,7 @@ describe('rcf errors', () => {
     ['bad cell size', (d) => ['featurize', SAMPLE, '--cell-size', '1km', '--out', join(d, 'a.csv')], /--cell-size must be/, 1],
     ['weights and mode together', (d) => ['featurize', SAMPLE, '--weights', w3, '--mode', 'gaussian', '--out', join(d, 'a.csv')], /cannot be combined with --weights/, 2],
     ['resume and overwrite together', (d) => ['featurize', SAMPLE, '--resume', '--overwrite', '--out', join(d, 'a.csv')], /contradict/, 2],
-    ['GeoPackage not yet', (d) => ['featurize', SAMPLE, '--out', join(d, 'a.gpkg')], /GeoPackage export is not available yet/, 1],
+    ['unknown output format', (d) => ['featurize', SAMPLE, '--out', join(d, 'a.parquet')], /must end in \.csv or \.gpkg/, 1],
     ['bad number', (d) => ['featurize', SAMPLE, '--scale', 'lots', '--out', join(d, 'a.csv')], /--scale must be a number/, 2],
   ];
   for (const [name, args, message, code] of cases) {

@@ -13,7 +13,9 @@ import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featuri
 import { loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
 import type { BackendChoice } from '../rcf/backends.js';
 import type { InputScaling } from '../rcf/input.js';
-import { CsvOutput, OutputError } from '../export/csv.js';
+import { CsvOutput } from '../export/csv.js';
+import { GpkgOutput } from '../export/gpkg.js';
+import { OutputError, type FeatureOutput } from '../export/output.js';
 import { sha256File } from '../hash.js';
 import { appVersion } from '../app-version.js';
 
@@ -25,7 +27,7 @@ export type FilterSpec =
 
 export interface FeaturizeJobSpec {
   inputs: string[];
-  /** Output path; `.csv` for now. */
+  /** Output path: `.csv` (with a `.csv.json` provenance sidecar) or `.gpkg`. */
   out: string;
   filters: FilterSpec;
   /** 1-based bands; all of the first input's bands when absent. */
@@ -69,9 +71,8 @@ export function sourceNames(paths: string[]): string[] {
 
 export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = {}): Promise<JobResult> {
   if (spec.inputs.length === 0) throw new JobError('no input rasters given');
-  if (!/\.csv$/i.test(spec.out)) {
-    throw new JobError(/\.gpkg$/i.test(spec.out) ? `${spec.out}: GeoPackage export is not available yet; write a .csv` : `${spec.out}: the output must end in .csv`);
-  }
+  const format = /\.csv$/i.test(spec.out) ? 'csv' : /\.gpkg$/i.test(spec.out) ? 'gpkg' : null;
+  if (format === null) throw new JobError(`${spec.out}: the output must end in .csv or .gpkg`);
   const startedAt = new Date().toISOString();
   const cellSize = parseCellSize(spec.cellSize);
   const rasters: Raster[] = [];
@@ -119,7 +120,15 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       kernel: bank.kernel,
       weights_sha256: bank.sha256,
     };
-    const output = await CsvOutput.open(spec.out, 2 * bank.filters, runKey, { resume: spec.resume, overwrite: spec.overwrite });
+    const options = { resume: spec.resume, overwrite: spec.overwrite };
+    let output: FeatureOutput;
+    if (format === 'gpkg') {
+      const gpkg = await GpkgOutput.open(spec.out, { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) }, runKey, options);
+      gpkg.setWeights([bank.filters, bank.channels, bank.kernel, bank.kernel], bank.weights);
+      output = gpkg;
+    } else {
+      output = await CsvOutput.open(spec.out, 2 * bank.filters, runKey, options);
+    }
     if (output.alreadyFinished) {
       return { out: spec.out, provenance: {}, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
     }
