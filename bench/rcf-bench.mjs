@@ -6,6 +6,9 @@
 //   npm run bench -- --with-1conv also time PyTorch with a single convolution
 //   npm run bench -- --s2         also featurize a 10980×10980×4 (Sentinel-2 tile) raster at K=4096
 //
+// Then it times the GeoPackage export writing 100,000 cells (bench/gpkg-write-bench.mjs),
+// to compare with the cells/s computed above.
+//
 // Needs Debian's python3 with python3-gdal, python3-numpy and python3-torch.
 // Megapixels/s count input pixels of the 256 px cells featurized.
 import { spawnSync } from 'node:child_process';
@@ -103,3 +106,6 @@ if (values.s2) {
   console.log(`\nSentinel-2-sized tile 10980×10980×4 UInt16 DEFLATE, K=4096: ${r.seconds.toFixed(1)} s, ${(mp / r.seconds).toFixed(2)} MP/s, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
   rmSync(out, { force: true });
 }
+
+console.log('\nGeoPackage export, 100,000 cells (bench/gpkg-write-bench.mjs):');
+spawnSync(process.execPath, [join(root, 'bench', 'gpkg-write-bench.mjs')], { stdio: 'inherit' });
