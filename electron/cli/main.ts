@@ -8,6 +8,7 @@ import { BACKEND_CHOICES, BackendError, defaultThreads, type BackendChoice } fro
 import { makeEmpiricalBank, makeGaussianBank, saveWeights, WeightsError } from '../engine/rcf/weights.js';
 import { parseBands, type InputScaling } from '../engine/rcf/input.js';
 import { runFeaturizeJob, JobError, OutputError, type FilterSpec } from '../engine/jobs/featurize-job.js';
+import { AoiError } from '../engine/aoi/index.js';
 import { appVersion } from '../engine/app-version.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
 import { USAGE, UsageError } from './usage.js';
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
-  const known = [RasterError, WeightsError, BackendError, JobError, OutputError];
+  const known = [RasterError, WeightsError, BackendError, JobError, OutputError, AoiError];
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`rcf: ${(e as Error).message}\n`);
     return 2;
@@ -156,6 +157,9 @@ async function featurizeCommand(args: string[]): Promise<number> {
       bias: { type: 'string' },
       convention: { type: 'string' },
       'cell-size': { type: 'string' },
+      edge: { type: 'string' },
+      aoi: { type: 'string' },
+      'aoi-layer': { type: 'string' },
       nodata: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
@@ -167,6 +171,7 @@ async function featurizeCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('rcf featurize needs at least one raster');
   const out = required(values.out, '--out OUT.csv');
   if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite contradict each other; pick one');
+  if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
   let filters: FilterSpec;
   if (values.weights !== undefined) {
     const clash = (['mode', 'features', 'kernel', 'seed', 'train', 'patches'] as const).find((k) => values[k] !== undefined);
@@ -203,6 +208,8 @@ async function featurizeCommand(args: string[]): Promise<number> {
         bands: values.bands === undefined ? undefined : bandList(values.bands),
         scaling: scaling(values),
         cellSize: values['cell-size'] ?? '256',
+        edge: oneOf(values.edge ?? 'drop', ['drop', 'keep'] as const, '--edge'),
+        aoi: values.aoi === undefined ? undefined : { path: values.aoi, layer: values['aoi-layer'] },
         nodata: oneOf(values.nodata ?? 'mask', NODATA_POLICIES, '--nodata') as NodataPolicy,
         convention: oneOf(values.convention ?? 'torchgeo', CONVENTIONS, '--convention') as Convention,
         bias: optionalNumber(values.bias, '--bias'),

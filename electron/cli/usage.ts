@@ -20,15 +20,19 @@ Usage:
               [--weights W.npy | --mode gaussian|empirical --features K --kernel k --seed S
                                  [--train RASTER]... [--patches N]]
               [--bias B] [--convention torchgeo|paper] [--bands 1,2,3]
-              [--scale S] [--offset O] [--raster-scale] [--cell-size N|whole]
+              [--scale S] [--offset O] [--raster-scale] [--cell-size N|Xm|Xdeg|whole]
+              [--edge drop|keep] [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
               [--nodata mask|propagate] [--backend auto|cpu|reference] [--threads N]
               [--resume | --overwrite] [--progress bar|json|none]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
       'cells'; above 1990 features they are one float32 BLOB column 'features'), the
       provenance in gpkg_metadata and the filters in the table 'rcf_weights'.
+      Cells are aligned to each raster's pixels; a size in metres or degrees becomes the
+      nearest whole number of pixels. --aoi keeps only the cells overlapping the area
+      (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
 
 Defaults: --mode gaussian --features 512 --kernel 3 --seed 0 --convention torchgeo
-(bias −1; paper: 0) --cell-size 256 --nodata mask --backend auto --threads (all cores).
+(bias −1; paper: 0) --cell-size 256 --edge drop --nodata mask --backend auto --threads (all cores).
 Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).
 `;

@@ -7,7 +7,9 @@
 import { basename } from 'node:path';
 import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { defaultBias, type Convention } from '../../../shared/rcf/conventions.js';
-import { formatCellSize, parseCellSize } from '../../../shared/grid/cells.js';
+import { formatCellSize, makeGrid, parseCellSize, type Cell, type EdgePolicy } from '../../../shared/grid/cells.js';
+import { resolveCellSize } from '../../../shared/grid/resolve.js';
+import { crsUnits, describeAoi, readAoi, selectCells, type Aoi, type AoiDescription } from '../aoi/index.js';
 import { openRaster, type Raster } from '../raster/index.js';
 import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
 import { loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
@@ -33,8 +35,12 @@ export interface FeaturizeJobSpec {
   /** 1-based bands; all of the first input's bands when absent. */
   bands?: number[];
   scaling: InputScaling;
-  /** `N` pixels per cell side, or `whole`. */
+  /** `N` pixels per cell side, a size in map units (`1000m`, `0.01deg`), or `whole`. */
   cellSize: string;
+  /** Partial cells at the right and bottom edges: dropped (default) or featurized as smaller chips. */
+  edge?: EdgePolicy;
+  /** Only cells overlapping this area (GeoJSON or GeoPackage polygons, any CRS) are featurized. */
+  aoi?: { path: string; layer?: string };
   nodata: NodataPolicy;
   convention: Convention;
   /** Defaults to the convention's bias (−1 for torchgeo, 0 for paper). */
@@ -86,6 +92,28 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: has ${r.info.bands} band${r.info.bands === 1 ? '' : 's'}, so band ${bad + 1} cannot be used`);
     }
     const bank = await resolveFilters(spec.filters, bands, spec.scaling, rasters, training);
+    const edge = spec.edge ?? 'drop';
+    const aoi: Aoi | null = spec.aoi ? await readAoi(spec.aoi.path, spec.aoi.layer) : null;
+    const aoiDescription: AoiDescription | null = aoi ? await describeAoi(aoi, { sha256: true }) : null;
+    // Each raster gets its own grid: cell sizes in map units become whole pixels of that raster.
+    const grids = rasters.map((r) => {
+      let resolved;
+      try {
+        resolved = resolveCellSize(cellSize, r.info.transform, crsUnits(r.info.crs));
+      } catch (e) {
+        throw new JobError(`${basename(r.info.path)}: ${(e as Error).message}`);
+      }
+      const size = resolved.cellSize;
+      if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < bank.kernel) {
+        throw new JobError(`${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
+      }
+      const grid = makeGrid(r.info.width, r.info.height, size, edge);
+      const cells: Cell[] = aoi ? selectCells(grid, r.info.transform, r.info.crs, aoi) : grid.cells;
+      return { resolved, cells };
+    });
+    if (aoi && grids.every((g) => g.cells.length === 0)) {
+      throw new JobError(`${basename(aoi.source)}: the area does not overlap any cell of the input raster${rasters.length === 1 ? '' : 's'}`);
+    }
     const convention = spec.convention;
     const bias = spec.bias ?? defaultBias(convention);
     const settings: FeaturizeSettings = { bands, scaling: spec.scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads: spec.threads };
@@ -112,7 +140,8 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       bands: bands.map((b) => b + 1),
       scaling: spec.scaling,
       cell_size: formatCellSize(cellSize),
-      edge: 'drop',
+      edge,
+      aoi: aoiDescription ? { sha256: aoiDescription.sha256, layer: aoiDescription.layer ?? null } : null,
       nodata: spec.nodata,
       convention,
       bias,
@@ -135,7 +164,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     let summary;
     try {
       summary = await featurize(
-        rasters.map((raster, i) => ({ raster, name: names[i] })),
+        rasters.map((raster, i) => ({ raster, name: names[i], cells: grids[i].cells })),
         bank,
         settings,
         {
@@ -162,7 +191,18 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
         raster_scale_offset: spec.scaling.useRasterScale,
         formula: spec.scaling.useRasterScale ? '(raw*band_scale+band_offset)*scale+offset' : 'raw*scale+offset',
       },
-      grid: { cell_size: formatCellSize(cellSize), unit: 'pixels', origin: 'top-left pixel of each raster', edge: 'drop' },
+      grid: {
+        cell_size: formatCellSize(cellSize),
+        origin: 'top-left pixel of each raster',
+        edge,
+        per_input: grids.map((g, i) => ({
+          name: names[i],
+          cell_pixels: formatCellSize(g.resolved.cellSize),
+          cell_map_size: g.resolved.effective,
+          cells: g.cells.length,
+        })),
+        aoi: aoiDescription,
+      },
       rcf: {
         ...filterProvenance(bank),
         convention,

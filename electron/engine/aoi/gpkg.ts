@@ -1,0 +1,107 @@
+/**
+ * GeoPackage AOIs, read with Node's built-in SQLite (read-only): the polygons
+ * of one features layer (the first in gpkg_geometry_columns, or the one named)
+ * and the layer's CRS from gpkg_spatial_ref_sys.
+ */
+import proj4 from 'proj4';
+import { AoiError } from './errors.js';
+import { crsFromEpsg } from './crs.js';
+import { cleanPolygon, type Polygon } from './geometry.js';
+import { parseGpkgGeometry } from './wkb.js';
+import type { DatabaseSync } from 'node:sqlite';
+import type { CrsInfo } from '../raster/crs.js';
+
+export interface GpkgAoi {
+  polygons: Polygon[];
+  crs: CrsInfo;
+  /** The layer (table) read. */
+  layer: string;
+}
+
+interface LayerRow {
+  table_name: string;
+  column_name: string;
+  srs_id: number;
+}
+
+/** SQLite identifier quoting, for table and column names taken from the file. */
+const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Reads the polygons of `layer` (default: the first features layer) of the GeoPackage at `path`. */
+export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
+  // Loaded on use: node:sqlite prints an "experimental" warning when first imported.
+  const sqlite = await import('node:sqlite');
+  let db: DatabaseSync;
+  try {
+    db = new sqlite.DatabaseSync(path, { readOnly: true });
+  } catch (e) {
+    throw new AoiError(path, `cannot open as a GeoPackage (${(e as Error).message})`);
+  }
+  try {
+    let layers: LayerRow[];
+    try {
+      layers = db.prepare('SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid').all() as unknown as LayerRow[];
+    } catch {
+      throw new AoiError(path, 'not a GeoPackage (no gpkg_geometry_columns table)');
+    }
+    if (layers.length === 0) throw new AoiError(path, 'the GeoPackage has no features layer');
+    const chosen = layer === undefined ? layers[0] : (layers.find((l) => l.table_name === layer) ?? layers.find((l) => l.table_name.toLowerCase() === layer.toLowerCase()));
+    if (!chosen) throw new AoiError(path, `no layer '${layer}' (layers: ${layers.map((l) => l.table_name).join(', ')})`);
+    const name = chosen.table_name;
+
+    const crs = layerCrs(db, path, name, chosen.srs_id);
+    const polygons: Polygon[] = [];
+    const skipped = new Set<string>();
+    const rows = db.prepare(`SELECT ${quoteId(chosen.column_name)} AS geom FROM ${quoteId(name)}`).all() as { geom: unknown }[];
+    for (const [i, row] of rows.entries()) {
+      if (!(row.geom instanceof Uint8Array)) continue; // NULL geometry: a feature without a shape
+      let parsed;
+      try {
+        parsed = parseGpkgGeometry(row.geom);
+      } catch (e) {
+        throw new AoiError(path, `layer '${name}', feature ${i + 1}: ${(e as Error).message}`);
+      }
+      for (const rings of parsed.polygons) {
+        const polygon = cleanPolygon(rings);
+        if (polygon) polygons.push(polygon);
+      }
+      for (const s of parsed.skipped) skipped.add(s);
+    }
+    if (polygons.length === 0) {
+      const found = skipped.size > 0 ? ` (found ${[...skipped].join(', ')})` : rows.length === 0 ? ' (the layer is empty)' : '';
+      throw new AoiError(path, `no polygon in layer '${name}'${found}; an AOI must be made of polygons`);
+    }
+    return { polygons, crs, layer: name };
+  } finally {
+    db.close();
+  }
+}
+
+interface SrsRow {
+  srs_name: string;
+  organization: string;
+  organization_coordsys_id: number;
+  definition: string;
+}
+
+/** The CRS of a layer: its EPSG code when the SRS table gives one, else the WKT definition. */
+function layerCrs(db: DatabaseSync, path: string, layer: string, srsId: number): CrsInfo {
+  const row = db.prepare('SELECT srs_name, organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?').get(srsId) as SrsRow | undefined;
+  if (!row) throw new AoiError(path, `layer '${layer}' uses srs_id ${srsId}, which is not in gpkg_spatial_ref_sys`);
+  // srs_id -1 and 0 are the spec's "undefined cartesian/geographic" systems: no usable CRS.
+  if (srsId === -1 || srsId === 0) throw new AoiError(path, `layer '${layer}' has an undefined CRS (srs_id ${srsId}); assign one (e.g. with ogr2ogr -a_srs)`);
+  if (typeof row.organization === 'string' && row.organization.toUpperCase() === 'EPSG') {
+    const crs = crsFromEpsg(Number(row.organization_coordsys_id));
+    if (crs) return crs;
+  }
+  const wkt = typeof row.definition === 'string' ? row.definition.trim() : '';
+  if (wkt !== '' && wkt.toLowerCase() !== 'undefined') {
+    try {
+      new proj4.Proj(wkt); // proj4js reads WKT; checking here gives the error a clear place
+      return { epsg: null, proj4: null, wkt, name: row.srs_name };
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new AoiError(path, `unknown CRS '${row.srs_name}' (${row.organization}:${row.organization_coordsys_id}) of layer '${layer}'`);
+}

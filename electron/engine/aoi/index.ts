@@ -1,0 +1,11 @@
+/**
+ * Areas of interest (Node only): read a polygon AOI from GeoJSON or
+ * GeoPackage, select the grid cells it overlaps, describe it for provenance.
+ * Import from here rather than from the individual files.
+ */
+export { AoiError } from './errors.js';
+export { readAoi, type Aoi } from './read.js';
+export { selectCells, type SelectOptions } from './select.js';
+export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
+export { crsUnits, crsFromEpsg } from './crs.js';
+export type { Polygon, Ring, Position } from './geometry.js';
