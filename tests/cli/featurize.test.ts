@@ -153,3 +153,21 @@ describe('rcf featurize', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   });
 });
+
+describe('rcf featurize with several rasters', () => {
+  it('featurizes each raster on its own grid, naming it in the source column', () => {
+    const dir = tempDir();
+    const a = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
+    const b = join(FIXTURES, 'l8_300_u16.tif');
+    const args = ['--features', '16', '--seed', '2', '--scale', '0.0001', '--cell-size', '128'];
+    expect(rcf(['featurize', a, b, ...args, '--out', join(dir, 'both.csv')]).code).toBe(0);
+    expect(rcf(['featurize', a, ...args, '--out', join(dir, 'a.csv')]).code).toBe(0);
+    expect(rcf(['featurize', b, ...args, '--out', join(dir, 'b.csv')]).code).toBe(0);
+    const both = readCsv(join(dir, 'both.csv')).rows;
+    const alone = [...readCsv(join(dir, 'a.csv')).rows, ...readCsv(join(dir, 'b.csv')).rows];
+    expect(both).toEqual(alone);
+    expect(new Set(both.map((r) => r[1]))).toEqual(new Set(['landsat8_b2-b5.tif', 'l8_300_u16.tif']));
+    const prov = JSON.parse(readFileSync(join(dir, 'both.csv.json'), 'utf8'));
+    expect(prov.inputs.map((i: { name: string }) => i.name)).toEqual(['landsat8_b2-b5.tif', 'l8_300_u16.tif']);
+  });
+});
