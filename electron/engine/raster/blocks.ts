@@ -52,6 +52,8 @@ export async function makeBlockReader(image: GeoTIFFImage): Promise<BlockReader 
   const decoder = (await getDecoder(compression, parameters as never)) as BaseDecoder;
   const bytesPerSample = bits[0] / 8;
   const blockBytes = maxBlockBytes(parameters as never);
+  const imageHeight = image.getHeight();
+  const valuesPerRow = planar ? tileWidth : tileWidth * spp;
 
   return {
     async read(x0, y0, w, h, samples, nodata, out) {
@@ -65,6 +67,13 @@ export async function makeBlockReader(image: GeoTIFFImage): Promise<BlockReader 
               image.getTileOrStrip(tx, ty, sample, decoder).then((block) => {
                 const data = block.data as ArrayBuffer;
                 const values = new Type(data, 0, Math.floor(Math.min(data.byteLength, blockBytes) / bytesPerSample));
+                // A block that decodes short (truncated or corrupt stream) must not read as zeros.
+                // Tiles are always whole; only the last strip may hold fewer rows.
+                const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
+                if (values.length < rows * valuesPerRow) {
+                  const kind = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
+                  throw new Error(`${kind} decodes to ${values.length * bytesPerSample} bytes instead of ${rows * valuesPerRow * bytesPerSample} (truncated or corrupt)`);
+                }
                 const copy = { tx, ty, tileWidth, tileHeight, x0, y0, w, h, nodata };
                 if (planar) copyPlanar(values, planes[planeIndex], copy);
                 else copyChunky(values, planes, samples, spp, copy);

@@ -85,6 +85,27 @@ function proj4FromGeoKeys(keys: Record<string, unknown>, projectedExpected: bool
 }
 
 /**
+ * Why the geokeys cannot be trusted, or null when they can. GDAL ignores a
+ * GeoKeyDirectory whose header claims more keys than it holds ("GeoTIFF tags
+ * apparently corrupt") and fails on CRS codes outside the GeoTIFF code space;
+ * either way the coordinate system is unknown, so the file is refused rather
+ * than placed somewhere invented.
+ * @param directory the raw GeoKeyDirectory tag (SHORTs), when present
+ */
+export function geoKeysProblem(directory: ArrayLike<number> | undefined, keys: Record<string, unknown> | null | undefined): string | null {
+  if (directory && directory.length >= 4) {
+    const declared = directory[3];
+    const held = Math.floor((directory.length - 4) / 4);
+    if (declared > held) return `corrupt GeoTIFF keys: the GeoKeyDirectory declares ${declared} keys but holds ${held}; the coordinate system is unknown`;
+  }
+  for (const name of ['ProjectedCSTypeGeoKey', 'GeographicTypeGeoKey'] as const) {
+    const code = keys?.[name];
+    if (typeof code === 'number' && code > USER_DEFINED) return `${name} ${code} is not an EPSG code (valid codes are below ${USER_DEFINED}); the coordinate system is unknown`;
+  }
+  return null;
+}
+
+/**
  * The CRS described by a GeoTIFF's geokeys (as parsed by geotiff.js), or null
  * when the file has no CRS at all.
  */

@@ -5,17 +5,15 @@
  * overviews and masks are ignored. Pixels are always read by window
  * (`readRasters({ window, samples })`), never the whole raster at once.
  */
-import { open as openFile, stat } from 'node:fs/promises';
 import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
-import { crsFromGeoKeys, makeLonLatTransformer, type CrsInfo } from './crs.js';
+import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from './crs.js';
 import { RasterError, toRasterError } from './errors.js';
 import { bandMetadata, compressionName, describeSampleType, gdalDataType, parseGdalMetadata, parseGdalNoData, SUPPORTED_COMPRESSIONS, type NoData } from './gdal-tags.js';
 import { geoTransformFromTags } from './georef.js';
 import { makeBlockReader, type BlockReader } from './blocks.js';
-import { useNodeDeflate } from './deflate.js';
-
-useNodeDeflate();
+import { useBoundedDecoders } from './codecs.js';
+import { checkTiffStructure } from './structure.js';
 import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, ycbcrToRgbInPlace } from './ycbcr.js';
 
 export interface RasterInfo {
@@ -58,49 +56,6 @@ export interface Raster {
    */
   readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
-}
-
-/** TIFF header check, so "not a TIFF" gets a precise message instead of a parser error. Returns the file size. */
-async function checkTiffHeader(path: string): Promise<number> {
-  const info = await stat(path);
-  if (info.isDirectory()) throw new RasterError(path, 'is a directory, not a raster file');
-  if (info.size === 0) throw new RasterError(path, 'empty file (0 bytes), not a TIFF file');
-  const handle = await openFile(path, 'r');
-  let head: Buffer;
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  if (head.length < 4) throw new RasterError(path, `not a TIFF file (only ${head.length} bytes long)`);
-  const order = head.toString('latin1', 0, 2);
-  if (order !== 'II' && order !== 'MM') throw new RasterError(path, 'not a TIFF file (bad byte-order mark)');
-  const magic = order === 'II' ? head.readUInt16LE(2) : head.readUInt16BE(2);
-  if (magic !== 42 && magic !== 43) throw new RasterError(path, `not a TIFF file (bad magic number ${magic})`);
-  return info.size;
-}
-
-/**
- * Refuses files whose strips/tiles point past the end of the file. geotiff.js
- * would silently decode a short read of uncompressed data as zeros, where GDAL
- * reports a read error; a truncated download must not become fake pixels.
- */
-async function checkDataExtents(path: string, image: GeoTIFFImage, fileSize: number): Promise<void> {
-  const fd = image.getFileDirectory();
-  const [offsetsTag, countsTag] = image.isTiled ? (['TileOffsets', 'TileByteCounts'] as const) : (['StripOffsets', 'StripByteCounts'] as const);
-  const offsets = (await fd.loadValue(offsetsTag)) as ArrayLike<number | bigint> | number | undefined;
-  const counts = (await fd.loadValue(countsTag)) as ArrayLike<number | bigint> | number | undefined;
-  if (offsets === undefined || counts === undefined) throw new RasterError(path, `not a valid TIFF image (no ${offsetsTag} or ${countsTag})`);
-  const offs = typeof offsets === 'number' ? [offsets] : offsets;
-  const cnts = typeof counts === 'number' ? [counts] : counts;
-  let end = 0;
-  for (let i = 0; i < Math.min(offs.length, cnts.length); i++) {
-    end = Math.max(end, Number(offs[i]) + Number(cnts[i]));
-  }
-  if (end > fileSize) {
-    throw new RasterError(path, `file is truncated: pixel data runs to byte ${end} but the file has only ${fileSize} bytes`);
-  }
 }
 
 /** Every sample must share one decodable type: GDAL bands of a dataset have one dtype. */
@@ -150,6 +105,8 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
   });
   if ('problem' in georef) throw new RasterError(path, georef.problem);
   const transform = georef.transform;
+  const keysProblem = geoKeysProblem(fd.getValue('GeoKeyDirectory') as ArrayLike<number> | undefined, geoKeys);
+  if (keysProblem !== null) throw new RasterError(path, keysProblem);
   const crs = crsFromGeoKeys(geoKeys);
 
   const nodata = parseGdalNoData(fd.getValue('GDAL_NODATA'));
@@ -294,11 +251,13 @@ export async function openRaster(path: string): Promise<Raster> {
   if (typeof path !== 'string' || path === '') throw new RasterError(String(path ?? ''), 'no file path given');
   let tiff: GeoTIFF | null = null;
   try {
-    const fileSize = await checkTiffHeader(path);
+    // Our own walk of the header, IFDs and block layout first: geotiff.js trusts
+    // the file and can hang, exhaust memory or read zeros past its end.
+    await checkTiffStructure(path);
+    await useBoundedDecoders();
     tiff = await fromFile(path);
     const image = await tiff.getImage(0);
     const info = await readInfo(path, image);
-    await checkDataExtents(path, image, fileSize);
     return new GeoTiffRaster(info, tiff, image, await makeBlockReader(image));
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
