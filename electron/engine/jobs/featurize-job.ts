@@ -7,8 +7,8 @@
 import { basename } from 'node:path';
 import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { defaultBias, type Convention } from '../../../shared/rcf/conventions.js';
-import { formatCellSize, makeGrid, parseCellSize, type Cell, type EdgePolicy } from '../../../shared/grid/cells.js';
-import { resolveCellSize } from '../../../shared/grid/resolve.js';
+import { formatCellSize, makeGrid, parseCellSize, type Cell, type CellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
+import { resolveCellSize, type ResolvedCellSize } from '../../../shared/grid/resolve.js';
 import { crsUnits, describeAoi, readAoi, selectCells, type Aoi, type AoiDescription } from '../aoi/index.js';
 import { openRaster, type Raster } from '../raster/index.js';
 import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
@@ -95,25 +95,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const edge = spec.edge ?? 'drop';
     const aoi: Aoi | null = spec.aoi ? await readAoi(spec.aoi.path, spec.aoi.layer) : null;
     const aoiDescription: AoiDescription | null = aoi ? await describeAoi(aoi, { sha256: true }) : null;
-    // Each raster gets its own grid: cell sizes in map units become whole pixels of that raster.
-    const grids = rasters.map((r) => {
-      let resolved;
-      try {
-        resolved = resolveCellSize(cellSize, r.info.transform, crsUnits(r.info.crs));
-      } catch (e) {
-        throw new JobError(`${basename(r.info.path)}: ${(e as Error).message}`);
-      }
-      const size = resolved.cellSize;
-      if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < bank.kernel) {
-        throw new JobError(`${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
-      }
-      const grid = makeGrid(r.info.width, r.info.height, size, edge);
-      const cells: Cell[] = aoi ? selectCells(grid, r.info.transform, r.info.crs, aoi) : grid.cells;
-      return { resolved, cells };
-    });
-    if (aoi && grids.every((g) => g.cells.length === 0)) {
-      throw new JobError(`${basename(aoi.source)}: the area does not overlap any cell of the input raster${rasters.length === 1 ? '' : 's'}`);
-    }
+    const grids = planGrids(rasters, cellSize, edge, aoi, bank.kernel);
     const convention = spec.convention;
     const bias = spec.bias ?? defaultBias(convention);
     const settings: FeaturizeSettings = { bands, scaling: spec.scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads: spec.threads };
@@ -223,6 +205,31 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
   } finally {
     await Promise.all([...rasters, ...training].map((r) => r.close().catch(() => {})));
   }
+}
+
+/**
+ * Each raster's own grid (cell sizes in map units become whole pixels of that
+ * raster) and the cells to featurize: all of them, or those overlapping the area.
+ */
+function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolicy, aoi: Aoi | null, kernel: number): { resolved: ResolvedCellSize; cells: Cell[] }[] {
+  const grids = rasters.map((r) => {
+    let resolved;
+    try {
+      resolved = resolveCellSize(cellSize, r.info.transform, crsUnits(r.info.crs));
+    } catch (e) {
+      throw new JobError(`${basename(r.info.path)}: ${(e as Error).message}`);
+    }
+    const size = resolved.cellSize;
+    if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < kernel) {
+      throw new JobError(`${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${kernel}×${kernel} kernel`);
+    }
+    const grid = makeGrid(r.info.width, r.info.height, size, edge);
+    return { resolved, cells: aoi ? selectCells(grid, r.info.transform, r.info.crs, aoi) : grid.cells };
+  });
+  if (aoi && grids.every((g) => g.cells.length === 0)) {
+    throw new JobError(`${basename(aoi.source)}: the area does not overlap any cell of the input raster${rasters.length === 1 ? '' : 's'}`);
+  }
+  return grids;
 }
 
 function filterProvenance(bank: WeightsFile): Record<string, unknown> {
