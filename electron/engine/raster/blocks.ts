@@ -4,9 +4,14 @@
  *
  * geotiff.js's own `readRasters` copies every sample through a DataView
  * getter, which costs more than decoding; this path views each decoded block
- * as a typed array instead. It covers the common layouts (little-endian, 8/16/32/64-bit
- * integer or float samples, no colour conversion); anything else goes
- * through `readRasters`.
+ * as a typed array instead. It covers the common codecs (none, LZW, DEFLATE,
+ * PackBits, ZSTD) for any byte order: the decoder only decompresses, and the
+ * byte swap to host order, the predictors (2: horizontal differencing, 3:
+ * floating point, byte-shuffled per row), the unpacking of 1..32-bit samples
+ * that are not a whole number of bytes (rows padded to a byte, MSB first, as
+ * libtiff) and float16 → float32 are done here, where geotiff.js gets
+ * big-endian predictors and 12-bit samples wrong. JPEG, LERC and anything else
+ * go through `readRasters`.
  */
 import { getDecoder, type BaseDecoder, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { maxBlockBytes } from './deflate.js';
@@ -16,10 +21,11 @@ type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset?: number, 
 /** Compressions whose geotiff.js decoders take the default parameters. */
 const SIMPLE_COMPRESSIONS = new Set([1, 5, 8, 32946, 32773, 50000]);
 
+/** The typed array a decoded block is viewed as (after unpacking / float16 widening), or null when unsupported. */
 function arrayType(format: number, bits: number): TypedArrayConstructor | null {
-  if (format === 1) return bits === 8 ? Uint8Array : bits === 16 ? Uint16Array : bits === 32 ? Uint32Array : null;
+  if (format === 1 && bits >= 1 && bits <= 32) return bits <= 8 ? Uint8Array : bits <= 16 ? Uint16Array : Uint32Array;
   if (format === 2) return bits === 8 ? Int8Array : bits === 16 ? Int16Array : bits === 32 ? Int32Array : null;
-  if (format === 3) return bits === 32 ? Float32Array : bits === 64 ? Float64Array : null;
+  if (format === 3) return bits === 16 || bits === 32 ? Float32Array : bits === 64 ? Float64Array : null;
   return null;
 }
 
@@ -29,31 +35,174 @@ export interface BlockReader {
   read(x0: number, y0: number, w: number, h: number, samples: number[], nodata: number | null, out: Float32Array): Promise<void>;
 }
 
-export async function makeBlockReader(image: GeoTIFFImage): Promise<BlockReader | null> {
+interface Fetcher {
+  fetch(slices: { offset: number; length: number }[]): Promise<ArrayBufferLike[]>;
+}
+
+/** Reverses the byte order of every `size`-byte value in place. */
+function swapBytes(bytes: Uint8Array, size: number): void {
+  if (size === 2) {
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      const t = bytes[i];
+      bytes[i] = bytes[i + 1];
+      bytes[i + 1] = t;
+    }
+  } else {
+    for (let i = 0; i + size <= bytes.length; i += size) bytes.subarray(i, i + size).reverse();
+  }
+}
+
+/** IEEE half floats (as uint16) to float32. */
+function halfToFloat(src: Uint16Array): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) out[i] = sign * frac * 2 ** -24;
+    else if (exp === 31) out[i] = frac === 0 ? sign * Infinity : NaN;
+    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
+}
+
+/** Unpacks `rows` rows of `perRow` samples of `bits` bits (MSB first, each row padded to a byte), as GDAL/libtiff. */
+function unpackBits(bytes: Uint8Array, bits: number, perRow: number, rows: number, Type: TypedArrayConstructor): TypedArray {
+  const out = new Type(new ArrayBuffer(perRow * rows * (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
+  const rowBytes = Math.ceil((perRow * bits) / 8);
+  for (let r = 0; r < rows; r++) {
+    let bit = r * rowBytes * 8;
+    const o = r * perRow;
+    for (let i = 0; i < perRow; i++) {
+      let v = 0;
+      for (let k = 0; k < bits; k++, bit++) v = v * 2 + ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1);
+      out[o + i] = v;
+    }
+  }
+  return out;
+}
+
+/** Horizontal differencing (predictor 2) undone in place on host-order samples, `stride` samples per pixel. */
+function undoHorizontal(values: TypedArray, perRow: number, rows: number, stride: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * perRow;
+    for (let i = o + stride; i < o + perRow; i++) values[i] = (values[i] as number) + (values[i - stride] as number);
+  }
+}
+
+/**
+ * Floating-point predictor (3): each row is byte-differenced, then holds the
+ * most significant bytes of all values, then the next bytes... (always in
+ * big-endian order, whatever the file's byte order). Returns host-order bytes.
+ */
+function undoFloatPredictor(bytes: Uint8Array, size: number, perRow: number, rows: number, stride: number): Uint8Array {
+  const out = new Uint8Array(perRow * rows * size);
+  const rowBytes = perRow * size;
+  for (let r = 0; r < rows; r++) {
+    const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
+    for (let i = stride; i < rowBytes; i++) row[i] = (row[i] + row[i - stride]) & 0xff;
+    const o = r * rowBytes;
+    for (let i = 0; i < perRow; i++) {
+      for (let k = 0; k < size; k++) out[o + i * size + (size - 1 - k)] = row[k * perRow + i];
+    }
+  }
+  return out;
+}
+
+export interface BlockReaderOptions {
+  /** Value of sparse blocks (offset and byte count 0), as GDAL: the nodata value, else 0. */
+  fill: number;
+}
+
+export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderOptions = { fill: 0 }): Promise<BlockReader | null> {
   const fd = image.getFileDirectory();
   const compression = Number(fd.getValue('Compression') ?? 1);
-  const bits = Array.from((fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined) as ArrayLike<number>);
+  const bitsValue = fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined;
+  const bits = typeof bitsValue === 'number' ? [bitsValue] : Array.from(bitsValue ?? [1]);
   const formats = Array.from((fd.getValue('SampleFormat') as ArrayLike<number> | undefined) ?? [1]);
   const spp = image.getSamplesPerPixel();
-  if (!image.littleEndian || !SIMPLE_COMPRESSIONS.has(compression)) return null;
+  if (!SIMPLE_COMPRESSIONS.has(compression)) return null;
   if (bits.length === 0 || !bits.every((b) => b === bits[0]) || !formats.every((f) => f === formats[0])) return null;
-  const Type = arrayType(formats[0], bits[0]);
-  if (!Type) return null;
+  const bitsPerSample = bits[0];
+  const MaybeType = arrayType(formats[0], bitsPerSample);
+  if (!MaybeType) return null;
+  const Type: TypedArrayConstructor = MaybeType;
+  const predictor = Number(await fd.loadValue('Predictor')) || 1;
+  const aligned = bitsPerSample % 8 === 0;
+  if (predictor !== 1 && (!aligned || predictor > 3 || (predictor === 3 && formats[0] !== 3) || (predictor === 2 && formats[0] === 3))) return null;
+  const littleEndian = image.littleEndian;
   const tileWidth = image.getTileWidth();
   const tileHeight = image.getTileHeight();
   const planar = image.planarConfiguration === 2;
-  const parameters = {
-    tileWidth,
-    tileHeight,
-    planarConfiguration: image.planarConfiguration,
-    bitsPerSample: fd.getValue('BitsPerSample'),
-    predictor: Number(await fd.loadValue('Predictor')) || 1,
-  };
+  // The predictor is ours (geotiff.js's is wrong for big-endian data): the decoder only decompresses.
+  const parameters = { tileWidth, tileHeight, planarConfiguration: image.planarConfiguration, bitsPerSample: bitsValue, predictor: 1 };
   const decoder = (await getDecoder(compression, parameters as never)) as BaseDecoder;
-  const bytesPerSample = bits[0] / 8;
+  const bytesPerSample = aligned ? bitsPerSample / 8 : 0;
   const blockBytes = maxBlockBytes(parameters as never);
+  const imageWidth = image.getWidth();
   const imageHeight = image.getHeight();
   const valuesPerRow = planar ? tileWidth : tileWidth * spp;
+  const rowBytes = Math.ceil((valuesPerRow * bitsPerSample) / 8);
+  const tilesPerRow = Math.ceil(imageWidth / tileWidth);
+  const tilesPerBand = tilesPerRow * Math.ceil(imageHeight / tileHeight);
+  const source = (image as unknown as { source: Fetcher }).source;
+  const [offsetsTag, countsTag] = image.isTiled ? [324, 325] : [273, 279];
+  // geotiff.js 3.0.5 reads lazily loaded ("deferred") tag arrays as little-endian
+  // whatever the file's byte order; in a big-endian file such values are swapped back here.
+  const deferred = (fd as unknown as { deferredArrays?: Map<number, { itemSize: number }> }).deferredArrays;
+  async function location(tag: number, index: number): Promise<number> {
+    const raw = await fd.loadValueIndexed(tag, index);
+    const size = littleEndian ? undefined : deferred?.get(tag)?.itemSize;
+    if (size === undefined || size === 1) return Number(raw);
+    const view = new DataView(new ArrayBuffer(8));
+    if (size === 2) view.setUint16(0, Number(raw), true);
+    else if (size === 4) view.setUint32(0, Number(raw), true);
+    else view.setBigUint64(0, BigInt(raw as number | bigint), true);
+    return size === 2 ? view.getUint16(0, false) : size === 4 ? view.getUint32(0, false) : Number(view.getBigUint64(0, false));
+  }
+
+  /** Block (tx, ty, sample) as typed values in host order, rows × valuesPerRow. */
+  async function block(tx: number, ty: number, sample: number): Promise<TypedArray> {
+    const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
+    const index = (planar ? sample * tilesPerBand : 0) + ty * tilesPerRow + tx;
+    const what = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
+    const offset = await location(offsetsTag, index);
+    const count = await location(countsTag, index);
+    if (count === 0) {
+      const empty = new Type(new ArrayBuffer(rows * valuesPerRow * (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
+      empty.fill(options.fill as never);
+      return empty;
+    }
+    const [slice] = await source.fetch([{ offset, length: count }]);
+    const decoded = (await decoder.decodeBlock(slice as ArrayBuffer)) as ArrayBuffer;
+    let bytes: Uint8Array = new Uint8Array(decoded, 0, Math.min(decoded.byteLength, blockBytes));
+    // A block that decodes short (truncated or corrupt stream) must not read as zeros.
+    // Tiles are always whole; only the last strip may hold fewer rows.
+    if (bytes.length < rows * rowBytes) {
+      throw new Error(`${what} decodes to ${bytes.length} bytes instead of ${rows * rowBytes} (truncated or corrupt)`);
+    }
+    if (!aligned) return unpackBits(bytes, bitsPerSample, valuesPerRow, rows, Type);
+    const n = rows * valuesPerRow;
+    if (predictor === 3) {
+      bytes = undoFloatPredictor(bytes, bytesPerSample, valuesPerRow, rows, planar ? 1 : spp);
+    } else if (!littleEndian && bytesPerSample > 1) {
+      bytes = bytes.slice(0, n * bytesPerSample);
+      swapBytes(bytes, bytesPerSample);
+    }
+    if (bitsPerSample === 16 && formats[0] === 3) {
+      const half = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+      return halfToFloat(half);
+    }
+    if (bytes.byteOffset % bytesPerSample !== 0) bytes = bytes.slice();
+    const values = new Type(bytes.buffer, bytes.byteOffset, n);
+    if (predictor === 2) {
+      // Integer sums must wrap in the sample's width: an unsigned view of the same bytes does that.
+      const U = bytesPerSample === 1 ? Uint8Array : bytesPerSample === 2 ? Uint16Array : Uint32Array;
+      undoHorizontal(new U(bytes.buffer as ArrayBuffer, bytes.byteOffset, n), valuesPerRow, rows, planar ? 1 : spp);
+    }
+    return values;
+  }
 
   return {
     async read(x0, y0, w, h, samples, nodata, out) {
@@ -64,16 +213,7 @@ export async function makeBlockReader(image: GeoTIFFImage): Promise<BlockReader 
           const blockSamples = planar ? samples.map((s, i) => [s, i]) : [[0, -1]];
           for (const [sample, planeIndex] of blockSamples) {
             jobs.push(
-              image.getTileOrStrip(tx, ty, sample, decoder).then((block) => {
-                const data = block.data as ArrayBuffer;
-                const values = new Type(data, 0, Math.floor(Math.min(data.byteLength, blockBytes) / bytesPerSample));
-                // A block that decodes short (truncated or corrupt stream) must not read as zeros.
-                // Tiles are always whole; only the last strip may hold fewer rows.
-                const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
-                if (values.length < rows * valuesPerRow) {
-                  const kind = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
-                  throw new Error(`${kind} decodes to ${values.length * bytesPerSample} bytes instead of ${rows * valuesPerRow * bytesPerSample} (truncated or corrupt)`);
-                }
+              block(tx, ty, sample).then((values) => {
                 const copy = { tx, ty, tileWidth, tileHeight, x0, y0, w, h, nodata };
                 if (planar) copyPlanar(values, planes[planeIndex], copy);
                 else copyChunky(values, planes, samples, spp, copy);

@@ -32,6 +32,10 @@ export function rasterInfoJson(info: RasterInfo): object {
     ...(info.block_size ? { block_size: [...info.block_size] } : {}),
     ...(info.compression ? { compression: info.compression } : {}),
     ...(info.interleave ? { interleave: info.interleave } : {}),
+    ...(info.overviews ? { overviews: info.overviews.map((o) => [...o]) } : {}),
+    ...(info.palette ? { palette: info.palette.map((e) => [...e]) } : {}),
+    ...(info.nodata_sources ? { nodata_sources: [...info.nodata_sources] } : {}),
+    ...(info.alpha_band !== undefined ? { alpha_band: info.alpha_band } : {}),
   };
 }
 

@@ -1,9 +1,14 @@
 /**
  * Opening GeoTIFFs and reading pixel windows, with geotiff.js.
  *
- * Only the first image (IFD 0, full resolution) is used, as GDAL does; internal
- * overviews and masks are ignored. Pixels are always read by window
- * (`readRasters({ window, samples })`), never the whole raster at once.
+ * The first image (IFD 0, full resolution) is the raster, as in GDAL. Internal
+ * overviews (reduced-resolution IFDs) are listed in info.overviews and read
+ * with readOverview. Missing pixels become NaN in readWindow: pixels equal to
+ * the nodata value, and, for every band but the alpha band itself, pixels
+ * whose alpha (ExtraSamples 1 or 2) or internal per-dataset mask (an IFD with
+ * NewSubfileType bit 4 and PhotometricInterpretation 4, GDAL's
+ * GDAL_TIFF_INTERNAL_MASK) is 0, as GDAL's mask band says. Pixels are always
+ * read by window, never the whole raster at once.
  */
 import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
@@ -43,6 +48,17 @@ export interface RasterInfo {
   compression?: string;
   /** 'PIXEL' (samples interleaved) or 'BAND' (planar; also single-band files), as GDAL reports. */
   interleave?: 'PIXEL' | 'BAND';
+  /** Internal overviews (reduced-resolution IFDs), [width, height] each, largest first; [] when none. */
+  overviews?: [number, number][];
+  /** Colour table of a palette image (PhotometricInterpretation=Palette), GDAL-style [r, g, b, 255] 0-255 entries; values stay indices. */
+  palette?: [number, number, number, number][];
+  /**
+   * What marks pixels as missing in readWindow: 'nodata' (GDAL_NODATA value),
+   * 'alpha' (band `alpha_band` is 0), 'mask' (internal per-dataset mask IFD is 0).
+   */
+  nodata_sources?: ('nodata' | 'alpha' | 'mask')[];
+  /** 0-based index of the alpha band (ExtraSamples 1 or 2), when there is one. */
+  alpha_band?: number;
 }
 
 export interface Raster {
@@ -55,6 +71,12 @@ export interface Raster {
    * buffers avoids fresh memory, whose first touch is slow on some systems.
    */
   readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
+  /**
+   * Like readWindow, on internal overview `level` (0-based index into
+   * info.overviews; coordinates in that overview's pixels), for display.
+   * Nodata applies; masks and alpha are not applied to overviews.
+   */
+  readOverview(level: number, x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -121,6 +143,9 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
     center = Number.isFinite(lonlat[0]) && Number.isFinite(lonlat[1]) ? lonlat : null;
   }
 
+  const palette = colorTable(fd.hasTag('ColorMap') ? ((await fd.loadValue('ColorMap')) as ArrayLike<number>) : undefined, Number(fd.getValue('PhotometricInterpretation')), image.getBitsPerSample(0));
+  const alphaBand = alphaBandOf(fd.getValue('ExtraSamples') as ArrayLike<number> | number | undefined, bands);
+
   const blockHeight = image.isTiled ? image.getTileHeight() : Math.min(image.getTileHeight(), height);
   return {
     path,
@@ -138,32 +163,103 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
     block_size: [image.getTileWidth(), blockHeight],
     compression: compressionName(compressionCode),
     interleave: bands > 1 && image.planarConfiguration === 1 ? 'PIXEL' : 'BAND',
+    ...(palette ? { palette } : {}),
+    ...(alphaBand !== undefined ? { alpha_band: alphaBand } : {}),
   };
 }
 
-class GeoTiffRaster implements Raster {
-  readonly info: RasterInfo;
-  private tiff: GeoTIFF | null;
-  private readonly image: GeoTIFFImage;
+/**
+ * The ColorMap of a palette image as GDAL reports it: 8-bit [r, g, b, 255]
+ * entries, the 16-bit TIFF values divided by 257 (or taken as they are when
+ * none exceeds 255, as GDAL's heuristic for files written by 8-bit tools).
+ */
+function colorTable(map: ArrayLike<number> | undefined, photometric: number, bits: number): [number, number, number, number][] | undefined {
+  // GDAL gives 1-bit greyscale images a black/white (or white/black) colour table.
+  if (bits === 1 && !map && (photometric === 0 || photometric === 1)) {
+    return photometric === 1 ? [[0, 0, 0, 255], [255, 255, 255, 255]] : [[255, 255, 255, 255], [0, 0, 0, 255]];
+  }
+  if (photometric !== 3 || !map || map.length < 3 || map.length % 3 !== 0) return undefined;
+  const n = map.length / 3;
+  let max = 0;
+  for (let i = 0; i < map.length; i++) max = Math.max(max, map[i]);
+  const div = max <= 255 ? 1 : 257;
+  return Array.from({ length: n }, (_, i) => [Math.floor(map[i] / div), Math.floor(map[n + i] / div), Math.floor(map[2 * n + i] / div), 255]);
+}
+
+/** The band holding alpha: the first ExtraSamples entry that is 1 (associated) or 2 (unassociated). */
+function alphaBandOf(extra: ArrayLike<number> | number | undefined, bands: number): number | undefined {
+  if (extra === undefined) return undefined;
+  const list = typeof extra === 'number' ? [extra] : Array.from(extra);
+  const i = list.findIndex((v) => v === 1 || v === 2);
+  const band = bands - list.length + i;
+  return i >= 0 && band >= 0 && band < bands ? band : undefined;
+}
+
+/** Pixels of one IFD (the raster or an overview) as float32 planes; nodata → NaN, no masks. */
+class ImageReader {
+  readonly image: GeoTIFFImage;
   private readonly noDataRaw: number | null;
   /** JPEG-compressed YCbCr: bands 0-2 must be read together and converted to RGB. */
   private readonly ycbcr: boolean;
   /** The fast block path for common layouts; null means geotiff.js's readRasters. */
   private readonly blocks: BlockReader | null;
 
-  constructor(info: RasterInfo, tiff: GeoTIFF, image: GeoTIFFImage, blocks: BlockReader | null) {
-    this.info = info;
-    this.tiff = tiff;
+  constructor(image: GeoTIFFImage, noDataRaw: number | null, bands: number, blocks: BlockReader | null) {
     this.image = image;
+    this.noDataRaw = noDataRaw;
     this.blocks = blocks;
-    this.noDataRaw = rawNoData(info.nodata, info.dtype);
     const fd = image.getFileDirectory();
-    this.ycbcr =
-      info.bands >= 3 && Number(fd.getValue('PhotometricInterpretation')) === PHOTOMETRIC_YCBCR && Number(fd.getValue('Compression')) === COMPRESSION_JPEG;
+    this.ycbcr = bands >= 3 && Number(fd.getValue('PhotometricInterpretation')) === PHOTOMETRIC_YCBCR && Number(fd.getValue('Compression')) === COMPRESSION_JPEG;
   }
 
-  async readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
-    const { path, width, height } = this.info;
+  async read(x0: number, y0: number, w: number, h: number, bands: number[], out: Float32Array): Promise<void> {
+    const n = w * h;
+    if (this.blocks && !this.ycbcr) {
+      await this.blocks.read(x0, y0, w, h, bands, this.noDataRaw, out);
+      return;
+    }
+    // Which samples to decode: each requested band once (plus Y, Cb, Cr together for YCbCr JPEG).
+    const wanted = this.ycbcr && bands.some((b) => b < 3) ? [0, 1, 2, ...bands.filter((b) => b >= 3)] : bands;
+    const samples = [...new Set(wanted)];
+    const decoded: TypedArray[] = await this.image.readRasters({ window: [x0, y0, x0 + w, y0 + h], samples, interleave: false });
+
+    // Nodata is compared on the raw values (before float32 rounding, which would
+    // merge e.g. UInt32 4294967295 with 4294967294), except for YCbCr JPEG where,
+    // as in GDAL, it applies to the RGB values.
+    const nd = this.noDataRaw;
+    const planes = new Map<number, Float32Array>();
+    for (const [i, s] of samples.entries()) {
+      const src = decoded[i];
+      if (!src || src.length < n) throw new Error('decoder returned too few pixels');
+      planes.set(s, toFloat32(src, n, this.ycbcr ? null : nd));
+    }
+    if (this.ycbcr && planes.has(0)) {
+      const [y, cb, cr] = [planes.get(0)!, planes.get(1)!, planes.get(2)!];
+      ycbcrToRgbInPlace(y, cb, cr);
+      if (nd !== null) for (const p of [y, cb, cr]) for (let k = 0; k < n; k++) if (p[k] === nd) p[k] = NaN;
+    }
+    for (const [i, b] of bands.entries()) out.set(planes.get(b)!, i * n);
+  }
+}
+
+class GeoTiffRaster implements Raster {
+  readonly info: RasterInfo;
+  private tiff: GeoTIFF | null;
+  private readonly main: ImageReader;
+  private readonly overviewReaders: ImageReader[];
+  /** The internal per-dataset mask IFD's reader (1 = valid), or null. */
+  private readonly mask: ImageReader | null;
+
+  constructor(info: RasterInfo, tiff: GeoTIFF, main: ImageReader, overviews: ImageReader[], mask: ImageReader | null) {
+    this.info = info;
+    this.tiff = tiff;
+    this.main = main;
+    this.overviewReaders = overviews;
+    this.mask = mask;
+  }
+
+  private check(x0: number, y0: number, w: number, h: number, bands: number[], width: number, height: number, into?: Float32Array): void {
+    const path = this.info.path;
     if (this.tiff === null) throw new RasterError(path, 'cannot read: the raster is closed');
     if (![x0, y0, w, h].every(Number.isInteger) || w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 + w > width || y0 + h > height) {
       throw new RasterError(path, `window x=${x0} y=${y0} ${w}x${h} is outside the ${width}x${height} raster`);
@@ -173,47 +269,63 @@ class GeoTiffRaster implements Raster {
         throw new RasterError(path, `band index ${b} does not exist (the raster has bands 0..${this.info.bands - 1})`);
       }
     }
+    if (into && into.length < bands.length * w * h) throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: the buffer given is too small`);
+  }
+
+  async readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
+    const { path, width, height } = this.info;
+    this.check(x0, y0, w, h, bands, width, height, into);
     const n = w * h;
-    if (into && into.length < bands.length * n) throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: the buffer given is too small`);
     const out = into ? into.subarray(0, bands.length * n) : new Float32Array(bands.length * n);
     if (bands.length === 0) return out;
-
-    if (this.blocks && !this.ycbcr) {
-      try {
-        await this.blocks.read(x0, y0, w, h, bands, this.noDataRaw, out);
-      } catch (err) {
-        throw toRasterError(path, err, `reading window x=${x0} y=${y0} ${w}x${h}`);
-      }
-      return out;
-    }
-
-    // Which samples to decode: each requested band once (plus Y, Cb, Cr together for YCbCr JPEG).
-    const wanted = this.ycbcr && bands.some((b) => b < 3) ? [0, 1, 2, ...bands.filter((b) => b >= 3)] : bands;
-    const samples = [...new Set(wanted)];
-    let decoded: TypedArray[];
     try {
-      decoded = await this.image.readRasters({ window: [x0, y0, x0 + w, y0 + h], samples, interleave: false });
+      await this.main.read(x0, y0, w, h, bands, out);
+      await this.applyMask(x0, y0, w, h, bands, out);
     } catch (err) {
       throw toRasterError(path, err, `reading window x=${x0} y=${y0} ${w}x${h}`);
     }
+    return out;
+  }
 
-    // Nodata is compared on the raw values (before float32 rounding, which would
-    // merge e.g. UInt32 4294967295 with 4294967294), except for YCbCr JPEG where,
-    // as in GDAL, it applies to the RGB values.
-    const nd = this.noDataRaw;
-    const planes = new Map<number, Float32Array>();
-    for (const [i, s] of samples.entries()) {
-      const src = decoded[i];
-      if (!src || src.length < n) throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: decoder returned too few pixels`);
-      planes.set(s, toFloat32(src, n, this.ycbcr ? null : nd));
+  /** NaN where the alpha band or the mask IFD is 0, in every band but the alpha band. */
+  private async applyMask(x0: number, y0: number, w: number, h: number, bands: number[], out: Float32Array): Promise<void> {
+    const alpha = this.info.alpha_band;
+    const targets = bands.map((b, i) => [b, i]).filter(([b]) => b !== alpha);
+    if (targets.length === 0 || (alpha === undefined && this.mask === null)) return;
+    const n = w * h;
+    let m: Float32Array;
+    if (this.mask) {
+      m = new Float32Array(n);
+      await this.mask.read(x0, y0, w, h, [0], m);
+    } else {
+      const at = bands.indexOf(alpha!);
+      if (at >= 0) m = out.subarray(at * n, (at + 1) * n);
+      else {
+        m = new Float32Array(n);
+        await this.main.read(x0, y0, w, h, [alpha!], m);
+      }
     }
-    if (this.ycbcr && planes.has(0)) {
-      const [y, cb, cr] = [planes.get(0)!, planes.get(1)!, planes.get(2)!];
-      ycbcrToRgbInPlace(y, cb, cr);
-      if (nd !== null) for (const p of [y, cb, cr]) for (let k = 0; k < n; k++) if (p[k] === nd) p[k] = NaN;
+    for (const [, i] of targets) {
+      const plane = out.subarray(i * n, (i + 1) * n);
+      for (let k = 0; k < n; k++) if (m[k] === 0) plane[k] = NaN;
     }
+  }
 
-    for (const [i, b] of bands.entries()) out.set(planes.get(b)!, i * n);
+  async readOverview(level: number, x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
+    const path = this.info.path;
+    const reader = this.overviewReaders[level];
+    if (!Number.isInteger(level) || reader === undefined) {
+      throw new RasterError(path, `overview ${level} does not exist (the raster has ${this.overviewReaders.length} internal overviews)`);
+    }
+    const [ow, oh] = [reader.image.getWidth(), reader.image.getHeight()];
+    this.check(x0, y0, w, h, bands, ow, oh, into);
+    const out = into ? into.subarray(0, bands.length * w * h) : new Float32Array(bands.length * w * h);
+    if (bands.length === 0) return out;
+    try {
+      await reader.read(x0, y0, w, h, bands, out);
+    } catch (err) {
+      throw toRasterError(path, err, `reading overview ${level} window x=${x0} y=${y0} ${w}x${h}`);
+    }
     return out;
   }
 
@@ -246,6 +358,9 @@ async function closeQuietly(tiff: GeoTIFF): Promise<void> {
   }
 }
 
+/** At most this many IFDs are looked at for overviews and masks. */
+const MAX_IFDS = 64;
+
 /** Opens a GeoTIFF; throws RasterError (one line, naming the file) on any problem. */
 export async function openRaster(path: string): Promise<Raster> {
   if (typeof path !== 'string' || path === '') throw new RasterError(String(path ?? ''), 'no file path given');
@@ -258,7 +373,34 @@ export async function openRaster(path: string): Promise<Raster> {
     tiff = await fromFile(path);
     const image = await tiff.getImage(0);
     const info = await readInfo(path, image);
-    return new GeoTiffRaster(info, tiff, image, await makeBlockReader(image));
+    const noDataRaw = rawNoData(info.nodata, info.dtype);
+    const fill = info.nodata === null ? 0 : info.nodata === 'nan' ? NaN : info.nodata;
+    const reader = async (img: GeoTIFFImage, bands: number) => new ImageReader(img, noDataRaw, bands, await makeBlockReader(img, { fill }));
+    const overviews: ImageReader[] = [];
+    let mask: ImageReader | null = null;
+    const count = Math.min(await tiff.getImageCount(), MAX_IFDS);
+    for (let i = 1; i < count; i++) {
+      const sub = await tiff.getImage(i);
+      const sfd = sub.getFileDirectory();
+      const kind = Number(sfd.getValue('NewSubfileType') ?? 0);
+      const photometric = Number(sfd.getValue('PhotometricInterpretation'));
+      if (kind & 4) {
+        // Mask of the full-resolution image (GDAL's per-dataset mask); overview masks are not used.
+        if (mask === null && !(kind & 1) && photometric === 4 && sub.getWidth() === info.width && sub.getHeight() === info.height) {
+          const blocks = await makeBlockReader(sub, { fill: 1 });
+          mask = new ImageReader(sub, null, 1, blocks);
+        }
+      } else if (kind & 1 && sub.getSamplesPerPixel() === info.bands) {
+        overviews.push(await reader(sub, info.bands));
+      }
+    }
+    info.overviews = overviews.map((o) => [o.image.getWidth(), o.image.getHeight()]);
+    const sources: ('nodata' | 'alpha' | 'mask')[] = [];
+    if (info.nodata !== null) sources.push('nodata');
+    if (mask) sources.push('mask');
+    else if (info.alpha_band !== undefined) sources.push('alpha');
+    info.nodata_sources = sources;
+    return new GeoTiffRaster(info, tiff, await reader(image, info.bands), overviews, mask);
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
     throw toRasterError(path, err);
