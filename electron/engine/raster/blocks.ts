@@ -15,8 +15,12 @@
  */
 import { getDecoder, type BaseDecoder, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { maxBlockBytes } from './deflate.js';
+import { decodePool } from './decode-pool.js';
 
 type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => TypedArray;
+
+/** Decoded in the calling thread: no compression, and DEFLATE (Node's zlib, already on libuv's thread pool). */
+const IN_THREAD_COMPRESSIONS = new Set([1, 8, 32946]);
 
 /** Compressions whose geotiff.js decoders take the default parameters. */
 const SIMPLE_COMPRESSIONS = new Set([1, 5, 8, 32946, 32773, 50000]);
@@ -138,6 +142,10 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
   // The predictor is ours (geotiff.js's is wrong for big-endian data): the decoder only decompresses.
   const parameters = { tileWidth, tileHeight, planarConfiguration: image.planarConfiguration, bitsPerSample: bitsValue, predictor: 1 };
   const decoder = (await getDecoder(compression, parameters as never)) as BaseDecoder;
+  // JavaScript decoders (LZW, PackBits, ZSTD) run in the worker pool, under a time and memory budget.
+  const pool = IN_THREAD_COMPRESSIONS.has(compression) ? null : decodePool();
+  const decode = async (slice: ArrayBuffer, what: string, signal: AbortSignal): Promise<ArrayBuffer> =>
+    pool ? pool.decode(compression, parameters, slice, what, signal) : ((await decoder.decodeBlock(slice)) as ArrayBuffer);
   const bytesPerSample = aligned ? bitsPerSample / 8 : 0;
   const blockBytes = maxBlockBytes(parameters as never);
   const imageWidth = image.getWidth();
@@ -163,7 +171,7 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
   }
 
   /** Block (tx, ty, sample) as typed values in host order, rows × valuesPerRow. */
-  async function block(tx: number, ty: number, sample: number): Promise<TypedArray> {
+  async function block(tx: number, ty: number, sample: number, signal: AbortSignal): Promise<TypedArray> {
     const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
     const index = (planar ? sample * tilesPerBand : 0) + ty * tilesPerRow + tx;
     const what = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
@@ -175,7 +183,7 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
       return empty;
     }
     const [slice] = await source.fetch([{ offset, length: count }]);
-    const decoded = (await decoder.decodeBlock(slice as ArrayBuffer)) as ArrayBuffer;
+    const decoded = await decode(slice as ArrayBuffer, what, signal);
     let bytes: Uint8Array = new Uint8Array(decoded, 0, Math.min(decoded.byteLength, blockBytes));
     // A block that decodes short (truncated or corrupt stream) must not read as zeros.
     // Tiles are always whole; only the last strip may hold fewer rows.
@@ -208,16 +216,24 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
     async read(x0, y0, w, h, samples, nodata, out) {
       const planes = samples.map((_, i) => out.subarray(i * w * h, (i + 1) * w * h));
       const jobs: Promise<void>[] = [];
+      // The first failing block cancels the rest of the window (queued or running in the decode pool).
+      const cancel = new AbortController();
       for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y0 + h; ty++) {
         for (let tx = Math.floor(x0 / tileWidth); tx * tileWidth < x0 + w; tx++) {
           const blockSamples = planar ? samples.map((s, i) => [s, i]) : [[0, -1]];
           for (const [sample, planeIndex] of blockSamples) {
             jobs.push(
-              block(tx, ty, sample).then((values) => {
-                const copy = { tx, ty, tileWidth, tileHeight, x0, y0, w, h, nodata };
-                if (planar) copyPlanar(values, planes[planeIndex], copy);
-                else copyChunky(values, planes, samples, spp, copy);
-              }),
+              block(tx, ty, sample, cancel.signal).then(
+                (values) => {
+                  const copy = { tx, ty, tileWidth, tileHeight, x0, y0, w, h, nodata };
+                  if (planar) copyPlanar(values, planes[planeIndex], copy);
+                  else copyChunky(values, planes, samples, spp, copy);
+                },
+                (err: unknown) => {
+                  cancel.abort(err);
+                  throw err;
+                },
+              ),
             );
           }
         }

@@ -47,6 +47,8 @@ function detailOf(err: unknown): string {
  */
 export function toRasterError(path: string, err: unknown, doing?: string): RasterError {
   if (err instanceof RasterError) return err;
+  // The decode pool's time / memory limits: its message says all ("decoding tile 3,1 took longer than 10 s; ...").
+  if (err instanceof Error && err.name === 'DecodeLimitError') return new RasterError(path, err.message);
   const prefix = doing ? `${doing}: ` : '';
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
