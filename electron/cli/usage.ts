@@ -22,7 +22,7 @@ Usage:
               [--bias B] [--convention torchgeo|paper] [--bands 1,2,3]
               [--scale S] [--offset O] [--raster-scale] [--cell-size N|Xm|Xdeg|whole]
               [--edge drop|keep] [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
-              [--nodata mask|propagate] [--backend auto|cpu|reference] [--threads N]
+              [--nodata mask|propagate] [--backend auto|cpu|webgpu|reference] [--threads N]
               [--resume | --overwrite] [--progress bar|json|none]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer

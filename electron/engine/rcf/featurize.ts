@@ -121,7 +121,16 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
   if (settings.bands.length !== bank.channels) {
     throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bands.length} ${settings.bands.length === 1 ? 'is' : 'are'} selected`);
   }
-  const kernel = bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
+  const kernel = await bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
+  try {
+    return await featurizeWith(kernel, sources, bank, settings, hooks);
+  } finally {
+    await kernel.close();
+  }
+}
+
+/** The pipeline once a kernel is bound. */
+async function featurizeWith(kernel: BoundKernel, sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
   if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
     throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
   }

@@ -1,0 +1,276 @@
+// The fused WebGPU RCF kernel vs the float64 specification
+// (accumulateRowsReference) and the golden vectors. Needs a WebGPU adapter
+// (a GPU, or lavapipe from .ci/install-lavapipe) and FAILS without one.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accumulateRowsReference } from '../../shared/rcf/cell-sums.js';
+import {
+  accumulateRowsWebgpu,
+  closeWebgpu,
+  prepareWebgpuBank,
+  webgpuAvailable,
+  type WebgpuBank,
+} from '../../electron/engine/rcf/webgpu/kernel.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    s ^= s >>> 12;
+    return s / 4294967296;
+  };
+}
+function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rand();
+  return a;
+}
+
+interface Problem {
+  C: number;
+  k: number;
+  F: number;
+  H: number;
+  W: number;
+  weights: Float32Array;
+  biasPos: Float32Array;
+  biasNeg: Float32Array;
+  image: Float32Array;
+}
+
+function makeProblem(C: number, k: number, F: number, H: number, W: number, seed: number): Problem {
+  const rand = rng(seed);
+  return {
+    C,
+    k,
+    F,
+    H,
+    W,
+    weights: randomArray(F * C * k * k, rand),
+    biasPos: randomArray(F, rand),
+    biasNeg: randomArray(F, rand),
+    image: randomArray(C * H * W, rand, 0, 1),
+  };
+}
+
+function reference(p: Problem, mask: Uint8Array | null, row0: number, row1: number): [Float64Array, Float64Array] {
+  const pos = new Float64Array(p.F);
+  const neg = new Float64Array(p.F);
+  const image = { data: p.image, channels: p.C, height: p.H, width: p.W };
+  accumulateRowsReference(p.weights, p.F, p.k, p.biasPos, p.biasNeg, image, mask, row0, row1, pos, neg);
+  return [pos, neg];
+}
+
+function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): { worst: number; at: number } {
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    const a = actual[i];
+    const err = Number.isNaN(e) ? (Number.isNaN(a) ? 0 : Infinity) : Math.abs(a - e) / Math.max(1, Math.abs(e));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  return { worst, at };
+}
+
+let overallWorst = 0;
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const { worst, at } = worstError(actual, expected);
+  overallWorst = Math.max(overallWorst, worst);
+  expect(worst, `${what}: worst relative error at [${at}]: got ${actual[at]}, expected ${expected[at]}`).toBeLessThanOrEqual(1e-4);
+}
+
+function bankFor(p: Problem): Promise<WebgpuBank> {
+  return prepareWebgpuBank({ weights: p.weights, filters: p.F, channels: p.C, kernel: p.k, biasPos: p.biasPos, biasNeg: p.biasNeg });
+}
+
+let adapter = '';
+beforeAll(async () => {
+  const a = await webgpuAvailable();
+  if (!a.ok) throw new Error(`no WebGPU adapter, so the WebGPU kernel cannot be tested: ${a.reason}. Run .ci/install-lavapipe (as root) first.`);
+  adapter = `${a.adapter}${a.isFallback ? ' (software/fallback)' : ''}`;
+  console.log(`WebGPU adapter: ${adapter}`);
+});
+afterAll(async () => {
+  console.log(`WebGPU kernel: worst |d|/max(1,|v|) over all checks = ${overallWorst.toExponential(2)}`);
+  await closeWebgpu();
+});
+
+// [C, k, F2, H, W]: F2 not a multiple of the filter block (16) and below it,
+// widths not a multiple of the 64-column tile, more than one 16-row band, k 3..7.
+const SHAPES: [number, number, number, number, number][] = [
+  [1, 3, 1, 9, 17],
+  [3, 3, 5, 14, 23],
+  [4, 3, 16, 11, 29],
+  [4, 4, 33, 10, 31],
+  [13, 3, 256, 20, 70],
+  [3, 5, 33, 9, 8],
+  [1, 4, 16, 6, 5],
+  [4, 5, 100, 40, 19],
+  [3, 3, 80, 5, 1100],
+  [13, 5, 5, 9, 40],
+  [6, 7, 12, 37, 131],
+  [4, 3, 4096, 22, 40],
+];
+
+describe('WebGPU RCF kernel', () => {
+  it('reports an adapter', () => {
+    expect(adapter.length).toBeGreaterThan(0);
+  });
+
+  SHAPES.forEach(([C, k, F, H, W], n) => {
+    it(`matches the float64 reference: C=${C} k=${k} F2=${F} ${H}x${W}`, async () => {
+      const p = makeProblem(C, k, F, H, W, 100 + n);
+      const bank = await bankFor(p);
+      const outH = H - k + 1;
+      const outW = W - k + 1;
+      const rand = rng(7 + n);
+      const mask = new Uint8Array(outH * outW).map(() => (rand() < 0.7 ? 1 : 0));
+      const row0 = outH > 2 ? 1 : 0;
+      const cases: [Uint8Array | null, number, number][] = [
+        [null, 0, outH],
+        [mask, 0, outH],
+        [mask, row0, outH - (outH > 3 ? 1 : 0)],
+      ];
+      for (const [m, r0, r1] of cases) {
+        const pos = new Float64Array(F);
+        const neg = new Float64Array(F);
+        await accumulateRowsWebgpu(bank, p.image, H, W, m, r0, r1, pos, neg);
+        const [ePos, eNeg] = reference(p, m, r0, r1);
+        const what = `C=${C} k=${k} F2=${F} ${H}x${W} rows ${r0}..${r1} mask=${m ? 'yes' : 'no'}`;
+        expectClose(pos, ePos, `${what} pos`);
+        expectClose(neg, eNeg, `${what} neg`);
+      }
+    });
+  });
+
+  it('adds to the outputs, skips masked rows and runs concurrent calls', async () => {
+    const p = makeProblem(4, 3, 33, 40, 20, 5);
+    const bank = await bankFor(p);
+    const outH = p.H - 2;
+    const outW = p.W - 2;
+    const mask = new Uint8Array(outH * outW).fill(1);
+    mask.fill(0, 2 * outW, 5 * outW);
+    const pos = new Float64Array(p.F).fill(10);
+    const neg = new Float64Array(p.F).fill(-3);
+    const a = [new Float64Array(p.F), new Float64Array(p.F)];
+    await Promise.all([
+      accumulateRowsWebgpu(bank, p.image, p.H, p.W, mask, 0, 17, pos, neg),
+      accumulateRowsWebgpu(bank, p.image, p.H, p.W, mask, 17, outH, a[0], a[1]),
+    ]);
+    const [ePos, eNeg] = reference(p, mask, 0, 17);
+    expectClose(pos, ePos.map((v) => v + 10), 'pos');
+    expectClose(neg, eNeg.map((v) => v - 3), 'neg');
+    const [bPos, bNeg] = reference(p, mask, 17, outH);
+    expectClose(a[0], bPos, 'second range pos');
+    expectClose(a[1], bNeg, 'second range neg');
+
+    const zero = new Float64Array(p.F);
+    const zeroNeg = new Float64Array(p.F);
+    await accumulateRowsWebgpu(bank, p.image, p.H, p.W, new Uint8Array(outH * outW), 0, outH, zero, zeroNeg);
+    await accumulateRowsWebgpu(bank, p.image, p.H, p.W, null, 4, 4, zero, zeroNeg);
+    expect([...zero, ...zeroNeg].every((v) => v === 0)).toBe(true);
+  });
+
+  it('throws clear errors on mismatched arguments', async () => {
+    const p = makeProblem(3, 3, 4, 8, 8, 1);
+    const bank = await bankFor(p);
+    const out = () => new Float64Array(4);
+    await expect(prepareWebgpuBank({ weights: new Float32Array(5), filters: 4, channels: 3, kernel: 3, biasPos: p.biasPos, biasNeg: p.biasNeg })).rejects.toThrow(
+      /weights has 5 values/,
+    );
+    await expect(accumulateRowsWebgpu(bank, new Float32Array(10), 8, 8, null, 0, 6, out(), out())).rejects.toThrow(/image has 10 values/);
+    await expect(accumulateRowsWebgpu(bank, p.image, 8, 8, new Uint8Array(35), 0, 6, out(), out())).rejects.toThrow(/mask has 35 values/);
+    await expect(accumulateRowsWebgpu(bank, p.image, 8, 8, null, 0, 7, out(), out())).rejects.toThrow(/row1/);
+    await expect(accumulateRowsWebgpu(bank, p.image, 8, 8, null, 0, 6, new Float64Array(3), out())).rejects.toThrow(/outPos\/outNeg/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Golden vectors (same driving as tests/engine/rcf/native-kernel.test.ts).
+
+const here = dirname(fileURLToPath(import.meta.url));
+const goldenDir = join(here, '..', 'fixtures', 'golden');
+
+interface GoldenArray {
+  file: string;
+  dtype: 'float32' | 'float64' | 'int32';
+  shape: number[];
+}
+interface GoldenCase {
+  id: string;
+  weights: string;
+  input: string;
+  bias: number;
+  convention: 'torchgeo' | 'paper';
+  nan_policy: 'propagate' | 'mask';
+  expected: (number | null)[];
+  num_valid_windows: number;
+}
+interface Manifest {
+  arrays: Record<string, GoldenArray>;
+  cases: GoldenCase[];
+}
+
+function readArray(dir: string, a: GoldenArray): Float32Array | Float64Array {
+  const buf = readFileSync(join(dir, a.file));
+  const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  return a.dtype === 'float64' ? new Float64Array(bytes) : new Float32Array(bytes);
+}
+
+async function goldenFeatures(dir: string, m: Manifest, c: GoldenCase): Promise<{ features: number[]; valid: number }> {
+  const wInfo = m.arrays[c.weights];
+  const xInfo = m.arrays[c.input];
+  const [F, C, k] = wInfo.shape;
+  const [, H, W] = xInfo.shape;
+  const weights = readArray(dir, wInfo) as Float32Array;
+  const raw = readArray(dir, xInfo) as Float32Array;
+  const b = c.bias;
+  const biasPos = new Float32Array(F).fill(c.convention === 'torchgeo' ? b : -b);
+  const biasNeg = new Float32Array(F).fill(-b);
+  const bank = await prepareWebgpuBank({ weights, filters: F, channels: C, kernel: k, biasPos, biasNeg });
+  const outH = H - k + 1;
+  const outW = W - k + 1;
+  const image = raw.map((v) => (Number.isFinite(v) ? v : 0));
+  const mask = new Uint8Array(outH * outW);
+  let valid = 0;
+  for (let i = 0; i < outH; i++)
+    for (let j = 0; j < outW; j++) {
+      let ok = 1;
+      for (let ch = 0; ch < C && ok; ch++)
+        for (let u = 0; u < k && ok; u++)
+          for (let v = 0; v < k; v++)
+            if (!Number.isFinite(raw[(ch * H + i + u) * W + j + v])) {
+              ok = 0;
+              break;
+            }
+      mask[i * outW + j] = ok;
+      valid += ok;
+    }
+  if (c.nan_policy === 'propagate' && valid < outH * outW) return { features: new Array(2 * F).fill(NaN), valid };
+  const pos = new Float64Array(F);
+  const neg = new Float64Array(F);
+  await accumulateRowsWebgpu(bank, image, H, W, mask, 0, outH, pos, neg);
+  return { features: [...pos, ...neg].map((v) => (valid > 0 ? v / valid : NaN)), valid };
+}
+
+describe('WebGPU RCF kernel: golden vectors', () => {
+  const manifest: Manifest = JSON.parse(readFileSync(join(goldenDir, 'manifest.json'), 'utf8'));
+  it('has all 17 golden cases', () => {
+    expect(existsSync(join(goldenDir, 'manifest.json'))).toBe(true);
+    expect(manifest.cases.length).toBe(17);
+  });
+  for (const c of manifest.cases) {
+    it(c.id, async () => {
+      const { features, valid } = await goldenFeatures(goldenDir, manifest, c);
+      expect(valid).toBe(c.num_valid_windows);
+      expectClose(features, c.expected.map((v) => (v === null ? NaN : v)), c.id);
+    });
+  }
+});
