@@ -13,47 +13,10 @@ import {
   webgpuAvailable,
   type WebgpuBank,
 } from '../../electron/engine/rcf/webgpu/kernel.js';
+import { makeProblem, rng, type Problem } from '../helpers/kernel-problems.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return s / 4294967296;
-  };
-}
-function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rand();
-  return a;
-}
 
-interface Problem {
-  C: number;
-  k: number;
-  F: number;
-  H: number;
-  W: number;
-  weights: Float32Array;
-  biasPos: Float32Array;
-  biasNeg: Float32Array;
-  image: Float32Array;
-}
 
-function makeProblem(C: number, k: number, F: number, H: number, W: number, seed: number): Problem {
-  const rand = rng(seed);
-  return {
-    C,
-    k,
-    F,
-    H,
-    W,
-    weights: randomArray(F * C * k * k, rand),
-    biasPos: randomArray(F, rand),
-    biasNeg: randomArray(F, rand),
-    image: randomArray(C * H * W, rand, 0, 1),
-  };
-}
 
 function reference(p: Problem, mask: Uint8Array | null, row0: number, row1: number): [Float64Array, Float64Array] {
   const pos = new Float64Array(p.F);

@@ -8,10 +8,10 @@
  * `resume` continues an unfinished run of the same identity; the result is
  * byte-for-byte what an uninterrupted run writes (no per-row timestamps).
  */
-import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import type { CellResult } from '../rcf/featurize.js';
 import { csvField, formatFloat32, formatFloat64 } from './format.js';
-import { OutputError, type FeatureOutput, type OutputOptions } from './output.js';
+import { OutputError, pathExists, type FeatureOutput, type OutputOptions } from './output.js';
 
 export { OutputError };
 
@@ -37,14 +37,6 @@ export function csvRow(cell: CellResult): string {
   return parts.join(',');
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function writeAtomic(path: string, text: string): Promise<void> {
   await writeFile(`${path}.tmp`, text);
@@ -80,12 +72,12 @@ export class CsvOutput implements FeatureOutput {
     const header = csvHeader(features);
     if (options.overwrite) {
       await Promise.all([path, partial, partialKey, sidecar].map((p) => rm(p, { force: true })));
-    } else if (await exists(path)) {
+    } else if (await pathExists(path)) {
       if (!options.resume) throw new OutputError(`${path} already exists; use --overwrite to replace it or --resume to continue it`);
       const finishedKey = await readRunKey(sidecar);
       if (finishedKey !== key) throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
       return new CsvOutput(path, null, new Set(), true);
-    } else if (await exists(partial)) {
+    } else if (await pathExists(partial)) {
       if (!options.resume) throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
       const previousKey = await readRunKey(partialKey);
       if (previousKey !== key) throw new OutputError(`${partial} is an unfinished run with other settings or inputs; use --overwrite to start over`);

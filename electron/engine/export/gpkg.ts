@@ -47,7 +47,7 @@
  * `node:sqlite` is loaded on first open(), so only GeoPackage exports print
  * Node's "SQLite is an experimental feature" warning.
  */
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CrsInfo } from '../raster/crs.js';
 import type { CellResult } from '../rcf/featurize.js';
@@ -70,7 +70,7 @@ import {
   rtreeTriggers,
 } from './gpkg/schema.js';
 import { REQUIRED_SRS, sameSrs, srsFor, srsLabel, type SrsRow } from './gpkg/srs.js';
-import { OutputError, type FeatureOutput, type OutputOptions } from './output.js';
+import { OutputError, pathExists, type FeatureOutput, type OutputOptions } from './output.js';
 
 export { OutputError };
 
@@ -126,11 +126,11 @@ export class GpkgOutput implements FeatureOutput {
     if (options.overwrite) {
       await removeDatabase(path);
       await removeDatabase(partial);
-    } else if (await exists(path)) {
+    } else if (await pathExists(path)) {
       if (!options.resume) throw new OutputError(`${path} already exists; use --overwrite to replace it or --resume to continue it`);
       if (readFinishedRunKey(DatabaseSync, path) !== key) throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
       return new GpkgOutput(path, null, layout, srs.srsId, new Set(), true);
-    } else if (await exists(partial)) {
+    } else if (await pathExists(partial)) {
       if (!options.resume) throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
       return sqlite(partial, () => {
         const db = new DatabaseSync(partial);
@@ -347,14 +347,6 @@ function readFinishedRunKey(Database: typeof DatabaseSync, path: string): string
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A database file with whatever rollback journal or WAL files it left. */
 async function removeDatabase(path: string): Promise<void> {

@@ -3,6 +3,7 @@
  * cells an unfinished earlier run already wrote, and is only presented as
  * finished (under its final name, with its provenance) at the very end.
  */
+import { stat } from 'node:fs/promises';
 import type { CellResult } from '../rcf/featurize.js';
 
 export interface FeatureOutput {
@@ -27,4 +28,13 @@ export interface OutputOptions {
 
 export class OutputError extends Error {
   override name = 'OutputError';
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
