@@ -116,6 +116,10 @@ interface CellSums {
   poisoned: boolean; // propagate policy saw nodata
 }
 
+/**
+ * Featurizes the cells of every source with the chosen backend. Cells reach
+ * `hooks.onCell` in grid order; cells `hooks.isDone` reports are skipped.
+ */
 export async function featurize(sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
   const { biasPos, biasNeg } = halfBiases(settings.convention, settings.bias, bank.filters);
   if (settings.bands.length !== bank.channels) {
