@@ -14,7 +14,7 @@
  * Pure math, no I/O.
  */
 import type { Cell, Grid } from '../../../shared/grid/cells.js';
-import type { Polygon } from './geometry.js';
+import { polygonsBounds, type Polygon } from './geometry.js';
 
 /**
  * The cells of `grid` that share area with the union of `polygons`, whose
@@ -63,7 +63,7 @@ export function cellsOverlapping(grid: Grid, polygons: Polygon[]): Cell[] {
   }
 
   // Step 2: cells whose centre is inside a polygon, one scanline per grid row.
-  const bounds = polygons.map(ringBounds);
+  const bounds = polygons.map((p) => polygonsBounds([p]));
   const selected: Cell[] = [];
   let rowCrossings: number[][] = [];
   let rowOfCrossings = -1;
@@ -129,18 +129,6 @@ function crossesInterior(ax: number, ay: number, bx: number, by: number, cell: C
   const mx = (part[0] + part[2]) / 2;
   const my = (part[1] + part[3]) / 2;
   return mx > cell.x0 && mx < x1 && my > cell.y0 && my < y1;
-}
-
-/** [minX, minY, maxX, maxY] of a polygon's outline. */
-function ringBounds(polygon: Polygon): [number, number, number, number] {
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of polygon[0]) {
-    minX = Math.min(minX, x);
-    minY = Math.min(minY, y);
-    maxX = Math.max(maxX, x);
-    maxY = Math.max(maxY, y);
-  }
-  return [minX, minY, maxX, maxY];
 }
 
 /**
