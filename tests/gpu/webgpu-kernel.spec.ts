@@ -1,11 +1,9 @@
 // The fused WebGPU RCF kernel vs the float64 specification
 // (accumulateRowsReference) and the golden vectors. Needs a WebGPU adapter
 // (a GPU, or lavapipe from .ci/install-lavapipe) and FAILS without one.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accumulateRowsReference } from '../../shared/rcf/cell-sums.js';
+import { accumulateRowsReference, meanFeatures } from '../../shared/rcf/cell-sums.js';
+import { goldenRun, manifest, worstGoldenError } from '../helpers/golden.js';
 import {
   accumulateRowsWebgpu,
   closeWebgpu,
@@ -156,84 +154,22 @@ describe('WebGPU RCF kernel', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Golden vectors (same driving as tests/engine/rcf/native-kernel.test.ts).
-
-const here = dirname(fileURLToPath(import.meta.url));
-const goldenDir = join(here, '..', 'fixtures', 'golden');
-
-interface GoldenArray {
-  file: string;
-  dtype: 'float32' | 'float64' | 'int32';
-  shape: number[];
-}
-interface GoldenCase {
-  id: string;
-  weights: string;
-  input: string;
-  bias: number;
-  convention: 'torchgeo' | 'paper';
-  nan_policy: 'propagate' | 'mask';
-  expected: (number | null)[];
-  num_valid_windows: number;
-}
-interface Manifest {
-  arrays: Record<string, GoldenArray>;
-  cases: GoldenCase[];
-}
-
-function readArray(dir: string, a: GoldenArray): Float32Array | Float64Array {
-  const buf = readFileSync(join(dir, a.file));
-  const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  return a.dtype === 'float64' ? new Float64Array(bytes) : new Float32Array(bytes);
-}
-
-async function goldenFeatures(dir: string, m: Manifest, c: GoldenCase): Promise<{ features: number[]; valid: number }> {
-  const wInfo = m.arrays[c.weights];
-  const xInfo = m.arrays[c.input];
-  const [F, C, k] = wInfo.shape;
-  const [, H, W] = xInfo.shape;
-  const weights = readArray(dir, wInfo) as Float32Array;
-  const raw = readArray(dir, xInfo) as Float32Array;
-  const b = c.bias;
-  const biasPos = new Float32Array(F).fill(c.convention === 'torchgeo' ? b : -b);
-  const biasNeg = new Float32Array(F).fill(-b);
-  const bank = await prepareWebgpuBank({ weights, filters: F, channels: C, kernel: k, biasPos, biasNeg });
-  const outH = H - k + 1;
-  const outW = W - k + 1;
-  const image = raw.map((v) => (Number.isFinite(v) ? v : 0));
-  const mask = new Uint8Array(outH * outW);
-  let valid = 0;
-  for (let i = 0; i < outH; i++)
-    for (let j = 0; j < outW; j++) {
-      let ok = 1;
-      for (let ch = 0; ch < C && ok; ch++)
-        for (let u = 0; u < k && ok; u++)
-          for (let v = 0; v < k; v++)
-            if (!Number.isFinite(raw[(ch * H + i + u) * W + j + v])) {
-              ok = 0;
-              break;
-            }
-      mask[i * outW + j] = ok;
-      valid += ok;
-    }
-  if (c.nan_policy === 'propagate' && valid < outH * outW) return { features: new Array(2 * F).fill(NaN), valid };
-  const pos = new Float64Array(F);
-  const neg = new Float64Array(F);
-  await accumulateRowsWebgpu(bank, image, H, W, mask, 0, outH, pos, neg);
-  return { features: [...pos, ...neg].map((v) => (valid > 0 ? v / valid : NaN)), valid };
-}
+// Golden vectors (the same cases as the reference and native kernels).
 
 describe('WebGPU RCF kernel: golden vectors', () => {
-  const manifest: Manifest = JSON.parse(readFileSync(join(goldenDir, 'manifest.json'), 'utf8'));
   it('has all 17 golden cases', () => {
-    expect(existsSync(join(goldenDir, 'manifest.json'))).toBe(true);
     expect(manifest.cases.length).toBe(17);
   });
   for (const c of manifest.cases) {
     it(c.id, async () => {
-      const { features, valid } = await goldenFeatures(goldenDir, manifest, c);
-      expect(valid).toBe(c.num_valid_windows);
-      expectClose(features, c.expected.map((v) => (v === null ? NaN : v)), c.id);
+      const run = goldenRun(c);
+      const bank = await prepareWebgpuBank(run);
+      const pos = new Float64Array(run.filters);
+      const neg = new Float64Array(run.filters);
+      const { cell } = run;
+      await accumulateRowsWebgpu(bank, cell.image.data, cell.image.height, cell.image.width, cell.mask, 0, cell.outputRows, pos, neg);
+      expect(run.finiteWindows).toBe(c.num_valid_windows);
+      expect(worstGoldenError(meanFeatures(pos, neg, cell.validWindows), c.expected)).toBeLessThanOrEqual(1);
     });
   }
 });

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Convention } from '../../shared/rcf/conventions.js';
 import type { NodataPolicy } from '../../shared/rcf/cell-sums.js';
+import { halfBiases } from '../../shared/rcf/conventions.js';
+import { prepareCell, type PreparedCell } from '../../shared/rcf/features.js';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
 
@@ -61,4 +63,28 @@ export function worstGoldenError(actual: ArrayLike<number>, expected: (number | 
     if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
   }
   return worst;
+}
+
+/** What every kernel needs to run a golden case: the filters, the biases and the prepared cell. */
+export interface GoldenRun {
+  weights: Float32Array;
+  filters: number;
+  channels: number;
+  kernel: number;
+  biasPos: Float32Array;
+  biasNeg: Float32Array;
+  cell: PreparedCell;
+  /** Windows whose pixels are all finite, whatever the policy (what the manifest counts). */
+  finiteWindows: number;
+}
+
+export function goldenRun(c: GoldenCase): GoldenRun {
+  const w = goldenArray(c.weights);
+  const [filters, channels, kernel] = w.shape;
+  const input = goldenArray(c.input);
+  const [, height, width] = input.shape;
+  const cell = prepareCell({ data: Float32Array.from(input.data), channels, height, width }, kernel, c.nan_policy);
+  const { biasPos, biasNeg } = halfBiases(c.convention, c.bias, filters);
+  const finiteWindows = Math.round(cell.validFraction * (height - kernel + 1) * (width - kernel + 1));
+  return { weights: w.data as Float32Array, filters, channels, kernel, biasPos, biasNeg, cell, finiteWindows };
 }

@@ -1,8 +1,5 @@
 // Fused native RCF kernel vs a float64 TypeScript reference and the golden
 // vectors, on every instruction-set path this CPU supports.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import {
   accumulateRows,
@@ -15,6 +12,8 @@ import {
   type PreparedBank,
 } from '../../../electron/engine/rcf/native-kernel.js';
 import { makeProblem, rng, type Problem } from '../../helpers/kernel-problems.js';
+import { goldenRun, manifest, worstGoldenError } from '../../helpers/golden.js';
+import { meanFeatures } from '../../../shared/rcf/cell-sums.js';
 
 const available = nativeKernelAvailable();
 
@@ -182,84 +181,18 @@ describe('native RCF kernel', () => {
 // ---------------------------------------------------------------------------
 // Golden vectors (torchgeo / paper conventions, NaN policies).
 
-const here = dirname(fileURLToPath(import.meta.url));
-const goldenDir = join(here, '..', '..', 'fixtures', 'golden');
-
-interface GoldenArray {
-  file: string;
-  dtype: 'float32' | 'float64' | 'int32';
-  shape: number[];
-}
-interface GoldenCase {
-  id: string;
-  weights: string;
-  input: string;
-  bias: number;
-  convention: 'torchgeo' | 'paper';
-  nan_policy: 'propagate' | 'mask';
-  expected: (number | null)[];
-  num_valid_windows: number;
-}
-interface Manifest {
-  arrays: Record<string, GoldenArray>;
-  cases: GoldenCase[];
-}
-
-function readArray(dir: string, a: GoldenArray): Float32Array | Float64Array {
-  const buf = readFileSync(join(dir, a.file));
-  const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  return a.dtype === 'float64' ? new Float64Array(bytes) : new Float32Array(bytes);
-}
-
-/** Features for one golden case, the way the engine will drive the kernel. */
-function goldenFeatures(dir: string, m: Manifest, c: GoldenCase, isa: NativeKernelIsa): { features: number[]; valid: number } {
-  const wInfo = m.arrays[c.weights];
-  const xInfo = m.arrays[c.input];
-  const [F, C, k] = wInfo.shape;
-  const [, H, W] = xInfo.shape;
-  const weights = readArray(dir, wInfo) as Float32Array;
-  const raw = readArray(dir, xInfo) as Float32Array;
-  const b = c.bias;
-  const biasPos = new Float32Array(F).fill(c.convention === 'torchgeo' ? b : -b);
-  const biasNeg = new Float32Array(F).fill(-b);
-  const bank = prepareBank({ weights, filters: F, channels: C, kernel: k, biasPos, biasNeg, isa });
-
-  // A window is valid iff all of its C*k*k inputs are finite; NaNs become 0.
-  const outH = H - k + 1;
-  const outW = W - k + 1;
-  const image = raw.map((v) => (Number.isFinite(v) ? v : 0));
-  const mask = new Uint8Array(outH * outW);
-  let valid = 0;
-  for (let i = 0; i < outH; i++)
-    for (let j = 0; j < outW; j++) {
-      let ok = 1;
-      for (let ch = 0; ch < C && ok; ch++)
-        for (let u = 0; u < k && ok; u++)
-          for (let v = 0; v < k; v++)
-            if (!Number.isFinite(raw[(ch * H + i + u) * W + j + v])) {
-              ok = 0;
-              break;
-            }
-      mask[i * outW + j] = ok;
-      valid += ok;
-    }
-  if (c.nan_policy === 'propagate' && valid < outH * outW) return { features: new Array(2 * F).fill(NaN), valid };
-  const pos = new Float64Array(F);
-  const neg = new Float64Array(F);
-  accumulateRowsSync(bank, image, H, W, mask, 0, outH, pos, neg);
-  const features = [...pos, ...neg].map((v) => (valid > 0 ? v / valid : NaN));
-  return { features, valid };
-}
-
 describe('native RCF kernel: golden vectors', () => {
-  const dir = goldenDir;
-  const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   for (const isa of isas) {
     for (const c of manifest.cases) {
       it(`${isa}: ${c.id}`, () => {
-        const { features, valid } = goldenFeatures(dir, manifest, c, isa);
-        expect(valid).toBe(c.num_valid_windows);
-        expectClose(features, c.expected.map((v) => (v === null ? NaN : v)), c.id);
+        const run = goldenRun(c);
+        const bank = prepareBank({ ...run, isa });
+        const pos = new Float64Array(run.filters);
+        const neg = new Float64Array(run.filters);
+        const { cell } = run;
+        accumulateRowsSync(bank, cell.image.data, cell.image.height, cell.image.width, cell.mask, 0, cell.outputRows, pos, neg);
+        expect(run.finiteWindows).toBe(c.num_valid_windows);
+        expect(worstGoldenError(meanFeatures(pos, neg, cell.validWindows), c.expected)).toBeLessThanOrEqual(1);
       });
     }
   }
