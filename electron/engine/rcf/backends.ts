@@ -7,13 +7,18 @@
  *   GPU with a Vulkan, Metal or D3D12 driver (or Mesa's lavapipe in software).
  * - `reference`: the plain TypeScript specification; slow, always there.
  *
- * `auto` is the native CPU kernel (falling back to `reference` if it is not
- * built, and saying so); it does not pick a GPU yet.
+ * `auto` is the WebGPU kernel when Dawn offers a hardware GPU, else the native
+ * CPU kernel (else `reference` if that is not built); every fallback is said in
+ * one line through `notice`. Whether there is a hardware GPU is asked in a
+ * child process and cached per machine (webgpu/probe.ts), so a CPU-only run
+ * neither loads Dawn nor waits for it.
  */
 import { availableParallelism } from 'node:os';
 import { accumulateRowsReference, type CellImage } from '../../../shared/rcf/cell-sums.js';
 import type { FilterBank } from '../../../shared/rcf/features.js';
 import { nativeKernelAvailable, nativeKernelIsa, prepareBank, accumulateRows } from './native-kernel.js';
+import { chooseAutoBackend } from './auto-backend.js';
+import { probeWebgpu, type ProbeAnswer } from './webgpu/probe.js';
 
 export type BackendName = 'cpu' | 'webgpu' | 'reference';
 export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu', 'reference'] as const;
@@ -39,9 +44,18 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+export interface BindOptions {
+  /**
+   * How `auto` learns which WebGPU adapter Dawn would give (default:
+   * probeWebgpu(), i.e. the per-machine cache or a quiet child process).
+   */
+  probe?: () => Promise<ProbeAnswer>;
+}
+
 /**
  * Binds a bank to a backend. `notice` receives a one-line message when `auto`
- * or `cpu` cannot use what was asked for and falls back.
+ * or `cpu` cannot use what was asked for and falls back (for `auto`: no
+ * hardware GPU, or the GPU failed to set up).
  */
 export async function bindKernel(
   bank: FilterBank,
@@ -50,8 +64,19 @@ export async function bindKernel(
   choice: BackendChoice,
   threads: number,
   notice: (message: string) => void = () => {},
+  options: BindOptions = {},
 ): Promise<BoundKernel> {
-  if (choice === 'webgpu') return bindWebgpu(bank, biasPos, biasNeg);
+  if (choice === 'webgpu') {
+    try {
+      return await bindWebgpu(bank, biasPos, biasNeg);
+    } catch (err) {
+      throw new BackendError(`--backend webgpu: ${message(err)}`);
+    }
+  }
+  if (choice === 'auto') {
+    const gpu = await bindAutoGpu(bank, biasPos, biasNeg, options.probe ?? probeWebgpu, notice);
+    if (gpu) return gpu;
+  }
   let backend: BackendName = choice === 'reference' ? 'reference' : 'cpu';
   if (backend === 'cpu' && !nativeKernelAvailable()) {
     if (choice === 'cpu') throw new BackendError('the native CPU kernel is not built (run `npm run build`); use --backend reference for the slow pure-JavaScript kernel');
@@ -81,11 +106,44 @@ export async function bindKernel(
   };
 }
 
-/** The WebGPU kernel; Dawn is loaded only here, so CPU runs never depend on it. */
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `auto`'s GPU half: the WebGPU kernel when the probe found a hardware adapter and it sets up, else null after a notice. */
+async function bindAutoGpu(
+  bank: FilterBank,
+  biasPos: Float32Array,
+  biasNeg: Float32Array,
+  probe: () => Promise<ProbeAnswer>,
+  notice: (message: string) => void,
+): Promise<BoundKernel | null> {
+  let answer: ProbeAnswer;
+  try {
+    answer = await probe();
+  } catch (err) {
+    answer = { adapter: null, reason: `the WebGPU probe failed: ${message(err)}` };
+  }
+  const choice = chooseAutoBackend(answer);
+  if (choice.backend === 'cpu') {
+    notice(choice.notice);
+    return null;
+  }
+  try {
+    return await bindWebgpu(bank, biasPos, biasNeg);
+  } catch (err) {
+    // A half-made device would keep the process alive.
+    await import('./webgpu/kernel.js').then((gpu) => gpu.closeWebgpu()).catch(() => {});
+    notice(`the GPU ${choice.adapter} could not be used (${message(err)}), using the CPU kernel`);
+    return null;
+  }
+}
+
+/** The WebGPU kernel; Dawn is loaded only here, so CPU runs never depend on it. Throws why it cannot run. */
 async function bindWebgpu(bank: FilterBank, biasPos: Float32Array, biasNeg: Float32Array): Promise<BoundKernel> {
   const gpu = await import('./webgpu/kernel.js');
   const available = await gpu.webgpuAvailable();
-  if (!available.ok) throw new BackendError(`--backend webgpu: ${available.reason}`);
+  if (!available.ok) throw new BackendError(available.reason);
   const prepared = await gpu.prepareWebgpuBank({ ...bank, biasPos, biasNeg });
   return {
     backend: 'webgpu',

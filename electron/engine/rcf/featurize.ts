@@ -125,6 +125,9 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
   if (settings.bands.length !== bank.channels) {
     throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bands.length} ${settings.bands.length === 1 ? 'is' : 'are'} selected`);
   }
+  if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
+    throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
+  }
   const kernel = await bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
   try {
     return await featurizeWith(kernel, sources, bank, settings, hooks);
@@ -135,9 +138,6 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
 
 /** The pipeline once a kernel is bound. */
 async function featurizeWith(kernel: BoundKernel, sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
-  if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
-    throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
-  }
   const cellLists = sources.map((s) => s.cells ?? sourceGrid(s.raster, settings.cellSize).cells);
   const cellsTotal = cellLists.reduce((n, cells) => n + cells.length, 0);
   const started = performance.now();

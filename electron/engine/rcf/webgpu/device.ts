@@ -5,6 +5,7 @@
 //
 // On Linux Dawn needs a Vulkan loader (libvulkan1) and an ICD: a GPU driver
 // or Mesa's lavapipe (software; .ci/install-lavapipe installs it).
+import { adapterInfoOf, adapterKind, adapterLabel } from './adapter.js';
 
 export type WebgpuAvailability = { ok: true; adapter: string; isFallback: boolean } | { ok: false; reason: string };
 
@@ -31,10 +32,13 @@ export interface WebgpuContext {
 
 let contextPromise: Promise<WebgpuContext> | null = null;
 
+/** The adapter asked for; probe.ts asks for the same one in its child process. */
+export const ADAPTER_REQUEST: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
+
 /** Dawn options, e.g. ['backend=vulkan'] or ['adapter=NVIDIA H200'] from RCF_WEBGPU_OPTIONS (';'-separated). */
-function dawnOptions(): string[] {
-  const env = typeof process !== 'undefined' ? process.env.RCF_WEBGPU_OPTIONS : undefined;
-  return env ? env.split(';').filter((s) => s.length > 0) : [];
+export function dawnOptions(env: { RCF_WEBGPU_OPTIONS?: string } | undefined = typeof process !== 'undefined' ? process.env : undefined): string[] {
+  const value = env?.RCF_WEBGPU_OPTIONS;
+  return value ? value.split(';').filter((s) => s.length > 0) : [];
 }
 
 async function loadDawn(): Promise<DawnModule> {
@@ -45,14 +49,6 @@ async function loadDawn(): Promise<DawnModule> {
   return mod;
 }
 
-function adapterName(adapter: GPUAdapter): { name: string; isFallback: boolean } {
-  const info = adapter.info;
-  const parts = [info.vendor, info.architecture, info.description || info.device].filter((s) => s && s.length > 0);
-  const legacy = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  const isFallback = Boolean((info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy) || info.architecture === 'software';
-  return { name: parts.join(' / ') || 'unknown adapter', isFallback };
-}
-
 async function createContext(): Promise<WebgpuContext> {
   let dawn: DawnModule;
   try {
@@ -61,12 +57,15 @@ async function createContext(): Promise<WebgpuContext> {
     throw new Error(`the webgpu package (Dawn) failed to load: ${err instanceof Error ? err.message : String(err)}`);
   }
   const gpu = dawn.create(dawnOptions());
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await gpu.requestAdapter(ADAPTER_REQUEST);
   if (!adapter) {
     throw new Error(
       'Dawn found no WebGPU adapter (on Linux: install libvulkan1 and a Vulkan driver, or Mesa >= 24 lavapipe with .ci/install-lavapipe)',
     );
   }
+  const info = adapterInfoOf(adapter);
+  const kind = adapterKind(info);
+  if (kind === 'null') throw new Error("Dawn gave its null backend, which computes nothing (check RCF_WEBGPU_OPTIONS)");
   const a = adapter.limits;
   const device = await adapter.requestDevice({
     requiredLimits: {
@@ -75,7 +74,8 @@ async function createContext(): Promise<WebgpuContext> {
       maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
     },
   });
-  const { name, isFallback } = adapterName(adapter);
+  const name = adapterLabel(info);
+  const isFallback = kind === 'software';
   const d = device.limits;
   return {
     gpu,
