@@ -130,7 +130,8 @@ describe('rcf featurize', () => {
   it('writes WGS84 centres and a provenance sidecar', () => {
     const raster = join(FIXTURES, 'l8_300_u16.tif');
     const out = join(dir, 'prov.csv');
-    expect(rcf(['featurize', raster, '--features', '32', '--seed', '7', '--cell-size', '150', '--scale', '0.0001', '--out', out]).code).toBe(0);
+    // --backend cpu: with the default (auto) a machine with a GPU would record that instead.
+    expect(rcf(['featurize', raster, '--features', '32', '--seed', '7', '--cell-size', '150', '--scale', '0.0001', '--backend', 'cpu', '--out', out]).code).toBe(0);
     const { rows } = readCsv(out);
     const centres = JSON.parse(
       runPython(

@@ -65,7 +65,7 @@ async function createContext(): Promise<WebgpuContext> {
   }
   const info = adapterInfoOf(adapter);
   const kind = adapterKind(info);
-  if (kind === 'null') throw new Error("Dawn gave its null backend, which computes nothing (check RCF_WEBGPU_OPTIONS)");
+  if (kind === 'null') throw new Error("Dawn gave its null backend, which computes nothing; check RCF_WEBGPU_OPTIONS");
   const a = adapter.limits;
   const device = await adapter.requestDevice({
     requiredLimits: {

@@ -144,7 +144,8 @@ export function probeKey(env: NodeJS.ProcessEnv = process.env): Record<string, s
   return key;
 }
 
-function keyHash(key: Record<string, string>): string {
+/** The cache entry id of a probeKey(). */
+export function probeKeyHash(key: Record<string, string>): string {
   return createHash('sha256').update(JSON.stringify(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
 }
 
@@ -269,7 +270,7 @@ export function probeWebgpu(options: ProbeOptions = {}): Promise<WebgpuProbe> {
   const file = options.cacheFile ?? join(cacheDirectory(env), 'webgpu-probe.json');
   const reprobe = options.reprobe ?? (env.RCF_WEBGPU_REPROBE !== undefined && env.RCF_WEBGPU_REPROBE !== '' && env.RCF_WEBGPU_REPROBE !== '0');
   const key = probeKey(env);
-  const hash = keyHash(key);
+  const hash = probeKeyHash(key);
   const memo = `${file}\n${hash}\n${reprobe}`;
   let promise = inProcess.get(memo);
   if (!promise) {
