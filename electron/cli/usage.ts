@@ -31,6 +31,8 @@ Usage:
       Cells are aligned to each raster's pixels; a size in metres or degrees becomes the
       nearest whole number of pixels. --aoi keeps only the cells overlapping the area
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
+      --backend auto uses a hardware GPU (WebGPU) when there is one, else the CPU,
+      saying why; software GPUs such as lavapipe only with --backend webgpu.
 
 Defaults: --mode gaussian --features 512 --kernel 3 --seed 0 --convention torchgeo
 (bias −1; paper: 0) --cell-size 256 --edge drop --nodata mask --backend auto --threads (all cores).
