@@ -25,6 +25,9 @@ const IN_THREAD_COMPRESSIONS = new Set([1, 8, 32946]);
 /** Compressions whose geotiff.js decoders take the default parameters. */
 const SIMPLE_COMPRESSIONS = new Set([1, 5, 8, 32946, 32773, 50000]);
 
+const JPEG = 7;
+const LERC = 34887;
+
 /** The typed array a decoded block is viewed as (after unpacking / float16 widening), or null when unsupported. */
 function arrayType(format: number, bits: number): TypedArrayConstructor | null {
   if (format === 1 && bits >= 1 && bits <= 32) return bits <= 8 ? Uint8Array : bits <= 16 ? Uint16Array : Uint32Array;
@@ -126,23 +129,39 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
   const bits = typeof bitsValue === 'number' ? [bitsValue] : Array.from(bitsValue ?? [1]);
   const formats = Array.from((fd.getValue('SampleFormat') as ArrayLike<number> | undefined) ?? [1]);
   const spp = image.getSamplesPerPixel();
-  if (!SIMPLE_COMPRESSIONS.has(compression)) return null;
-  if (bits.length === 0 || !bits.every((b) => b === bits[0]) || !formats.every((f) => f === formats[0])) return null;
+  const jpegOrLerc = compression === JPEG || compression === LERC;
+  // JPEG and LERC decode only in the worker pool: a layout this path cannot read is refused, not handed to readRasters.
+  const unsupported = (what: string): null => {
+    if (jpegOrLerc) throw new Error(`unsupported: ${compression === JPEG ? 'JPEG' : 'LERC'} with ${what}`);
+    return null;
+  };
+  if (!SIMPLE_COMPRESSIONS.has(compression) && !jpegOrLerc) return null;
+  if (bits.length === 0 || !bits.every((b) => b === bits[0]) || !formats.every((f) => f === formats[0])) return unsupported('samples of different types');
   const bitsPerSample = bits[0];
   const MaybeType = arrayType(formats[0], bitsPerSample);
-  if (!MaybeType) return null;
+  if (!MaybeType) return unsupported(`${bitsPerSample}-bit samples of format ${formats[0]}`);
+  if (compression === JPEG && (bitsPerSample !== 8 || formats[0] !== 1)) return unsupported(`${bitsPerSample}-bit samples (only 8-bit JPEG is supported)`);
   const Type: TypedArrayConstructor = MaybeType;
-  const predictor = Number(await fd.loadValue('Predictor')) || 1;
+  // libtiff applies no predictor to JPEG or LERC data.
+  const predictor = jpegOrLerc ? 1 : Number(await fd.loadValue('Predictor')) || 1;
   const aligned = bitsPerSample % 8 === 0;
   if (predictor !== 1 && (!aligned || predictor > 3 || (predictor === 3 && formats[0] !== 3) || (predictor === 2 && formats[0] === 3))) return null;
   const littleEndian = image.littleEndian;
+  // LERC decodes to host-order values, JPEG to bytes: nothing to swap.
+  const swap = !littleEndian && !jpegOrLerc;
   const tileWidth = image.getTileWidth();
   const tileHeight = image.getTileHeight();
   const planar = image.planarConfiguration === 2;
   // The predictor is ours (geotiff.js's is wrong for big-endian data): the decoder only decompresses.
-  const parameters = { tileWidth, tileHeight, planarConfiguration: image.planarConfiguration, bitsPerSample: bitsValue, predictor: 1 };
+  const parameters: Record<string, unknown> = { tileWidth, tileHeight, planarConfiguration: image.planarConfiguration, bitsPerSample: bitsValue, predictor: 1 };
+  if (jpegOrLerc) {
+    parameters.samplesPerPixel = spp;
+    parameters.photometric = Number(fd.getValue('PhotometricInterpretation'));
+    const tag = compression === JPEG ? 'JPEGTables' : 'LercParameters';
+    if (fd.hasTag(tag)) parameters[tag] = await fd.loadValue(tag);
+  }
   const decoder = (await getDecoder(compression, parameters as never)) as BaseDecoder;
-  // JavaScript decoders (LZW, PackBits, ZSTD) run in the worker pool, under a time and memory budget.
+  // JavaScript decoders (LZW, PackBits, ZSTD, JPEG, LERC) run in the worker pool, under a time and memory budget.
   const pool = IN_THREAD_COMPRESSIONS.has(compression) ? null : decodePool();
   const decode = async (slice: ArrayBuffer, what: string, signal: AbortSignal): Promise<ArrayBuffer> =>
     pool ? pool.decode(compression, parameters, slice, what, signal) : ((await decoder.decodeBlock(slice)) as ArrayBuffer);
@@ -194,7 +213,7 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
     const n = rows * valuesPerRow;
     if (predictor === 3) {
       bytes = undoFloatPredictor(bytes, bytesPerSample, valuesPerRow, rows, planar ? 1 : spp);
-    } else if (!littleEndian && bytesPerSample > 1) {
+    } else if (swap && bytesPerSample > 1) {
       bytes = bytes.slice(0, n * bytesPerSample);
       swapBytes(bytes, bytesPerSample);
     }

@@ -7,14 +7,17 @@
  * output in a plain JS array with no limit (a 4 MB PackBits strip grows to
  * gigabytes and kills V8), so both are re-implemented here writing into a
  * fixed buffer of the block's size. ZSTD decodes into a buffer of that size
- * too. DEFLATE is in deflate.ts. For the remaining codecs (JPEG, LERC), whose
- * output size is fixed by headers inside the block, the output is checked
- * after decoding. Truncated blocks surface as errors (here or in blocks.ts),
- * never as zero-filled pixels.
+ * too. DEFLATE is in deflate.ts. JPEG (jpeg.ts) and LERC (lerc.ts), whose
+ * output size is set by headers inside the block, have those headers checked
+ * against the TIFF before anything is decoded, and their output is checked
+ * too. Truncated blocks surface as errors (here or in blocks.ts), never as
+ * zero-filled pixels.
  */
 import { createRequire } from 'node:module';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
 import { maxBlockBytes, useNodeDeflate } from './deflate.js';
+import { decodeJpegBlock, type GeotiffJpegReader, type JpegBlockParameters } from './jpeg.js';
+import { decodeLercBlock, type LercBlockParameters } from './lerc.js';
 
 type BlockParameters = Parameters<typeof maxBlockBytes>[0];
 
@@ -169,23 +172,37 @@ class BoundedZstdDecoder extends BaseDecoder {
   }
 }
 
-/** Runs geotiff.js's decoder for `codec`, then refuses output larger than the block. */
-function checkedDecoder(codec: string, Original: new (p: unknown) => BaseDecoder): typeof BaseDecoder {
-  return class CheckedDecoder extends BaseDecoder {
-    readonly inner: BaseDecoder;
+/** geotiff.js's own JPEG decoder class: its stream reader does the entropy decoding for jpeg.ts. */
+type GeotiffJpegClass = new (p: unknown) => BaseDecoder & { reader?: GeotiffJpegReader };
+let GeotiffJpeg: GeotiffJpegClass | null = null;
 
-    constructor(parameters: unknown) {
-      super(parameters as never);
-      this.inner = new Original(parameters);
-    }
+/** JPEG decoded as libjpeg (with libtiff's settings) decodes it: see jpeg.ts. */
+class LibjpegCompatibleDecoder extends BaseDecoder {
+  private readonly reader: GeotiffJpegReader;
 
-    override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
-      const limit = limitOf(this);
-      const out = await this.inner.decodeBlock(buffer);
-      if (out.byteLength > limit) throw tooBig(codec, limit);
-      return out;
-    }
-  } as unknown as typeof BaseDecoder;
+  constructor(parameters: unknown) {
+    super(parameters as never);
+    if (!GeotiffJpeg) throw new Error('JPEG decoder used before useBoundedDecoders()');
+    // geotiff.js's decoder parses the JPEGTables (quantisation and Huffman tables) once per image.
+    const reader = new GeotiffJpeg(parameters).reader;
+    if (!reader || typeof reader.parse !== 'function') throw new Error('JPEG decoder: geotiff.js internals are not as expected');
+    this.reader = reader;
+  }
+
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const limit = limitOf(this);
+    const out = decodeJpegBlock(this.reader, new Uint8Array(buffer), this.parameters as unknown as JpegBlockParameters);
+    if (out.byteLength > limit) throw tooBig('JPEG', limit);
+    return bufferOf(out);
+  }
+}
+
+/** LERC with its DEFLATE / ZSTD layer and its blob headers bounded: see lerc.ts. */
+class BoundedLercDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+    const lib = await zstdLib();
+    return decodeLercBlock(new Uint8Array(buffer), this.parameters as unknown as LercBlockParameters, limitOf(this), (bytes, max) => lib.decode(bytes, max));
+  }
 }
 
 let registered: Promise<void> | null = null;
@@ -198,17 +215,16 @@ export function useBoundedDecoders(): Promise<void> {
     addDecoder(5, asClass(BoundedLzwDecoder), undefined, false);
     addDecoder(32773, asClass(BoundedPackBitsDecoder), undefined, false);
     addDecoder(50000, asClass(BoundedZstdDecoder), undefined, false);
-    // JPEG and LERC keep their parameter functions (JPEGTables, LercParameters): wrap the class only.
+    // geotiff.js's JPEG class (for its stream reader), taken before ours replaces it.
     const dummy = { tileWidth: 1, tileHeight: 1, planarConfiguration: 1, bitsPerSample: 8, predictor: 1 };
-    for (const [code, name] of [[7, 'JPEG'], [34887, 'LERC']] as const) {
-      const original = (await getDecoder(code, dummy as never)).constructor as new (p: unknown) => BaseDecoder;
-      addDecoder(code, asClass(checkedDecoder(name, original)), jpegOrLercParameters(code), false);
-    }
+    GeotiffJpeg ??= (await getDecoder(7, dummy as never)).constructor as unknown as GeotiffJpegClass;
+    addDecoder(7, asClass(LibjpegCompatibleDecoder), jpegOrLercParameters(7), false);
+    addDecoder(34887, asClass(BoundedLercDecoder), jpegOrLercParameters(34887), false);
   })();
   return registered;
 }
 
-/** The parameter functions geotiff.js registers for JPEG and LERC (addDecoder needs them again). */
+/** Parameters for JPEG and LERC: geotiff.js's (with JPEGTables, LercParameters), plus samples per pixel and photometric. */
 function jpegOrLercParameters(code: 7 | 34887): Parameters<typeof addDecoder>[2] {
   const tag = code === 7 ? 'JPEGTables' : 'LercParameters';
   type Directory = { hasTag(t: string): boolean; loadValue(t: string): Promise<unknown> };
@@ -219,7 +235,10 @@ function jpegOrLercParameters(code: 7 | 34887): Parameters<typeof addDecoder>[2]
       tileHeight: tiled ? await fd.loadValue('TileLength') : (await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength')),
       planarConfiguration: await fd.loadValue('PlanarConfiguration'),
       bitsPerSample: await fd.loadValue('BitsPerSample'),
-      predictor: (await fd.loadValue('Predictor')) || 1,
+      // libtiff applies no predictor to JPEG or LERC.
+      predictor: 1,
+      samplesPerPixel: (await fd.loadValue('SamplesPerPixel')) || 1,
+      photometric: await fd.loadValue('PhotometricInterpretation'),
       [tag]: await fd.loadValue(tag),
     };
   }) as unknown as Parameters<typeof addDecoder>[2];

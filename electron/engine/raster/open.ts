@@ -19,7 +19,6 @@ import { geoTransformFromTags } from './georef.js';
 import { makeBlockReader, type BlockReader } from './blocks.js';
 import { useBoundedDecoders } from './codecs.js';
 import { checkTiffStructure } from './structure.js';
-import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, ycbcrToRgbInPlace } from './ycbcr.js';
 
 export interface RasterInfo {
   path: string;
@@ -199,44 +198,31 @@ function alphaBandOf(extra: ArrayLike<number> | number | undefined, bands: numbe
 class ImageReader {
   readonly image: GeoTIFFImage;
   private readonly noDataRaw: number | null;
-  /** JPEG-compressed YCbCr: bands 0-2 must be read together and converted to RGB. */
-  private readonly ycbcr: boolean;
-  /** The fast block path for common layouts; null means geotiff.js's readRasters. */
+  /** The block path (every codec we decode off-thread, JPEG and LERC included); null means geotiff.js's readRasters. */
   private readonly blocks: BlockReader | null;
 
-  constructor(image: GeoTIFFImage, noDataRaw: number | null, bands: number, blocks: BlockReader | null) {
+  constructor(image: GeoTIFFImage, noDataRaw: number | null, blocks: BlockReader | null) {
     this.image = image;
     this.noDataRaw = noDataRaw;
     this.blocks = blocks;
-    const fd = image.getFileDirectory();
-    this.ycbcr = bands >= 3 && Number(fd.getValue('PhotometricInterpretation')) === PHOTOMETRIC_YCBCR && Number(fd.getValue('Compression')) === COMPRESSION_JPEG;
   }
 
   async read(x0: number, y0: number, w: number, h: number, bands: number[], out: Float32Array): Promise<void> {
-    const n = w * h;
-    if (this.blocks && !this.ycbcr) {
+    // Nodata is compared on the raw values (before float32 rounding, which would
+    // merge e.g. UInt32 4294967295 with 4294967294); for YCbCr JPEG the raw
+    // values are already RGB (jpeg.ts), where GDAL applies nodata too.
+    if (this.blocks) {
       await this.blocks.read(x0, y0, w, h, bands, this.noDataRaw, out);
       return;
     }
-    // Which samples to decode: each requested band once (plus Y, Cb, Cr together for YCbCr JPEG).
-    const wanted = this.ycbcr && bands.some((b) => b < 3) ? [0, 1, 2, ...bands.filter((b) => b >= 3)] : bands;
-    const samples = [...new Set(wanted)];
+    const n = w * h;
+    const samples = [...new Set(bands)];
     const decoded: TypedArray[] = await this.image.readRasters({ window: [x0, y0, x0 + w, y0 + h], samples, interleave: false });
-
-    // Nodata is compared on the raw values (before float32 rounding, which would
-    // merge e.g. UInt32 4294967295 with 4294967294), except for YCbCr JPEG where,
-    // as in GDAL, it applies to the RGB values.
-    const nd = this.noDataRaw;
     const planes = new Map<number, Float32Array>();
     for (const [i, s] of samples.entries()) {
       const src = decoded[i];
       if (!src || src.length < n) throw new Error('decoder returned too few pixels');
-      planes.set(s, toFloat32(src, n, this.ycbcr ? null : nd));
-    }
-    if (this.ycbcr && planes.has(0)) {
-      const [y, cb, cr] = [planes.get(0)!, planes.get(1)!, planes.get(2)!];
-      ycbcrToRgbInPlace(y, cb, cr);
-      if (nd !== null) for (const p of [y, cb, cr]) for (let k = 0; k < n; k++) if (p[k] === nd) p[k] = NaN;
+      planes.set(s, toFloat32(src, n, this.noDataRaw));
     }
     for (const [i, b] of bands.entries()) out.set(planes.get(b)!, i * n);
   }
@@ -375,7 +361,7 @@ export async function openRaster(path: string): Promise<Raster> {
     const info = await readInfo(path, image);
     const noDataRaw = rawNoData(info.nodata, info.dtype);
     const fill = info.nodata === null ? 0 : info.nodata === 'nan' ? NaN : info.nodata;
-    const reader = async (img: GeoTIFFImage, bands: number) => new ImageReader(img, noDataRaw, bands, await makeBlockReader(img, { fill }));
+    const reader = async (img: GeoTIFFImage) => new ImageReader(img, noDataRaw, await makeBlockReader(img, { fill }));
     const overviews: ImageReader[] = [];
     let mask: ImageReader | null = null;
     const count = Math.min(await tiff.getImageCount(), MAX_IFDS);
@@ -388,10 +374,10 @@ export async function openRaster(path: string): Promise<Raster> {
         // Mask of the full-resolution image (GDAL's per-dataset mask); overview masks are not used.
         if (mask === null && !(kind & 1) && photometric === 4 && sub.getWidth() === info.width && sub.getHeight() === info.height) {
           const blocks = await makeBlockReader(sub, { fill: 1 });
-          mask = new ImageReader(sub, null, 1, blocks);
+          mask = new ImageReader(sub, null, blocks);
         }
       } else if (kind & 1 && sub.getSamplesPerPixel() === info.bands) {
-        overviews.push(await reader(sub, info.bands));
+        overviews.push(await reader(sub));
       }
     }
     info.overviews = overviews.map((o) => [o.image.getWidth(), o.image.getHeight()]);
@@ -400,7 +386,7 @@ export async function openRaster(path: string): Promise<Raster> {
     if (mask) sources.push('mask');
     else if (info.alpha_band !== undefined) sources.push('alpha');
     info.nodata_sources = sources;
-    return new GeoTiffRaster(info, tiff, await reader(image, info.bands), overviews, mask);
+    return new GeoTiffRaster(info, tiff, await reader(image), overviews, mask);
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
     throw toRasterError(path, err);

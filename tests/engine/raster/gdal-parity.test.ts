@@ -2,7 +2,9 @@
  * Every fixture raster is opened with our module and compared with what GDAL
  * 3.6 reported for it (tests/fixtures/rasters/gdal_expected.json): size,
  * dtype, geotransform, nodata, EPSG, WGS84 centre, scale/offset, block size,
- * compression, and decoded pixel values (probes + window statistics).
+ * compression, and decoded pixel values (probes + window statistics), all
+ * exactly, JPEG-compressed files (rasterio__cogeo.tif, YCbCr, and
+ * rasterio__alpha.tif) included: jpeg.ts decodes as libjpeg does.
  */
 import { describe, it, expect } from 'vitest';
 import { openRaster, type RasterInfo } from '../../../electron/engine/raster/index.js';
@@ -10,13 +12,6 @@ import { GDAL, fixturePath, type GdalFile } from './fixtures.js';
 
 /** Files GDAL can open but we refuse on purpose (tested in errors.test.ts). */
 const REFUSED = new Set(['synthetic__gcps.tif', 'synthetic__zero_scale.tif']);
-
-/**
- * JPEG-in-TIFF: geotiff.js's JPEG decoder rounds its IDCT and chroma upsampling
- * differently from libjpeg, so pixels may differ by a few grey levels from
- * GDAL's; they are compared with a tolerance (YCbCr→RGB is ours, see ycbcr.ts).
- */
-const JPEG_FILES = new Set(['rasterio__cogeo.tif', 'rasterio__alpha.tif']);
 
 /**
  * rgdal__cea.tif is on the NAD27 datum: GDAL/PROJ picks a regional Helmert
@@ -98,9 +93,7 @@ describe.each(files)('%s matches GDAL', (name, g) => {
             continue;
           }
           const expected = gdalView(p.value, band.nodata);
-          if (JPEG_FILES.has(name)) {
-            expect(Math.abs(v - expected), `band ${b} pixel ${p.col},${p.row}`).toBeLessThanOrEqual(JPEG_TOLERANCE);
-          } else if (Number.isNaN(expected)) {
+          if (Number.isNaN(expected)) {
             expect(v, `band ${b} pixel ${p.col},${p.row}`).toBeNaN();
           } else {
             expect(v, `band ${b} pixel ${p.col},${p.row}`).toBe(Math.fround(expected));
@@ -120,11 +113,6 @@ describe.each(files)('%s matches GDAL', (name, g) => {
           expect(valid.length, `band ${b} valid pixels`).toBeLessThanOrEqual(band.window_valid);
           continue;
         }
-        if (JPEG_FILES.has(name)) {
-          // Mean within a few grey levels of libjpeg's decode.
-          expect(Math.abs(sum / valid.length - band.window_sum / band.window_valid)).toBeLessThan(JPEG_MEAN_TOLERANCE);
-          continue;
-        }
         expect(valid.length, `band ${b} valid pixels`).toBe(band.window_valid);
         expectClose(sum, band.window_sum, 1e-9);
         if (band.window_valid > 0) {
@@ -137,7 +125,3 @@ describe.each(files)('%s matches GDAL', (name, g) => {
     }
   });
 });
-
-/** Largest per-pixel / window-mean difference accepted on JPEG-compressed fixtures (see JPEG_FILES). */
-const JPEG_TOLERANCE = 12;
-const JPEG_MEAN_TOLERANCE = 1;
