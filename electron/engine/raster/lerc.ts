@@ -53,7 +53,7 @@ export function readLercHeaders(bytes: Uint8Array): LercBlobHeader[] {
     if (q + 4 > bytes.length) throw new Error('LERC data: blob header cut off');
     const version = view.getInt32(q, true);
     q += 4;
-    if (version < 2 || version > 6) throw new Error(`unsupported LERC: blob version ${version}`);
+    if (version < 2 || version > 5) throw new Error(`unsupported LERC: blob version ${version}`);
     if (version >= 3) q += 4; // checksum
     const keys = version >= 4 ? 12 : 8;
     if (q + keys + 16 > bytes.length) throw new Error('LERC data: blob header cut off');
