@@ -6,6 +6,9 @@ For each file listed in CORPUSDIR/DESCRIPTIONS.tsv writes
                     data type, little-endian (GDAL ReadRaster, no resampling);
                     followed by the dataset mask (1 byte per pixel, 0 = masked)
                     when the mask comes from an alpha band or a mask IFD;
+  OUTDIR/NAME.overviews.bin  for files with overviews (internal, or the .ovr file
+                    GDAL finds next to it): every overview level in turn, every
+                    band's values (band.GetOverview(i).ReadRaster()), band-major;
 and one OUTDIR/ref.json: {NAME: {width, height, bands, dtype, gt (null when GDAL
 has none), nodata (number, "nan" or null), epsg, mask ("none"|"nodata"|"alpha"|
 "per_dataset"), overviews [[w,h]...], palette (entries or null), error}}.
@@ -71,6 +74,11 @@ for name in names:
                 f.write(ds.GetRasterBand(i + 1).ReadRaster())
             if mask in ('alpha', 'per_dataset'):
                 f.write(b1.GetMaskBand().ReadRaster(buf_type=gdal.GDT_Byte))
+        if b1.GetOverviewCount() > 0:
+            with open(os.path.join(OUT, name + '.overviews.bin'), 'wb') as f:
+                for level in range(b1.GetOverviewCount()):
+                    for i in range(ds.RasterCount):
+                        f.write(ds.GetRasterBand(i + 1).GetOverview(level).ReadRaster())
         ref[name] = row
         ds = None
     except Exception as e:  # GDAL itself cannot read it

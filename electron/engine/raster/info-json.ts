@@ -33,6 +33,7 @@ export function rasterInfoJson(info: RasterInfo): object {
     ...(info.compression ? { compression: info.compression } : {}),
     ...(info.interleave ? { interleave: info.interleave } : {}),
     ...(info.overviews ? { overviews: info.overviews.map((o) => [...o]) } : {}),
+    ...(info.overview_file !== undefined ? { overview_file: info.overview_file } : {}),
     ...(info.palette ? { palette: info.palette.map((e) => [...e]) } : {}),
     ...(info.nodata_sources ? { nodata_sources: [...info.nodata_sources] } : {}),
     ...(info.alpha_band !== undefined ? { alpha_band: info.alpha_band } : {}),

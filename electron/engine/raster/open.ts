@@ -3,13 +3,15 @@
  *
  * The first image (IFD 0, full resolution) is the raster, as in GDAL. Internal
  * overviews (reduced-resolution IFDs) are listed in info.overviews and read
- * with readOverview. Missing pixels become NaN in readWindow: pixels equal to
+ * with readOverview; when there are none, the overviews of an external
+ * `<file>.ovr` (as `gdaladdo -ro` writes it) are used instead, as GDAL does. Missing pixels become NaN in readWindow: pixels equal to
  * the nodata value, and, for every band but the alpha band itself, pixels
  * whose alpha (ExtraSamples 1 or 2) or internal per-dataset mask (an IFD with
  * NewSubfileType bit 4 and PhotometricInterpretation 4, GDAL's
  * GDAL_TIFF_INTERNAL_MASK) is 0, as GDAL's mask band says. Pixels are always
  * read by window, never the whole raster at once.
  */
+import { existsSync } from 'node:fs';
 import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
 import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from './crs.js';
@@ -47,8 +49,14 @@ export interface RasterInfo {
   compression?: string;
   /** 'PIXEL' (samples interleaved) or 'BAND' (planar; also single-band files), as GDAL reports. */
   interleave?: 'PIXEL' | 'BAND';
-  /** Internal overviews (reduced-resolution IFDs), [width, height] each, largest first; [] when none. */
+  /**
+   * Overviews, [width, height] each, in file order (largest first as GDAL
+   * writes them); [] when none. Internal reduced-resolution IFDs, or else the
+   * images of the external overview file `overview_file`.
+   */
   overviews?: [number, number][];
+  /** The external overview file (`<path>.ovr`) the overviews come from, when they are not internal. */
+  overview_file?: string;
   /** Colour table of a palette image (PhotometricInterpretation=Palette), GDAL-style [r, g, b, 255] 0-255 entries; values stay indices. */
   palette?: [number, number, number, number][];
   /**
@@ -71,8 +79,8 @@ export interface Raster {
    */
   readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
   /**
-   * Like readWindow, on internal overview `level` (0-based index into
-   * info.overviews; coordinates in that overview's pixels), for display.
+   * Like readWindow, on overview `level` (0-based index into info.overviews,
+   * internal or from the .ovr file; coordinates in that overview's pixels), for display.
    * Nodata applies; masks and alpha are not applied to overviews.
    */
   readOverview(level: number, x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array>;
@@ -231,14 +239,17 @@ class ImageReader {
 class GeoTiffRaster implements Raster {
   readonly info: RasterInfo;
   private tiff: GeoTIFF | null;
+  /** The external overview file, when the overviews come from one. */
+  private sidecar: GeoTIFF | null;
   private readonly main: ImageReader;
   private readonly overviewReaders: ImageReader[];
   /** The internal per-dataset mask IFD's reader (1 = valid), or null. */
   private readonly mask: ImageReader | null;
 
-  constructor(info: RasterInfo, tiff: GeoTIFF, main: ImageReader, overviews: ImageReader[], mask: ImageReader | null) {
+  constructor(info: RasterInfo, tiff: GeoTIFF, sidecar: GeoTIFF | null, main: ImageReader, overviews: ImageReader[], mask: ImageReader | null) {
     this.info = info;
     this.tiff = tiff;
+    this.sidecar = sidecar;
     this.main = main;
     this.overviewReaders = overviews;
     this.mask = mask;
@@ -301,7 +312,7 @@ class GeoTiffRaster implements Raster {
     const path = this.info.path;
     const reader = this.overviewReaders[level];
     if (!Number.isInteger(level) || reader === undefined) {
-      throw new RasterError(path, `overview ${level} does not exist (the raster has ${this.overviewReaders.length} internal overviews)`);
+      throw new RasterError(path, `overview ${level} does not exist (the raster has ${this.overviewReaders.length} overviews)`);
     }
     const [ow, oh] = [reader.image.getWidth(), reader.image.getHeight()];
     this.check(x0, y0, w, h, bands, ow, oh, into);
@@ -316,9 +327,11 @@ class GeoTiffRaster implements Raster {
   }
 
   async close(): Promise<void> {
-    const tiff = this.tiff;
+    const [tiff, sidecar] = [this.tiff, this.sidecar];
     this.tiff = null;
+    this.sidecar = null;
     if (tiff) await closeQuietly(tiff);
+    if (sidecar) await closeQuietly(sidecar);
   }
 }
 
@@ -347,10 +360,53 @@ async function closeQuietly(tiff: GeoTIFF): Promise<void> {
 /** At most this many IFDs are looked at for overviews and masks. */
 const MAX_IFDS = 64;
 
+/**
+ * The overviews of the external overview file next to `path` (`path.ovr`, or
+ * `path.OVR`), as GDAL finds them: the file's first image is overview 0 and
+ * its reduced-resolution IFDs the next ones; masks are skipped. Only images
+ * with the raster's band count and data type, smaller than the raster, are
+ * used. Like GDAL, a sidecar that cannot be used (corrupt, other bands) is
+ * ignored rather than making the raster unreadable: overviews are for display.
+ */
+async function externalOverviews(
+  path: string,
+  info: RasterInfo,
+  reader: (img: GeoTIFFImage) => Promise<ImageReader>,
+): Promise<{ path: string; tiff: GeoTIFF; readers: ImageReader[] } | null> {
+  const ovr = [`${path}.ovr`, `${path}.OVR`].find((p) => existsSync(p));
+  if (ovr === undefined) return null;
+  let tiff: GeoTIFF | null = null;
+  try {
+    await checkTiffStructure(ovr);
+    tiff = await fromFile(ovr);
+    const readers: ImageReader[] = [];
+    const count = Math.min(await tiff.getImageCount(), MAX_IFDS);
+    for (let i = 0; i < count; i++) {
+      const img = await tiff.getImage(i);
+      const kind = Number(img.getFileDirectory().getValue('NewSubfileType') ?? 0);
+      if (kind & 4 || (i > 0 && !(kind & 1))) continue;
+      const [w, h] = [img.getWidth(), img.getHeight()];
+      if (img.getSamplesPerPixel() !== info.bands || sampleType(ovr, img, info.bands) !== info.dtype) return unusable();
+      if (w >= info.width && h >= info.height) return unusable();
+      readers.push(await reader(img));
+    }
+    if (readers.length === 0) return unusable();
+    return { path: ovr, tiff, readers };
+  } catch {
+    return unusable();
+  }
+
+  async function unusable(): Promise<null> {
+    if (tiff) await closeQuietly(tiff);
+    return null;
+  }
+}
+
 /** Opens a GeoTIFF; throws RasterError (one line, naming the file) on any problem. */
 export async function openRaster(path: string): Promise<Raster> {
   if (typeof path !== 'string' || path === '') throw new RasterError(String(path ?? ''), 'no file path given');
   let tiff: GeoTIFF | null = null;
+  let sidecar: GeoTIFF | null = null;
   try {
     // Our own walk of the header, IFDs and block layout first: geotiff.js trusts
     // the file and can hang, exhaust memory or read zeros past its end.
@@ -380,15 +436,23 @@ export async function openRaster(path: string): Promise<Raster> {
         overviews.push(await reader(sub));
       }
     }
+    // GDAL reads an external .ovr only when the file has no internal overviews.
+    const external = overviews.length === 0 ? await externalOverviews(path, info, reader) : null;
+    if (external) {
+      sidecar = external.tiff;
+      overviews.push(...external.readers);
+      info.overview_file = external.path;
+    }
     info.overviews = overviews.map((o) => [o.image.getWidth(), o.image.getHeight()]);
     const sources: ('nodata' | 'alpha' | 'mask')[] = [];
     if (info.nodata !== null) sources.push('nodata');
     if (mask) sources.push('mask');
     else if (info.alpha_band !== undefined) sources.push('alpha');
     info.nodata_sources = sources;
-    return new GeoTiffRaster(info, tiff, await reader(image), overviews, mask);
+    return new GeoTiffRaster(info, tiff, sidecar, await reader(image), overviews, mask);
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
+    if (sidecar) await closeQuietly(sidecar);
     throw toRasterError(path, err);
   }
 }

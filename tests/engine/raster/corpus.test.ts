@@ -4,7 +4,11 @@
  * BigTIFF, COG, masks, CRS and geotransform flavour GDAL writes) decoded by
  * our module and compared with GDAL 3.6 (tests/corpus/gdal_corpus_ref.py):
  * size, bands, dtype, geotransform, nodata, EPSG, overview sizes, palette and
- * every pixel, read in 256-row strips through readWindow.
+ * every pixel, read in 256-row strips through readWindow; and every pixel of
+ * every overview level (internal IFDs, or the external .ovr file of
+ * ovr_external.tif) through readOverview, against GDAL's
+ * band.GetOverview(i).ReadRaster() (nodata → NaN; masks do not apply to
+ * overviews).
  *
  * Expected pixels: GDAL's decoded value, or NaN where it equals nodata (or is
  * NaN), or where the dataset mask (mask IFD or alpha band) is 0 for a band
@@ -48,7 +52,7 @@ const JPEG_FILES = ['cmp_jpeg_rgb_tiled.tif', 'cmp_jpeg_ycbcr_tiled.tif', 'cog_j
 /** GDAL 3.6 has no Int8: it reports signed bytes as Byte (PIXELTYPE=SIGNEDBYTE); the bytes are the same. */
 const GDAL36_INT8 = new Set(['i8_signedbyte.tif']);
 
-/** External overviews live in a .ovr sidecar GDAL opens and we do not. */
+/** Overviews only in a .ovr sidecar (`gdaladdo -ro`): listed and read from it, as GDAL does. */
 const EXTERNAL_OVERVIEWS = new Set(['ovr_external.tif']);
 
 interface RefFile {
@@ -140,7 +144,8 @@ async function compareFile(name: string, g: RefFile): Promise<Result> {
     check('geotransform', [...info.transform], gt);
     check('nodata', info.nodata, g.nodata);
     check('epsg', info.crs?.epsg ?? null, g.epsg);
-    if (!EXTERNAL_OVERVIEWS.has(name)) check('overviews', info.overviews ?? [], g.overviews);
+    check('overviews', info.overviews ?? [], g.overviews);
+    check('overview file', info.overview_file !== undefined, EXTERNAL_OVERVIEWS.has(name));
     check('palette', info.palette ?? null, g.palette);
     if (problems.length > 0) return { problems, maxDiff };
 
@@ -172,12 +177,40 @@ async function compareFile(name: string, g: RefFile): Promise<Result> {
       }
     }
     if (bad > 0) problems.push(`${bad} pixel values differ (max diff ${maxDiff}); first: ${first}`);
+    if (g.overviews.length > 0) problems.push(...(await compareOverviews(name, g, dtype, raster)));
     return { problems, maxDiff };
   } catch (err) {
     return { problems: [`read failed: ${(err as Error).message}`], maxDiff };
   } finally {
     await raster.close();
   }
+}
+
+/** Every overview level's pixels against GDAL's (NAME.overviews.bin: levels in turn, bands band-major). */
+async function compareOverviews(name: string, g: RefFile, dtype: string, raster: Raster): Promise<string[]> {
+  const buf = readFileSync(join(REF, `${name}.overviews.bin`));
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  const nd = rawNoData(g.nodata, dtype);
+  const all = Array.from({ length: g.bands }, (_, b) => b);
+  const problems: string[] = [];
+  let at = 0;
+  for (const [level, [w, h]] of g.overviews.entries()) {
+    const n = w * h;
+    const expected = new ARRAYS[dtype](ab, at, n * g.bands);
+    at += n * g.bands * BYTES[dtype];
+    const got = await raster.readOverview(level, 0, 0, w, h, all);
+    let bad = 0;
+    let first = '';
+    for (let i = 0; i < n * g.bands; i++) {
+      const raw = expected[i];
+      const a = got[i];
+      const ok = Number.isNaN(raw) || raw === nd ? Number.isNaN(a) : a === Math.fround(raw);
+      if (!ok && bad++ === 0) first = `band ${Math.floor(i / n)} x=${i % w} y=${Math.floor((i % n) / w)}: ours ${a}, GDAL ${raw}`;
+    }
+    if (bad > 0) problems.push(`overview ${level} (${w}x${h}): ${bad} values differ; first: ${first}`);
+  }
+  if (at !== buf.byteLength) problems.push(`overview reference holds ${buf.byteLength} bytes, ${at} compared`);
+  return problems;
 }
 
 describe('valid GeoTIFF corpus vs GDAL', () => {
