@@ -1,0 +1,288 @@
+/**
+ * The one contract between the renderer and the rest of the app: every call
+ * and event, with its request and response schemas, defined once. Both sides
+ * validate against it (zod), and the handler and client types are derived
+ * from it, so a call added here and not handled is a compile error.
+ *
+ * - `serviceCalls`: answered by the featurizer service (a utility process in
+ *   Electron; the same code in tests), over a MessagePort.
+ * - `serviceEvents`: pushed by the service (job progress and outcome).
+ * - `appCalls`: answered by Electron main (native dialogs).
+ * - `appEvents`: pushed by Electron main (menu commands).
+ */
+import { z } from 'zod';
+import { parseCellSize } from '../grid/cells.js';
+import { BACKENDS, CONVENTIONS, EDGE_POLICIES, NODATA_POLICIES } from './settings.js';
+
+// No eval-based fast paths: the renderer's CSP forbids eval, and both sides must validate alike.
+z.config({ jitless: true });
+
+function isCellSize(text: string): boolean {
+  try {
+    parseCellSize(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const path = z.string().min(1, 'a file path is needed').max(4096);
+const lonLat = z.tuple([z.number(), z.number()]);
+/** A closed ring of [lon, lat] (WGS84). */
+const ringLonLat = z.array(lonLat).min(4);
+const extent = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+/** What the map needs to know about a raster: its header, validated by the engine. */
+export const RasterView = z.object({
+  path,
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bands: z.number().int().positive(),
+  dtype: z.string(),
+  /** GDAL geotransform. */
+  transform: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]),
+  crs: z.object({ epsg: z.number().int().nullable(), proj4: z.string().nullable(), name: z.string() }).nullable(),
+  /** The raster's outline in WGS84 (densified), null without a CRS. */
+  footprint: ringLonLat.nullable(),
+  nodata: z.number().nullable(),
+  descriptions: z.array(z.string()),
+  overviews: z.array(z.tuple([z.number().int(), z.number().int()])),
+  /** rcf info's full JSON, for the layer's details. */
+  info: z.record(z.string(), z.unknown()),
+});
+export type RasterView = z.infer<typeof RasterView>;
+
+/** A decimated read of some bands, for display; NaN marks missing pixels. */
+export const RasterPreview = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bands: z.array(z.number().int().positive()),
+  /** Band-major float32 [bands, height, width]. */
+  data: z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array'),
+  /** Which full-resolution pixels it covers: the whole raster, x0 y0 x1 y1. */
+  source: z.string(),
+});
+export type RasterPreview = z.infer<typeof RasterPreview>;
+
+/** An area of interest: a file (GeoJSON or GeoPackage, any CRS) or polygons drawn on the map. */
+export const AreaSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file'), path, layer: z.string().optional() }),
+  /** Polygons (outer ring first, then holes) in WGS84. */
+  z.object({ kind: z.literal('drawn'), polygons: z.array(z.array(ringLonLat).min(1)).min(1) }),
+]);
+export type AreaSpec = z.infer<typeof AreaSpec>;
+
+export const FilterSettings = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('gaussian'), features: z.number().int().min(2).max(8192), kernel: z.number().int().min(1).max(31), seed: z.number().int().min(0) }),
+  z.object({
+    mode: z.literal('empirical'),
+    features: z.number().int().min(2).max(8192),
+    kernel: z.number().int().min(1).max(31),
+    seed: z.number().int().min(0),
+    /** Training rasters; the inputs themselves when empty. */
+    train: z.array(path),
+    patches: z.number().int().positive().optional(),
+  }),
+  z.object({ mode: z.literal('file'), weights: path }),
+]);
+export type FilterSettings = z.infer<typeof FilterSettings>;
+
+/** Everything `rcf featurize` takes, except where the output goes (the service keeps runs). */
+export const RunSettings = z.object({
+  inputs: z.array(path).min(1, 'add at least one raster'),
+  /** 1-based; all bands of the first input when absent. */
+  bands: z.array(z.number().int().positive()).min(1).optional(),
+  filters: FilterSettings,
+  scaling: z.object({ scale: finite, offset: finite, useRasterScale: z.boolean() }),
+  cellSize: z.string().refine(isCellSize, 'a cell size is a whole number of pixels, metres (1000m), degrees (0.01deg) or whole'),
+  edge: z.enum(EDGE_POLICIES),
+  area: AreaSpec.nullable(),
+  nodata: z.enum(NODATA_POLICIES),
+  convention: z.enum(CONVENTIONS),
+  /** The convention's default when absent. */
+  bias: finite.optional(),
+  backend: z.enum(BACKENDS),
+  threads: z.number().int().min(1).max(256),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
+export const GridPreview = z.object({
+  /** Cells that would be featurized, over all inputs. */
+  count: z.number().int().nonnegative(),
+  perInput: z.array(z.object({ name: z.string(), cells: z.number().int().nonnegative(), cellPixels: z.string() })),
+  /** Cell outlines in WGS84, at most `limit` of them (the rest are only counted). */
+  cells: z.array(ringLonLat),
+  truncated: z.boolean(),
+});
+export type GridPreview = z.infer<typeof GridPreview>;
+
+export const Estimate = z.object({
+  cells: z.number().int().nonnegative(),
+  /** Convolution windows to compute, over all cells. */
+  windows: z.number().nonnegative(),
+  flops: z.number().nonnegative(),
+  /** Measured on this machine with the chosen backend (a short calibration run). */
+  gflopsPerSecond: z.number().positive(),
+  backend: z.string(),
+  seconds: z.number().nonnegative(),
+  /** Peak memory of the run, from strip sizes and buffers. */
+  bytes: z.number().nonnegative(),
+});
+export type Estimate = z.infer<typeof Estimate>;
+
+export const RunState = z.enum(['running', 'finished', 'cancelled', 'failed']);
+
+/** One run in the history: its settings, how it ended, and its provenance. */
+export const RunRecord = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  settings: RunSettings,
+  state: RunState,
+  started: z.string(),
+  ended: z.string().nullable(),
+  message: z.string().nullable(),
+  cells: z.number().int().nonnegative(),
+  /** The job's provenance (see the engine's featurize-job), once finished. */
+  provenance: z.record(z.string(), z.unknown()).nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const ResultCell = z.object({
+  cellId: z.string(),
+  ring: ringLonLat,
+  validFraction: z.number(),
+  /** sRGB colour from the first three principal components; null for cells without features. */
+  rgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]).nullable(),
+});
+export type ResultCell = z.infer<typeof ResultCell>;
+
+export const RunResults = z.object({
+  runId: z.string(),
+  features: z.number().int().positive(),
+  cells: z.array(ResultCell),
+  /** Share of the variance each of the first three components explains. */
+  explained: z.array(z.number()),
+});
+export type RunResults = z.infer<typeof RunResults>;
+
+export const CellValues = z.object({
+  cellId: z.string(),
+  source: z.string(),
+  row: z.number().int(),
+  col: z.number().int(),
+  validFraction: z.number(),
+  /** NaN where the cell had no valid window (sent as null). */
+  features: z.array(z.number().nullable()),
+});
+export type CellValues = z.infer<typeof CellValues>;
+
+export const ExportFormat = z.enum(['csv', 'gpkg']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+const runId = z.object({ runId: RunRecord.shape.id });
+
+function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const serviceCalls = {
+  /** Opens a raster's header (structure checked) for display. */
+  inspect: call(z.object({ path }), RasterView),
+  /** Reads a display preview from the best overview (or a decimated read), off the UI thread. */
+  preview: call(z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }), RasterPreview),
+  /** Reads an area file and returns its polygons in WGS84. */
+  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: AreaSpec.options[1].shape.polygons })),
+  /** The cells a run with these settings would featurize. */
+  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview),
+  /** Time and memory a run would take. */
+  estimate: call(z.object({ settings: RunSettings }), Estimate),
+  /** Starts a run; progress and the outcome come as events. */
+  startRun: call(z.object({ settings: RunSettings }), z.object({ runId: RunRecord.shape.id })),
+  /** Stops a run within one strip of cells; its partial output is kept unfinished. */
+  cancelRun: call(runId, z.object({ cancelled: z.boolean() })),
+  history: call(z.object({}), z.object({ runs: z.array(RunRecord) })),
+  results: call(runId, RunResults),
+  cellValues: call(z.object({ runId: RunRecord.shape.id, cellId: z.string() }), CellValues),
+  /** Writes a finished run to `path` as CSV (with its .csv.json provenance) or GeoPackage. */
+  exportRun: call(z.object({ runId: RunRecord.shape.id, format: ExportFormat, path }), z.object({ path, bytes: z.number().int() })),
+} as const;
+
+export const serviceEvents = {
+  progress: z.object({
+    runId: z.string(),
+    cellsDone: z.number().int(),
+    cellsTotal: z.number().int(),
+    cellsPerSecond: z.number(),
+    elapsedSeconds: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  notice: z.object({ runId: z.string(), message: z.string() }),
+  /** A run ended: finished, cancelled or failed (with its message). */
+  ended: RunRecord,
+} as const;
+
+export const appCalls = {
+  /** A native open dialog for rasters; [] when dismissed. */
+  chooseRasters: call(z.object({}), z.object({ paths: z.array(path) })),
+  chooseArea: call(z.object({}), z.object({ path: path.nullable() })),
+  chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
+  /** A native save dialog; null when dismissed. */
+  chooseExportPath: call(z.object({ format: ExportFormat, suggestedName: z.string() }), z.object({ path: path.nullable() })),
+} as const;
+
+export const MENU_COMMANDS = ['open-rasters', 'open-area', 'export', 'about'] as const;
+export const appEvents = {
+  menu: z.object({ command: z.enum(MENU_COMMANDS) }),
+} as const;
+
+export type ServiceCallName = keyof typeof serviceCalls;
+export type ServiceEventName = keyof typeof serviceEvents;
+export type AppCallName = keyof typeof appCalls;
+export type AppEventName = keyof typeof appEvents;
+
+type Calls = typeof serviceCalls & typeof appCalls;
+type Events = typeof serviceEvents & typeof appEvents;
+export type CallName = keyof Calls;
+export type EventName = keyof Events;
+export type CallRequest<N extends CallName> = z.input<Calls[N]['request']>;
+export type CallResponse<N extends CallName> = z.output<Calls[N]['response']>;
+export type EventPayload<N extends EventName> = z.output<Events[N]>;
+
+/** What the service implements: one handler per service call, checked at compile time. */
+export type ServiceHandlers = { [N in ServiceCallName]: (request: z.output<(typeof serviceCalls)[N]['request']>) => Promise<CallResponse<N>> };
+/** What Electron main implements. */
+export type AppHandlers = { [N in AppCallName]: (request: z.output<(typeof appCalls)[N]['request']>) => Promise<CallResponse<N>> };
+
+/** The API the renderer sees as `window.rcf`: every call, event subscriptions, and dropped files' paths. */
+export type RcfApi = { [N in CallName]: (request: CallRequest<N>) => Promise<CallResponse<N>> } & {
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** The file system path of a File dropped on the window (Electron's webUtils.getPathForFile). */
+  pathForFile(file: File): string;
+};
+
+export function isServiceCall(name: string): name is ServiceCallName {
+  return Object.hasOwn(serviceCalls, name);
+}
+export function isAppCall(name: string): name is AppCallName {
+  return Object.hasOwn(appCalls, name);
+}
+
+/** The request schema of any call (service or app). */
+export function requestSchema(name: CallName): z.ZodType {
+  return isServiceCall(name) ? serviceCalls[name].request : appCalls[name as AppCallName].request;
+}
+export function responseSchema(name: CallName): z.ZodType {
+  return isServiceCall(name) ? serviceCalls[name].response : appCalls[name as AppCallName].response;
+}
+export function eventSchema(name: EventName): z.ZodType {
+  return Object.hasOwn(serviceEvents, name) ? serviceEvents[name as ServiceEventName] : appEvents[name as AppEventName];
+}
+
+/** A one-line, human message for a payload that failed its schema. */
+export function describeInvalid(what: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return `${what}: invalid payload${where}: ${issue.message}`;
+}
