@@ -29,8 +29,11 @@ export type FilterSpec =
 
 export interface FeaturizeJobSpec {
   inputs: string[];
-  /** Output path: `.csv` (with a `.csv.json` provenance sidecar) or `.gpkg`. */
-  out: string;
+  /**
+   * Output path: `.csv` (with a `.csv.json` provenance sidecar) or `.gpkg`; or
+   * several, all written in one pass (the app keeps both).
+   */
+  out: string | string[];
   filters: FilterSpec;
   /** 1-based bands; all of the first input's bands when absent. */
   bands?: number[];
@@ -77,8 +80,11 @@ export function sourceNames(paths: string[]): string[] {
 
 export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = {}): Promise<JobResult> {
   if (spec.inputs.length === 0) throw new JobError('no input rasters given');
-  const format = /\.csv$/i.test(spec.out) ? 'csv' : /\.gpkg$/i.test(spec.out) ? 'gpkg' : null;
-  if (format === null) throw new JobError(`${spec.out}: the output must end in .csv or .gpkg`);
+  const outs = typeof spec.out === 'string' ? [spec.out] : spec.out;
+  if (outs.length === 0) throw new JobError('no output given');
+  for (const out of outs) {
+    if (!/\.(csv|gpkg)$/i.test(out)) throw new JobError(`${out}: the output must end in .csv or .gpkg`);
+  }
   const startedAt = new Date().toISOString();
   const cellSize = parseCellSize(spec.cellSize);
   const rasters: Raster[] = [];
@@ -132,16 +138,28 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       weights_sha256: bank.sha256,
     };
     const options = { resume: spec.resume, overwrite: spec.overwrite };
-    let output: FeatureOutput;
-    if (format === 'gpkg') {
-      const gpkg = await GpkgOutput.open(spec.out, { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) }, runKey, options);
-      gpkg.setWeights([bank.filters, bank.channels, bank.kernel, bank.kernel], bank.weights);
-      output = gpkg;
-    } else {
-      output = await CsvOutput.open(spec.out, 2 * bank.filters, runKey, options);
+    const outputs: FeatureOutput[] = [];
+    try {
+      for (const out of outs) {
+        if (/\.gpkg$/i.test(out)) {
+          const gpkg = await GpkgOutput.open(out, { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) }, runKey, options);
+          gpkg.setWeights([bank.filters, bank.channels, bank.kernel, bank.kernel], bank.weights);
+          outputs.push(gpkg);
+        } else {
+          outputs.push(await CsvOutput.open(out, 2 * bank.filters, runKey, options));
+        }
+      }
+    } catch (e) {
+      await Promise.all(outputs.map((o) => o.close()));
+      throw e;
     }
-    if (output.alreadyFinished) {
-      return { out: spec.out, provenance: {}, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
+    if (outputs.every((o) => o.alreadyFinished)) {
+      return { out: outs[0], provenance: {}, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
+    }
+    const finished = outputs.findIndex((o) => o.alreadyFinished);
+    if (finished >= 0) {
+      await Promise.all(outputs.map((o) => o.close()));
+      throw new JobError(`${outs[finished]} is already finished but the other outputs are not; use --overwrite to write them all again`);
     }
     let summary;
     try {
@@ -151,14 +169,17 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
         settings,
         {
           signal: hooks.signal,
-          isDone: (id) => output.doneCells.has(id),
-          onCell: (cell) => output.write(cell),
+          // A cell is skipped only when every output already has it.
+          isDone: (id) => outputs.every((o) => o.doneCells.has(id)),
+          onCell: async (cell) => {
+            for (const o of outputs) if (!o.doneCells.has(cell.cellId)) await o.write(cell);
+          },
           onProgress: hooks.onProgress,
           notice: hooks.notice,
         },
       );
     } catch (e) {
-      await output.close();
+      await Promise.all(outputs.map((o) => o.close()));
       throw e;
     }
     const provenance = {
@@ -200,8 +221,8 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       backend: { name: summary.backend, device: summary.device, threads: summary.threads },
       cells: { computed: summary.cellsComputed, resumed: summary.cellsSkipped },
     };
-    await output.finish(provenance);
-    return { out: spec.out, provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
+    for (const o of outputs) await o.finish(provenance);
+    return { out: outs[0], provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
   } finally {
     await Promise.all([...rasters, ...training].map((r) => r.close().catch(() => {})));
   }
@@ -211,7 +232,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
  * Each raster's own grid (cell sizes in map units become whole pixels of that
  * raster) and the cells to featurize: all of them, or those overlapping the area.
  */
-function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolicy, aoi: Aoi | null, kernel: number): { resolved: ResolvedCellSize; cells: Cell[] }[] {
+export function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolicy, aoi: Aoi | null, kernel: number): { resolved: ResolvedCellSize; cells: Cell[] }[] {
   const grids = rasters.map((r) => {
     let resolved;
     try {

@@ -1,0 +1,50 @@
+/**
+ * Cell outlines rebuilt from a finished run's provenance: each input's size,
+ * geotransform and CRS, its cell size in pixels and the edge policy fix every
+ * cell exactly, so outputs that keep only centres (CSV) can still be drawn.
+ */
+import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
+import { makeGrid, parseCellSize, type CellSize, type EdgePolicy, type Grid } from '../../../shared/grid/cells.js';
+import { makeLonLatTransformer, type CrsInfo } from '../raster/crs.js';
+
+interface ProvenanceInput {
+  name: string;
+  width: number;
+  height: number;
+  transform: GeoTransform;
+  crs: CrsInfo | null;
+}
+
+export class ProvenanceError extends Error {
+  override name = 'ProvenanceError';
+}
+
+/** Returns the WGS84 outline of cell (source, row, col), or null when the source has no CRS or no such cell. */
+export function cellOutlinesLonLat(provenance: Record<string, unknown>): (source: string, row: number, col: number) => [number, number][] | null {
+  const inputs = provenance.inputs as ProvenanceInput[] | undefined;
+  const grid = provenance.grid as { edge: EdgePolicy; per_input: { name: string; cell_pixels: string }[] } | undefined;
+  if (!Array.isArray(inputs) || !grid || !Array.isArray(grid.per_input)) throw new ProvenanceError('the provenance has no inputs or grid');
+  const bySource = new Map<string, { grid: Grid; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }>();
+  inputs.forEach((input, i) => {
+    const cells = makeGrid(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);
+    bySource.set(input.name, { grid: cells, transform: input.transform, toLonLat: makeLonLatTransformer(input.crs) });
+  });
+  return (source, row, col) => {
+    const entry = bySource.get(source);
+    if (!entry || !entry.toLonLat || row >= entry.grid.rows || col >= entry.grid.cols) return null;
+    const cell = entry.grid.cells[row * entry.grid.cols + col];
+    if (!cell) return null;
+    const { x0, y0, width: w, height: h } = cell;
+    const corners: [number, number][] = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]];
+    return corners.map(([c, r]) => {
+      const [x, y] = pixelToMap(entry.transform, c, r);
+      return entry.toLonLat!(x, y);
+    });
+  };
+}
+
+/** A resolved cell size as recorded: `N`, `WxH` (non-square pixels) or `whole`. */
+function cellPixels(text: string): CellSize {
+  const m = /^([1-9][0-9]*)x([1-9][0-9]*)$/.exec(text);
+  return m ? { kind: 'pixels', size: Number(m[1]), sizeY: Number(m[2]) } : parseCellSize(text);
+}
