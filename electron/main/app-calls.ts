@@ -1,0 +1,59 @@
+/**
+ * The app calls main answers (native dialogs), over one IPC channel. Each call
+ * is checked twice: the sender must be the app's own top frame, and the name
+ * and payload must match the contract.
+ */
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../shared/ipc/contract.js';
+import { isAppUrl } from './policy.js';
+import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
+
+
+const RASTERS = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff', 'gtiff'] }];
+const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'json', 'gpkg'] }];
+
+function handlersFor(window: () => BrowserWindow | null): AppHandlers {
+  const parent = () => window() ?? undefined;
+  const openOne = async (filters: { name: string; extensions: string[] }[]) => {
+    const options = { properties: ['openFile' as const], filters };
+    const owner = parent();
+    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+  };
+  return {
+    async chooseRasters() {
+      const options = { properties: ['openFile' as const, 'multiSelections' as const], filters: RASTERS };
+      const owner = parent();
+      const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return { paths: result.canceled ? [] : result.filePaths };
+    },
+    async chooseArea() {
+      return { path: await openOne(AREAS) };
+    },
+    async chooseWeights() {
+      return { path: await openOne([{ name: 'NumPy weights', extensions: ['npy'] }]) };
+    },
+    async chooseExportPath({ format, suggestedName }) {
+      const options = {
+        defaultPath: suggestedName,
+        filters: format === 'csv' ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'GeoPackage', extensions: ['gpkg'] }],
+      };
+      const owner = parent();
+      const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+      return { path: result.canceled || !result.filePath ? null : result.filePath };
+    },
+  };
+}
+
+export function handleAppCalls(window: () => BrowserWindow | null): void {
+  const handlers = handlersFor(window);
+  ipcMain.handle(APP_CALL_CHANNEL, async (event: IpcMainInvokeEvent, name: unknown, payload: unknown) => {
+    const frameUrl = event.senderFrame?.url ?? '';
+    if (!isAppUrl(frameUrl) || event.senderFrame?.parent !== null) throw new Error('refused: not the app window');
+    if (typeof name !== 'string' || !isAppCall(name)) throw new Error(`unknown call '${String(name)}'`);
+    const request = appCalls[name].request.safeParse(payload);
+    if (!request.success) throw new Error(describeInvalid(name, request.error));
+    const handler = handlers[name] as (request: unknown) => Promise<unknown>;
+    return appCalls[name].response.parse(await handler(request.data));
+  });
+}

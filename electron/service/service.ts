@@ -1,0 +1,367 @@
+/**
+ * The featurizer service: the engine behind the contract's service calls.
+ * It has no Electron imports, so the same code runs in Electron's utility
+ * process (service/main.ts), in the end-to-end tests and in unit tests.
+ *
+ * Runs execute here, one AbortController each: `cancelRun` aborts, and the
+ * engine stops within one strip of cells.
+ */
+import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { formatCellSize, parseCellSize, type Cell } from '../../shared/grid/cells.js';
+import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
+import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
+import { BACKENDS } from '../../shared/ipc/settings.js';
+import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
+import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
+import { parseGeoJson } from '../engine/aoi/geojson.js';
+import { openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
+import { readPreview } from '../engine/raster/preview.js';
+import { footprintLonLat } from '../engine/raster/footprint.js';
+import { planGrids, runFeaturizeJob, type FeaturizeJobSpec, type FilterSpec } from '../engine/jobs/featurize-job.js';
+import { estimateRun } from '../engine/jobs/estimate.js';
+import { cellOutlinesLonLat } from '../engine/jobs/provenance-grid.js';
+import { readCsvCells, readCsvProvenance } from '../engine/export/read-csv.js';
+import { pathExists } from '../engine/export/output.js';
+import { loadWeights, filtersForFeatures } from '../engine/rcf/weights.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/rcf/backends.js';
+import { RunStore } from './runs.js';
+
+// The contract's backend names are exactly the engine's, both ways.
+const contractBackends: readonly BackendChoice[] = BACKENDS;
+const engineBackends: readonly (typeof BACKENDS)[number][] = BACKEND_CHOICES;
+void [contractBackends, engineBackends];
+
+export interface ServiceOptions {
+  /** Where runs are kept (Electron: the user data folder). */
+  dataDir: string;
+  /** Delivers events to the renderer. */
+  emit<E extends ServiceEventName>(event: E, payload: EventPayload<E>): void;
+}
+
+/** Cells used to fit the principal components; the rest are only projected. */
+const PCA_FIT_CELLS = 2000;
+/** Progress events at most this often. */
+const PROGRESS_MS = 100;
+
+export interface Service {
+  handlers: ServiceHandlers;
+  /** Cancels running jobs and waits for them to end. */
+  close(): Promise<void>;
+}
+
+export function createService(options: ServiceOptions): Service {
+  const store = new RunStore(options.dataDir);
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+
+  const handlers: ServiceHandlers = {
+    async inspect({ path }) {
+      return withRaster(path, (raster) => {
+        const info = raster.info;
+        return {
+          path,
+          name: basename(path),
+          width: info.width,
+          height: info.height,
+          bands: info.bands,
+          dtype: info.dtype,
+          transform: info.transform,
+          crs: info.crs ? { epsg: info.crs.epsg, proj4: info.crs.proj4, name: info.crs.name ?? (info.crs.epsg !== null ? `EPSG:${info.crs.epsg}` : 'custom CRS') } : null,
+          footprint: footprintLonLat(info),
+          nodata: typeof info.nodata === 'number' ? info.nodata : null,
+          descriptions: info.descriptions ?? [],
+          overviews: info.overviews ?? [],
+          info: rasterInfoJson(info) as Record<string, unknown>,
+        };
+      });
+    },
+
+    async preview({ path, bands, maxSize }) {
+      return withRaster(path, async (raster) => {
+        const bad = bands.find((b) => b > raster.info.bands);
+        if (bad !== undefined) throw new Error(`${basename(path)}: has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
+        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize);
+        return { ...pixels, bands };
+      });
+    },
+
+    async readArea({ path, layer }) {
+      const aoi = await readAoi(path, layer);
+      return { name: aoi.layer ?? basename(path), polygons: polygonsLonLat(aoi) };
+    },
+
+    async gridPreview({ settings, limit }) {
+      return withPlan(settings, async ({ rasters, grids }) => {
+        const rings: [number, number][][] = [];
+        let count = 0;
+        grids.forEach((g, i) => {
+          count += g.cells.length;
+          const outline = outlineOf(rasters[i]);
+          for (const cell of g.cells) {
+            if (rings.length >= limit) break;
+            const ring = outline(cell);
+            if (ring) rings.push(ring);
+          }
+        });
+        return {
+          count,
+          perInput: grids.map((g, i) => ({ name: basename(rasters[i].info.path), cells: g.cells.length, cellPixels: formatCellSize(g.resolved.cellSize) })),
+          cells: rings,
+          truncated: count > rings.length,
+        };
+      });
+    },
+
+    async estimate({ settings }) {
+      return withPlan(settings, async ({ rasters, grids, shape }) =>
+        estimateRun({
+          rasters: grids.map((g, i) => ({ width: rasters[i].info.width, cells: g.cells })),
+          ...shape,
+          whole: settings.cellSize === 'whole',
+          backend: settings.backend,
+          threads: settings.threads,
+        }),
+      );
+    },
+
+    async startRun({ settings }) {
+      const id = await store.create();
+      const record: RunRecord = { id, settings, state: 'running', started: new Date().toISOString(), ended: null, message: null, cells: 0, provenance: null };
+      await store.save(record);
+      const controller = new AbortController();
+      const done = execute(record, controller.signal).finally(() => running.delete(id));
+      running.set(id, { controller, done });
+      return { runId: id };
+    },
+
+    async cancelRun({ runId }) {
+      const job = running.get(runId);
+      if (!job) return { cancelled: false };
+      job.controller.abort();
+      await job.done;
+      return { cancelled: true };
+    },
+
+    async history() {
+      return { runs: await store.list() };
+    },
+
+    async results({ runId }) {
+      const { csv, provenance } = await finishedRun(runId);
+      const outline = cellOutlinesLonLat(provenance);
+      const cells: { cellId: string; ring: [number, number][]; validFraction: number; features: Float32Array | null }[] = [];
+      let features = 0;
+      for await (const cell of readCsvCells(csv)) {
+        features = cell.features.length;
+        const ring = outline(cell.source, cell.row, cell.col);
+        if (!ring) continue;
+        const usable = cell.features.every(Number.isFinite);
+        cells.push({ cellId: cell.cellId, ring, validFraction: cell.validFraction, features: usable ? cell.features : null });
+      }
+      const usable = cells.filter((c) => c.features !== null);
+      let rgb: ([number, number, number] | null)[] = cells.map(() => null);
+      let explained: number[] = [];
+      if (usable.length >= 2) {
+        // An even sample of the cells fits the axes; every cell is then projected.
+        const step = Math.max(1, usable.length / PCA_FIT_CELLS);
+        const sample = Array.from({ length: Math.min(usable.length, PCA_FIT_CELLS) }, (_, i) => usable[Math.floor(i * step)].features!);
+        const model = fitPca(sample, 3);
+        explained = model.variances.map((v) => (model.totalVariance > 0 ? v / model.totalVariance : 0));
+        rgb = scoresToRgb(cells.map((c) => (c.features ? projectRow(model, c.features) : null)));
+      }
+      return { runId, features: Math.max(1, features), cells: cells.map((c, i) => ({ cellId: c.cellId, ring: c.ring, validFraction: c.validFraction, rgb: rgb[i] })), explained };
+    },
+
+    async cellValues({ runId, cellId }) {
+      const { csv } = await finishedRun(runId);
+      for await (const cell of readCsvCells(csv)) {
+        if (cell.cellId !== cellId) continue;
+        return {
+          cellId,
+          source: cell.source,
+          row: cell.row,
+          col: cell.col,
+          validFraction: cell.validFraction,
+          features: Array.from(cell.features, (v) => (Number.isNaN(v) ? null : v)),
+        };
+      }
+      throw new Error(`run ${runId} has no cell ${cellId}`);
+    },
+
+    async exportRun({ runId, format, path }) {
+      const record = await store.load(runId);
+      if (record.state !== 'finished') throw new Error(`run ${runId} is ${record.state}; only finished runs can be exported`);
+      if (format === 'gpkg') {
+        const gpkg = store.gpkgPath(runId);
+        if (!(await pathExists(gpkg))) throw new Error('GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead');
+        await copyAtomic(gpkg, path);
+      } else {
+        // The provenance sidecar first, then the rows: a CSV without its sidecar is never presented as finished.
+        await copyAtomic(`${store.csvPath(runId)}.json`, `${path}.json`);
+        await copyAtomic(store.csvPath(runId), path);
+      }
+      return { path, bytes: (await stat(path)).size };
+    },
+  };
+
+  /** Runs a job to its end, keeping the record and the renderer up to date. */
+  async function execute(record: RunRecord, signal: AbortSignal): Promise<void> {
+    const id = record.id;
+    let lastProgress = 0;
+    try {
+      const settings = record.settings;
+      const dir = store.dir(id);
+      let aoi: FeaturizeJobSpec['aoi'];
+      if (settings.area?.kind === 'file') aoi = { path: settings.area.path, layer: settings.area.layer };
+      else if (settings.area?.kind === 'drawn') {
+        const file = join(dir, 'area.geojson');
+        await writeFile(file, JSON.stringify(drawnGeoJson(settings.area)) + '\n');
+        aoi = { path: file };
+      }
+      const outs = [store.csvPath(id)];
+      if (await inputsShareCrs(settings.inputs)) outs.push(store.gpkgPath(id));
+      const spec: FeaturizeJobSpec = {
+        inputs: settings.inputs,
+        out: outs,
+        filters: jobFilters(settings),
+        bands: settings.bands,
+        scaling: settings.scaling,
+        cellSize: settings.cellSize,
+        edge: settings.edge,
+        aoi,
+        nodata: settings.nodata,
+        convention: settings.convention,
+        bias: settings.bias,
+        backend: settings.backend,
+        threads: settings.threads,
+        resume: false,
+        overwrite: true,
+      };
+      const result = await runFeaturizeJob(spec, {
+        signal,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - lastProgress < PROGRESS_MS && p.cellsDone < p.cellsTotal) return;
+          lastProgress = now;
+          options.emit('progress', { runId: id, cellsDone: p.cellsDone, cellsTotal: p.cellsTotal, cellsPerSecond: p.cellsPerSecond, elapsedSeconds: p.elapsedSeconds, etaSeconds: p.etaSeconds });
+        },
+        notice: (message) => options.emit('notice', { runId: id, message }),
+      });
+      await end({ ...record, state: 'finished', cells: result.cellsComputed + result.cellsSkipped, provenance: result.provenance });
+    } catch (error) {
+      if (signal.aborted) await end({ ...record, state: 'cancelled', message: 'cancelled; the unfinished output was kept, not presented as finished' });
+      else await end({ ...record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async function end(record: RunRecord): Promise<void> {
+    const ended = { ...record, ended: new Date().toISOString() };
+    await store.save(ended);
+    options.emit('ended', ended);
+  }
+
+  async function finishedRun(runId: string): Promise<{ csv: string; provenance: Record<string, unknown> }> {
+    const record = await store.load(runId);
+    if (record.state !== 'finished') throw new Error(`run ${runId} is ${record.state}; it has no results`);
+    const csv = store.csvPath(runId);
+    return { csv, provenance: await readCsvProvenance(csv) };
+  }
+
+  return {
+    handlers,
+    async close() {
+      for (const job of running.values()) job.controller.abort();
+      await Promise.all([...running.values()].map((job) => job.done));
+    },
+  };
+}
+
+async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise<T>): Promise<T> {
+  const raster = await openRaster(path);
+  try {
+    return await work(raster);
+  } finally {
+    await raster.close();
+  }
+}
+
+interface Plan {
+  rasters: Raster[];
+  grids: ReturnType<typeof planGrids>;
+  shape: { filters: number; channels: number; kernel: number };
+}
+
+/** Opens the inputs and lays out the cells a run would featurize (what the job itself does). */
+async function withPlan<T>(settings: RunSettings, work: (plan: Plan) => Promise<T>): Promise<T> {
+  const rasters: Raster[] = [];
+  try {
+    for (const path of settings.inputs) rasters.push(await openRaster(path));
+    const channels = settings.bands?.length ?? rasters[0].info.bands;
+    const shape =
+      settings.filters.mode === 'file'
+        ? await loadWeights(settings.filters.weights).then((w) => ({ filters: w.filters, channels: w.channels, kernel: w.kernel }))
+        : { filters: filtersForFeatures(settings.filters.features), channels, kernel: settings.filters.kernel };
+    const aoi = settings.area ? await areaAoi(settings.area) : null;
+    const grids = planGrids(rasters, parseCellSize(settings.cellSize), settings.edge, aoi, shape.kernel);
+    return await work({ rasters, grids, shape });
+  } finally {
+    await Promise.all(rasters.map((r) => r.close().catch(() => {})));
+  }
+}
+
+async function areaAoi(area: AreaSpec): Promise<Aoi> {
+  if (area.kind === 'file') return readAoi(area.path, area.layer);
+  const { polygons, crs } = parseGeoJson(JSON.stringify(drawnGeoJson(area)), 'the drawn area');
+  return { polygons, crs, source: 'the drawn area' };
+}
+
+function drawnGeoJson(area: Extract<AreaSpec, { kind: 'drawn' }>): object {
+  return {
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: { source: 'drawn in RCF Desktop' }, geometry: { type: 'MultiPolygon', coordinates: area.polygons } }],
+  };
+}
+
+function polygonsLonLat(aoi: Aoi): [number, number][][][] {
+  const wgs84 = crsFromEpsg(4326)!;
+  const toLonLat = sameCrs(aoi.crs, wgs84) ? (x: number, y: number): [number, number] => [x, y] : makeTransformer(aoi.crs, wgs84);
+  if (!toLonLat) throw new Error(`${basename(aoi.source)}: its CRS cannot be transformed to WGS84`);
+  return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => toLonLat(x, y))));
+}
+
+/** A cell's outline in WGS84 for the preview, or null without a CRS. */
+function outlineOf(raster: Raster): (cell: Cell) => [number, number][] | null {
+  const info = raster.info;
+  const wgs84 = crsFromEpsg(4326)!;
+  const toLonLat = info.crs ? makeTransformer(info.crs, wgs84) : null;
+  const t = info.transform;
+  return (cell) => {
+    if (!toLonLat) return null;
+    const corners: [number, number][] = [[cell.x0, cell.y0], [cell.x0 + cell.width, cell.y0], [cell.x0 + cell.width, cell.y0 + cell.height], [cell.x0, cell.y0 + cell.height], [cell.x0, cell.y0]];
+    return corners.map(([c, r]) => toLonLat(t[0] + c * t[1] + r * t[2], t[3] + c * t[4] + r * t[5]));
+  };
+}
+
+function jobFilters(settings: RunSettings): FilterSpec {
+  const f = settings.filters;
+  if (f.mode === 'file') return { weights: f.weights };
+  if (f.mode === 'gaussian') return { mode: 'gaussian', features: f.features, kernel: f.kernel, seed: f.seed };
+  return { mode: 'empirical', features: f.features, kernel: f.kernel, seed: f.seed, train: f.train, patches: f.patches };
+}
+
+async function inputsShareCrs(paths: string[]): Promise<boolean> {
+  const crss: (CrsInfo | null)[] = [];
+  for (const path of paths) crss.push(await withRaster(path, (r) => r.info.crs));
+  return crss.every((c) => c !== null && sameCrs(c, crss[0]!));
+}
+
+async function copyAtomic(from: string, to: string): Promise<void> {
+  const partial = `${to}.partial`;
+  try {
+    await copyFile(from, partial);
+    await rename(partial, to);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw new Error(`cannot write ${to}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs the built renderer in Debian's Chromium (playwright-core), with
+ * `window.rcf` backed by the real service code: the test preload
+ * (bridge/bridge.ts) talks to createService() over Playwright bindings, the
+ * way the Electron preload talks to the utility process over a MessagePort.
+ *
+ * The renderer is served from a test origin by request interception, under
+ * the app's own CSP. Every request outside that origin is aborted and
+ * recorded, so a test can fail on any network use.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { createService } from '../../electron/service/service.js';
+import { serveRpc } from '../../shared/ipc/rpc.js';
+import { appCalls, isAppCall, type AppCallName, type CallResponse } from '../../shared/ipc/contract.js';
+import { contentSecurityPolicy } from '../../electron/main/policy.js';
+import { decode, encode } from './bridge/codec.js';
+
+export const TEST_ORIGIN = 'https://rcf-desktop.test';
+const ROOT = normalize(join(import.meta.dirname, '..', '..'));
+const RENDERER = join(ROOT, 'dist', 'renderer');
+const BRIDGE = join(ROOT, 'tests', '.generated', 'e2e', 'bridge.js');
+export const CHROMIUM = process.env.RCF_CHROMIUM ?? '/usr/bin/chromium';
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.map': 'application/json' };
+
+/** The test preload as one browser script. */
+async function buildBridge(): Promise<void> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      outDir: join(ROOT, 'tests', '.generated', 'e2e'),
+      emptyOutDir: true,
+      minify: false,
+      target: 'chrome130',
+      lib: { entry: join(ROOT, 'tests', 'e2e', 'bridge', 'bridge.ts'), formats: ['iife'], name: 'rcfBridge', fileName: () => 'bridge.js' },
+    },
+  });
+}
+
+type DialogAnswers = { [N in AppCallName]?: CallResponse<N>[] };
+
+export interface AppHarness {
+  page: Page;
+  dataDir: string;
+  /** Requests that tried to leave the app's origin. */
+  outsideRequests: string[];
+  /** Console errors and page errors. */
+  pageErrors: string[];
+  /** Queues the answer the next native dialog of that kind gives. */
+  answerDialog<N extends AppCallName>(name: N, answer: CallResponse<N>): void;
+  close(): Promise<void>;
+}
+
+let browser: Browser | null = null;
+
+export async function launchApp(options: { files?: Record<string, string> } = {}): Promise<AppHarness> {
+  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build:app` first');
+  if (!existsSync(BRIDGE)) await buildBridge();
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
+  const context: BrowserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+  const outsideRequests: string[] = [];
+  const pageErrors: string[] = [];
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (!url.startsWith(`${TEST_ORIGIN}/`)) {
+      outsideRequests.push(url);
+      return route.abort('blockedbyclient');
+    }
+    const relative = decodeURIComponent(new URL(url).pathname);
+    const file = normalize(join(RENDERER, relative === '/' ? 'index.html' : relative));
+    if (!file.startsWith(RENDERER + sep) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+    if (extname(file) === '.html') headers['content-security-policy'] = contentSecurityPolicy(TEST_ORIGIN);
+    return route.fulfill({ status: 200, headers, body: await readFile(file) });
+  });
+  // WebSockets bypass route(); any attempt is a failure too.
+  context.on('request', (request) => {
+    if (!request.url().startsWith(`${TEST_ORIGIN}/`) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) {
+      if (!outsideRequests.includes(request.url())) outsideRequests.push(request.url());
+    }
+  });
+
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'rcf-e2e-'));
+  await mkdir(dataDir, { recursive: true });
+  let toService: (message: unknown) => void = () => {};
+  // Events reach the page through the same port as call results.
+  const service = createService({ dataDir, emit: (event, payload) => relay.emit(event, payload) });
+  const relay = serveRpc(
+    {
+      post: (message) => void page.evaluate((m) => (window as unknown as { __rcfDeliver(m: unknown): void }).__rcfDeliver(m), encode(message)).catch(() => {}),
+      listen: (onMessage) => (toService = onMessage),
+    },
+    service.handlers,
+  );
+  await page.exposeBinding('__rcfServicePost', (_source, message: unknown) => toService(decode(message)));
+
+  const answers: DialogAnswers = {};
+  await page.exposeBinding('__rcfAppCall', async (_source, name: string, request: unknown) => {
+    if (!isAppCall(name)) throw new Error(`unknown app call ${name}`);
+    appCalls[name].request.parse(request);
+    const queued = answers[name]?.shift();
+    if (queued === undefined) throw new Error(`the test did not expect the dialog ${name}`);
+    return queued;
+  });
+  await page.addInitScript((files) => {
+    (window as unknown as { __rcfFilePaths: Record<string, string> }).__rcfFilePaths = files;
+  }, options.files ?? {});
+  await page.addInitScript({ path: BRIDGE });
+  await page.goto(`${TEST_ORIGIN}/index.html`);
+
+  return {
+    page,
+    dataDir,
+    outsideRequests,
+    pageErrors,
+    answerDialog(name, answer) {
+      ((answers[name] ??= []) as unknown[]).push(answer);
+    },
+    async close() {
+      await service.close();
+      await context.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function closeBrowser(): Promise<void> {
+  await browser?.close();
+  browser = null;
+}
+
+/** Drops files (by name; the harness maps names to paths) onto the map, as a user dragging them from a file manager. */
+export async function dropFiles(page: Page, names: string[]): Promise<void> {
+  await page.evaluate((fileNames) => {
+    const transfer = new DataTransfer();
+    for (const name of fileNames) transfer.items.add(new File([new Uint8Array([0])], name));
+    const target = document.getElementById('map')!;
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, names);
+}
