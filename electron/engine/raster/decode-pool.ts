@@ -1,8 +1,8 @@
 /**
  * A small pool of worker threads that decode compressed blocks (LZW, PackBits,
- * ZSTD... everything blocks.ts decodes except DEFLATE, which Node's zlib
- * already runs on libuv's thread pool, and uncompressed data), so that one bad
- * file can neither hang nor kill the process:
+ * ZSTD, JPEG, LERC: everything blocks.ts decodes except DEFLATE, which Node's
+ * zlib already runs on libuv's thread pool, and uncompressed data), so that one
+ * bad file can neither hang nor kill the process:
  *
  * - every block has a time limit (default 10 s); a worker that exceeds it is
  *   terminated and replaced, and the read fails with a DecodeLimitError
