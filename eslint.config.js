@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'build/native/', 'tests/.generated/', '.cache/'] },
+  { ignores: ['dist/', 'dist-app/', 'node_modules/', 'build/native/', 'tests/.generated/', '.cache/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,5 +16,25 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', '../electron/*', '../../electron/*', '../renderer/*', '../../renderer/*'] }],
     },
+  },
+  {
+    // The engine (and the CLI on it) never knows Electron, the service or the UI exist.
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: ['**/service/**', '**/main/**', '**/preload/**', '**/renderer/**'] }] },
+  },
+  {
+    // The service is the engine behind a port: no Electron imports, so it runs anywhere.
+    files: ['electron/service/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'] }] },
+  },
+  {
+    // Main has no business logic: it spawns the service by file, and never imports the engine.
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/engine/**', '**/service/**', '**/cli/**', '**/renderer/**'] }] },
+  },
+  {
+    // The renderer reaches the app only through window.rcf.
+    files: ['renderer/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: ['node:*', '**/electron/**'] }] },
   },
 );

@@ -13,13 +13,8 @@ export interface ServiceHost {
 }
 
 export function startService(entry: string, dataDir: string, onExit: (code: number) => void): ServiceHost {
-  let child: UtilityProcess = spawn();
-
-  function spawn(): UtilityProcess {
-    const process = utilityProcess.fork(entry, ['--data-dir', dataDir], { serviceName: 'RCF featurizer', stdio: 'inherit' });
-    process.on('exit', (code) => onExit(code));
-    return process;
-  }
+  const child: UtilityProcess = utilityProcess.fork(entry, ['--data-dir', dataDir], { serviceName: 'RCF featurizer', stdio: 'inherit' });
+  child.on('exit', (code) => onExit(code));
 
   return {
     connect(window) {

@@ -57,7 +57,8 @@ map.addLayer(area.layer);
 map.addLayer(grid);
 
 function addLayer(id: string, kind: 'raster' | 'results', name: string, layer: BaseLayer): void {
-  mapLayers.get(id) && map.removeLayer(mapLayers.get(id)!);
+  const previous = mapLayers.get(id);
+  if (previous) map.removeLayer(previous);
   mapLayers.set(id, layer);
   map.addLayer(layer);
   layers.add({ id, kind, name, visible: true, opacity: 1 });

@@ -31,7 +31,6 @@ const path = z.string().min(1, 'a file path is needed').max(4096);
 const lonLat = z.tuple([z.number(), z.number()]);
 /** A closed ring of [lon, lat] (WGS84). */
 const ringLonLat = z.array(lonLat).min(4);
-const extent = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 
 /** What the map needs to know about a raster: its header, validated by the engine. */
 export const RasterView = z.object({
