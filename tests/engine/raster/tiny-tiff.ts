@@ -1,12 +1,13 @@
 /**
- * Test helper: writes a minimal little-endian classic TIFF with one tile, whose
- * compressed bytes the test crafts (hostile JPEG or LERC streams). Only the
- * tags a reader needs: size, tile layout, samples, compression.
+ * Test helper: writes a minimal little-endian classic TIFF with one tile (or
+ * one strip), whose compressed bytes the test crafts or takes from elsewhere
+ * (hostile JPEG or LERC streams, a whole JPEG file). Only the tags a reader
+ * needs: size, block layout, samples, compression.
  */
 export interface TinyTiff {
   width: number;
   height: number;
-  /** Tile width and height (the tile covers the whole image). */
+  /** Tile width and height (the tile covers the whole image); 0 for one strip holding the whole image. */
   tile: number;
   samples: number;
   bits: number;
@@ -29,12 +30,21 @@ export function tinyTiff(t: TinyTiff): Uint8Array {
     [262, 3, [t.photometric]],
     [277, 3, [t.samples]],
     [284, 3, [1]],
-    [322, 4, [t.tile]],
-    [323, 4, [t.tile]],
-    [324, 4, [0]], // patched below
-    [325, 4, [t.data.length]],
+    ...(t.tile > 0
+      ? ([
+          [322, 4, [t.tile]],
+          [323, 4, [t.tile]],
+          [324, 4, [0]], // patched below
+          [325, 4, [t.data.length]],
+        ] as [number, number, number[]][])
+      : ([
+          [273, 4, [0]], // patched below
+          [278, 4, [t.height]],
+          [279, 4, [t.data.length]],
+        ] as [number, number, number[]][])),
     [339, 3, perSample(t.format)],
   ];
+  entries.sort((a, b) => a[0] - b[0]);
   const ifdOffset = 8;
   const ifdSize = 2 + entries.length * 12 + 4;
   let extra = ifdOffset + ifdSize;
@@ -44,7 +54,7 @@ export function tinyTiff(t: TinyTiff): Uint8Array {
   view.setUint32(4, ifdOffset, true);
   view.setUint16(ifdOffset, entries.length, true);
   const dataOffset = extra + 64;
-  entries.find((e) => e[0] === 324)![2] = [dataOffset];
+  entries.find((e) => e[0] === 324 || e[0] === 273)![2] = [dataOffset];
   entries.forEach(([tag, type, values], i) => {
     const at = ifdOffset + 2 + i * 12;
     const size = type === 3 ? 2 : 4;
