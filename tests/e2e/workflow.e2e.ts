@@ -6,7 +6,7 @@
  * line writes for the same settings and area.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ const SAMPLE = join(ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
 const SHOTS = join(ROOT, 'test-results', 'e2e');
 const work = mkdtempSync(join(tmpdir(), 'rcf-e2e-files-'));
 const TRUNCATED = join(work, 'half-downloaded.tif');
+const AREA_3857 = join(ROOT, 'tests', 'fixtures', 'aoi', 'landsat_multi_3857.geojson');
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -133,6 +134,30 @@ describe('the desktop workflow in Chromium', () => {
     expect(provenance.grid.aoi).not.toBeNull();
   });
 
+  it('imports an area file in another CRS and previews exactly the cells the command line selects', async () => {
+    const { page } = app;
+    app.answerDialog('chooseArea', { path: AREA_3857 });
+    await page.getByTestId('tool-import-area').click();
+    await expect.poll(() => page.getByTestId('grid-info').textContent(), { timeout: 30_000 }).toContain('from landsat_multi_3857.geojson');
+    await page.getByTestId('preview-grid').click();
+    await expect.poll(() => page.getByTestId('grid-info').textContent(), { timeout: 30_000 }).toMatch(/\d+ cells will be featurized/);
+    const shown = Number(/([\d,]+) cells will be featurized/.exec((await page.getByTestId('grid-info').textContent())!)![1].replace(/,/g, ''));
+    const cli = join(work, 'cli-area.csv');
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'electron', 'cli', 'rcf.js'), 'featurize', SAMPLE, '--out', cli, '--features', '16', '--cell-size', '64', '--aoi', AREA_3857, '--backend', 'cpu', '--progress', 'none'], { stdio: 'pipe' });
+    const rows = (await readFile(cli, 'utf8')).trim().split('\n').length - 1;
+    expect(shown).toBe(rows);
+    await shot(page, '08-imported-area');
+  });
+
+  it('re-runs a finished run from the history', async () => {
+    const { page } = app;
+    await page.locator('[data-testid=history-run].finished [data-testid=rerun]').first().click();
+    await expect.poll(() => page.locator('[data-testid=history-run].finished').count(), { timeout: 120_000 }).toBe(2);
+    const [again, first] = await page.locator('[data-testid=history-run].finished').all();
+    expect(await again.locator('.run-head').textContent()).toContain(/· (\d+) cells/.exec((await first.locator('.run-head').textContent())!)![0]);
+    await shot(page, '09-history');
+  });
+
   it('cancels a long run at once and records it in the history', async () => {
     const { page } = app;
     await page.getByTestId('tool-clear-area').click();
@@ -144,13 +169,13 @@ describe('the desktop workflow in Chromium', () => {
     const started = Date.now();
     await page.evaluate(() => document.title);
     expect(Date.now() - started).toBeLessThan(1000);
-    await shot(page, '08-running');
+    await shot(page, '10-running');
     const clicked = Date.now();
     await page.getByTestId('cancel').click();
     await expect.poll(() => page.getByTestId('run-progress-text').textContent(), { timeout: 30_000 }).toMatch(/^cancelled/);
     expect(Date.now() - clicked).toBeLessThan(10_000);
     await expect.poll(() => page.locator('[data-testid=history-run].cancelled').count()).toBe(1);
-    await shot(page, '09-cancelled');
+    await shot(page, '11-cancelled');
   });
 
   it('never touched the network and raised no page errors', () => {
@@ -158,5 +183,3 @@ describe('the desktop workflow in Chromium', () => {
     expect(app.pageErrors.filter((e) => !e.includes('half-downloaded.tif'))).toEqual([]);
   });
 });
-
-export { copyFile };
