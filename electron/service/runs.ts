@@ -59,7 +59,7 @@ export class RunStore {
     return RunRecord.parse(JSON.parse(text));
   }
 
-  /** All readable runs, newest first; a folder whose record is damaged is left out. */
+  /** All readable runs, newest first (by `started`); a folder whose record is damaged is left out. */
   async list(): Promise<RunRecord[]> {
     let ids: string[];
     try {
@@ -68,6 +68,8 @@ export class RunStore {
       return [];
     }
     const records = await Promise.all(ids.map((id) => this.load(id).catch(() => null)));
-    return records.filter((r): r is RunRecord => r !== null).sort((a, b) => (a.id < b.id ? 1 : -1));
+    // By start time: ids only have whole seconds, and runs started within one second must still list in order.
+    const started = (r: RunRecord) => Date.parse(r.started) || 0;
+    return records.filter((r): r is RunRecord => r !== null).sort((a, b) => started(b) - started(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 }

@@ -53,6 +53,7 @@ export interface Service {
 export function createService(options: ServiceOptions): Service {
   const store = new RunStore(options.dataDir);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let lastStarted = 0;
 
   const handlers: ServiceHandlers = {
     async inspect({ path }) {
@@ -126,7 +127,9 @@ export function createService(options: ServiceOptions): Service {
 
     async startRun({ settings }) {
       const id = await store.create();
-      const record: RunRecord = { id, settings, state: 'running', started: new Date().toISOString(), ended: null, message: null, cells: 0, provenance: null };
+      // Strictly increasing start times, so the history orders runs started within one millisecond too.
+      lastStarted = Math.max(Date.now(), lastStarted + 1);
+      const record: RunRecord = { id, settings, state: 'running', started: new Date(lastStarted).toISOString(), ended: null, message: null, cells: 0, provenance: null };
       await store.save(record);
       const controller = new AbortController();
       const done = execute(record, controller.signal).finally(() => running.delete(id));
@@ -143,7 +146,18 @@ export function createService(options: ServiceOptions): Service {
     },
 
     async history() {
-      return { runs: await store.list() };
+      // A run still 'running' on disk that this service is not running was cut off (the app quit or crashed): say so, once.
+      const runs = await store.list();
+      return {
+        runs: await Promise.all(
+          runs.map(async (r) => {
+            if (r.state !== 'running' || running.has(r.id)) return r;
+            const failed: RunRecord = { ...r, state: 'failed', message: 'interrupted: the app stopped during the run; its unfinished output was kept, not presented as finished' };
+            await store.save(failed).catch(() => {});
+            return failed;
+          }),
+        ),
+      };
     },
 
     async results({ runId }) {

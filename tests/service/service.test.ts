@@ -1,0 +1,402 @@
+// The featurizer service behind the IPC contract (electron/service), called as the
+// utility process calls it, against independent truths: gdalinfo and OSR for the
+// header and footprint, the `rcf` command line for the cells and the CSV bytes, OGR
+// for the GeoPackage, and the contract's own schemas for every answer.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createService, type Service } from '../../electron/service/service.js';
+import { RunStore } from '../../electron/service/runs.js';
+import { serviceCalls, serviceEvents, type EventPayload, type RunRecord, type RunSettings, type ServiceEventName } from '../../shared/ipc/contract.js';
+import { rcf, readCsv, tempDir, ROOT } from '../helpers/cli.js';
+import { runPython } from '../helpers/python.js';
+
+const SAMPLE = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
+const AOI = join(ROOT, 'tests/fixtures/aoi/landsat_hole_4326.geojson');
+
+type Events = { [E in ServiceEventName]: EventPayload<E>[] };
+
+/** A service on its own data folder, recording (and validating) every event it emits. */
+function startService(dataDir: string): { service: Service; events: Events } {
+  const events: Events = { progress: [], notice: [], ended: [] };
+  const service = createService({
+    dataDir,
+    emit: (event, payload) => {
+      serviceEvents[event].parse(payload);
+      (events[event] as unknown[]).push(payload);
+    },
+  });
+  return { service, events };
+}
+
+function settings(over: Partial<RunSettings> = {}): RunSettings {
+  return {
+    inputs: [SAMPLE],
+    filters: { mode: 'gaussian', features: 32, kernel: 3, seed: 7 },
+    scaling: { scale: 0.0001, offset: 0, useRasterScale: false },
+    cellSize: '64',
+    edge: 'drop',
+    area: { kind: 'file', path: AOI },
+    nodata: 'mask',
+    convention: 'torchgeo',
+    backend: 'cpu',
+    threads: 2,
+    ...over,
+  };
+}
+
+/** The same settings as `rcf featurize` flags. */
+function cliArgs(s: RunSettings): string[] {
+  const f = s.filters;
+  if (f.mode !== 'gaussian') throw new Error('gaussian filters only');
+  return [
+    ...s.inputs,
+    ...['--mode', 'gaussian', '--features', String(f.features), '--kernel', String(f.kernel), '--seed', String(f.seed)],
+    ...['--scale', String(s.scaling.scale), '--offset', String(s.scaling.offset), '--cell-size', s.cellSize, '--edge', s.edge],
+    ...(s.area?.kind === 'file' ? ['--aoi', s.area.path] : []),
+    ...['--nodata', s.nodata, '--convention', s.convention, '--backend', s.backend, '--threads', String(s.threads), '--progress', 'none'],
+  ];
+}
+
+async function waitFor<T>(what: string, get: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const endedOf = (events: Events, runId: string) => () => events.ended.find((e) => e.id === runId);
+
+/** GDAL/OGR: each cell polygon of a GeoPackage (layer 'cells'), its distinct vertices transformed to WGS84 (lon, lat). */
+function gpkgCellsLonLat(path: string): { row: number; col: number; corners: [number, number][] }[] {
+  return JSON.parse(
+    runPython(
+      `
+import json, sys
+from osgeo import ogr, osr
+ogr.UseExceptions()
+ds = ogr.Open(sys.argv[1])
+layer = ds.GetLayerByName('cells')
+wgs84 = osr.SpatialReference(); wgs84.ImportFromEPSG(4326); wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+to = osr.CoordinateTransformation(layer.GetSpatialRef(), wgs84)
+out = []
+for f in layer:
+    g = f.GetGeometryRef().Clone()
+    g.Transform(to)
+    ring = g.GetGeometryRef(0)
+    pts = [list(ring.GetPoint_2D(i)) for i in range(ring.GetPointCount() - 1)]
+    out.append({'row': f.GetField('row'), 'col': f.GetField('col'), 'corners': pts})
+out.sort(key=lambda c: (c['row'], c['col']))
+print(json.dumps(out))
+`,
+      [path],
+    ),
+  );
+}
+
+function ogrFeatureCount(path: string): number {
+  return Number(runPython(`import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\nprint(ds.GetLayerByName('cells').GetFeatureCount())`, [path]).trim());
+}
+
+/** Every corner of `got` is within tol of some corner of `want`, and the counts agree. */
+function expectSameCorners(got: [number, number][], want: [number, number][], tol: number): void {
+  expect(got.length).toBe(want.length);
+  for (const [lon, lat] of got) {
+    const d = Math.min(...want.map(([x, y]) => Math.max(Math.abs(x - lon), Math.abs(y - lat))));
+    expect(d).toBeLessThan(tol);
+  }
+}
+
+describe('service: inspect', () => {
+  let service: Service;
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir('rcf-service-');
+    service = startService(dir).service;
+  });
+  afterAll(() => service.close());
+
+  it("answers gdalinfo's size, bands, data type and geotransform", async () => {
+    const view = serviceCalls.inspect.response.parse(await service.handlers.inspect({ path: SAMPLE }));
+    const gdal = JSON.parse(execFileSync('gdalinfo', ['-json', SAMPLE], { encoding: 'utf8' }));
+    expect([view.width, view.height]).toEqual(gdal.size);
+    expect(view.bands).toBe(gdal.bands.length);
+    expect(new Set(gdal.bands.map((b: { type: string }) => b.type.toLowerCase()))).toEqual(new Set([view.dtype.toLowerCase()]));
+    expect(view.transform).toEqual(gdal.geoTransform);
+    expect(view.crs?.epsg).toBe(Number(gdal.stac['proj:epsg']));
+    expect(view.name).toBe('landsat8_b2-b5.tif');
+  });
+
+  it("has a footprint whose corners are GDAL's transform of the pixel corners to EPSG:4326 (1e-6°)", async () => {
+    const view = await service.handlers.inspect({ path: SAMPLE });
+    const ring = view.footprint!;
+    expect(ring[0]).toEqual(ring[ring.length - 1]);
+    const truth: [number, number][] = JSON.parse(
+      runPython(
+        `
+import json, sys
+from osgeo import gdal, osr
+ds = gdal.Open(sys.argv[1])
+t = ds.GetGeoTransform(); w, h = ds.RasterXSize, ds.RasterYSize
+wgs84 = osr.SpatialReference(); wgs84.ImportFromEPSG(4326); wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+to = osr.CoordinateTransformation(ds.GetSpatialRef(), wgs84)
+pts = []
+for c, r in [(0, 0), (w, 0), (w, h), (0, h)]:
+    x, y, _ = to.TransformPoint(t[0] + c * t[1] + r * t[2], t[3] + c * t[4] + r * t[5])
+    pts.append([x, y])
+print(json.dumps(pts))
+`,
+        [SAMPLE],
+      ),
+    );
+    // The ring walks the edges clockwise from the top-left corner, so the corners are where each side starts.
+    const side = (ring.length - 1) / 4;
+    expect(Number.isInteger(side)).toBe(true);
+    truth.forEach(([lon, lat], i) => {
+      expect(Math.abs(ring[i * side][0] - lon)).toBeLessThan(1e-6);
+      expect(Math.abs(ring[i * side][1] - lat)).toBeLessThan(1e-6);
+    });
+  });
+
+  it('names the file in a one-line error for a truncated raster', async () => {
+    const bytes = readFileSync(SAMPLE);
+    for (const [name, length] of [
+      ['cut-header.tif', 6],
+      ['cut-middle.tif', Math.floor(bytes.length / 2)],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes.subarray(0, length));
+      const error = await service.handlers.inspect({ path }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error, name).toBeInstanceOf(Error);
+      expect(error!.message).toContain(name);
+      expect(error!.message).not.toContain('\n');
+    }
+  });
+});
+
+describe('service: a run against the rcf command line', () => {
+  let dir: string;
+  let service: Service;
+  let events: Events;
+  let cliCsv: string;
+  let cliGpkg: string;
+  let runId: string;
+  let record: RunRecord;
+  const s = settings();
+
+  beforeAll(async () => {
+    dir = tempDir('rcf-service-');
+    ({ service, events } = startService(join(dir, 'data')));
+    cliCsv = join(dir, 'cli.csv');
+    cliGpkg = join(dir, 'cli.gpkg');
+    for (const out of [cliCsv, cliGpkg]) {
+      const r = rcf(['featurize', ...cliArgs(s), '--out', out]);
+      expect(r.stderr).toMatch(/wrote/);
+      expect(r.code).toBe(0);
+    }
+    runId = (await service.handlers.startRun({ settings: s })).runId;
+    record = await waitFor('the run to end', endedOf(events, runId));
+  });
+  afterAll(() => service.close());
+
+  it('counts in gridPreview the cells the CLI writes for the same area, with the GeoPackage cells as rings', async () => {
+    const preview = serviceCalls.gridPreview.response.parse(await service.handlers.gridPreview({ settings: s, limit: 100_000 }));
+    const rows = readCsv(cliCsv).rows;
+    expect(rows.length).toBeGreaterThan(3);
+    expect(preview.count).toBe(rows.length);
+    expect(preview.perInput).toEqual([{ name: 'landsat8_b2-b5.tif', cells: rows.length, cellPixels: '64' }]);
+    expect(preview.truncated).toBe(false);
+    const gpkg = gpkgCellsLonLat(cliGpkg);
+    expect(gpkg.map((c) => [c.row, c.col])).toEqual(rows.map((r) => [Number(r[2]), Number(r[3])]));
+    expect(preview.cells.length).toBe(gpkg.length);
+    preview.cells.forEach((ring, i) => {
+      expect(ring[0]).toEqual(ring[ring.length - 1]);
+      expectSameCorners(ring.slice(0, -1), gpkg[i].corners, 1e-7);
+    });
+  });
+
+  it('truncates the rings at the limit and still counts every cell', async () => {
+    const preview = await service.handlers.gridPreview({ settings: s, limit: 2 });
+    expect(preview.cells.length).toBe(2);
+    expect(preview.count).toBe(readCsv(cliCsv).rows.length);
+    expect(preview.truncated).toBe(true);
+  });
+
+  it("sends progress and then 'ended' (finished), and the run's CSV is the CLI's byte for byte", async () => {
+    expect(record.state).toBe('finished');
+    expect(record.message).toBeNull();
+    const progress = events.progress.filter((p) => p.runId === runId);
+    expect(progress.length).toBeGreaterThan(0);
+    const last = progress[progress.length - 1];
+    expect(last.cellsDone).toBe(last.cellsTotal);
+    expect(last.cellsTotal).toBe(readCsv(cliCsv).rows.length);
+    expect(record.cells).toBe(last.cellsTotal);
+    const runDir = join(dir, 'data', 'runs', runId);
+    expect(readFileSync(join(runDir, 'features.csv')).equals(readFileSync(cliCsv))).toBe(true);
+    expect(existsSync(join(runDir, 'features.csv.json'))).toBe(true);
+    expect(ogrFeatureCount(join(runDir, 'features.gpkg'))).toBe(readCsv(cliCsv).rows.length);
+    // The record on disk says the same as the event.
+    expect(JSON.parse(readFileSync(join(runDir, 'record.json'), 'utf8'))).toEqual(record);
+  });
+
+  it('exports CSV (with its sidecar) and GeoPackage as exactly the run files, leaving no .partial', async () => {
+    const out = join(dir, 'exports');
+    mkdirSync(out);
+    const runDir = join(dir, 'data', 'runs', runId);
+    const csv = serviceCalls.exportRun.response.parse(await service.handlers.exportRun({ runId, format: 'csv', path: join(out, 'mine.csv') }));
+    expect(csv).toEqual({ path: join(out, 'mine.csv'), bytes: readFileSync(cliCsv).length });
+    expect(readFileSync(join(out, 'mine.csv')).equals(readFileSync(join(runDir, 'features.csv')))).toBe(true);
+    expect(readFileSync(join(out, 'mine.csv.json')).equals(readFileSync(join(runDir, 'features.csv.json')))).toBe(true);
+    const gpkg = await service.handlers.exportRun({ runId, format: 'gpkg', path: join(out, 'mine.gpkg') });
+    expect(readFileSync(gpkg.path).equals(readFileSync(join(runDir, 'features.gpkg')))).toBe(true);
+    expect(gpkg.bytes).toBe(readFileSync(join(runDir, 'features.gpkg')).length);
+    expect(ogrFeatureCount(gpkg.path)).toBe(readCsv(cliCsv).rows.length);
+    expect(readdirSync(out).sort()).toEqual(['mine.csv', 'mine.csv.json', 'mine.gpkg']);
+  });
+
+  it('refuses an export to a folder that does not exist, leaving nothing behind', async () => {
+    const path = join(dir, 'missing', 'x.csv');
+    await expect(service.handlers.exportRun({ runId, format: 'csv', path })).rejects.toThrow(/cannot write .*missing/);
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+
+  it('colours every cell with finite features from PCA; the explained shares are ≤ 1 in all and decreasing', async () => {
+    const results = serviceCalls.results.response.parse(await service.handlers.results({ runId }));
+    const { header, rows } = readCsv(cliCsv);
+    expect(results.features).toBe(header.length - 9);
+    expect(results.cells.map((c) => c.cellId)).toEqual(rows.map((r) => r[0]));
+    results.cells.forEach((cell, i) => {
+      const finite = rows[i].slice(9).every((v) => v !== '' && Number.isFinite(Number(v)));
+      if (finite) {
+        expect(cell.rgb).not.toBeNull();
+        for (const c of cell.rgb!) expect(c >= 0 && c <= 255).toBe(true);
+      } else expect(cell.rgb).toBeNull();
+      expect(cell.validFraction).toBe(Number(rows[i][8]));
+    });
+    // Not all one colour: the components separate the cells.
+    expect(new Set(results.cells.map((c) => c.rgb!.join(','))).size).toBeGreaterThan(1);
+    const shares = results.explained;
+    expect(shares.length).toBe(3);
+    for (const v of shares) expect(v).toBeGreaterThanOrEqual(0);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeLessThanOrEqual(shares[i - 1] + 1e-12);
+    // The result rings are the grid preview's.
+    const preview = await service.handlers.gridPreview({ settings: s, limit: 100_000 });
+    results.cells.forEach((cell, i) => expectSameCorners(cell.ring.slice(0, -1), preview.cells[i].slice(0, -1), 1e-9));
+  });
+
+  it("returns a cell's values as the CSV row has them", async () => {
+    const { rows } = readCsv(cliCsv);
+    for (const row of [rows[0], rows[Math.floor(rows.length / 2)], rows[rows.length - 1]]) {
+      const values = serviceCalls.cellValues.response.parse(await service.handlers.cellValues({ runId, cellId: row[0] }));
+      expect(values).toEqual({
+        cellId: row[0],
+        source: row[1],
+        row: Number(row[2]),
+        col: Number(row[3]),
+        validFraction: Number(row[8]),
+        features: row.slice(9).map((v) => (v === '' ? null : Math.fround(Number(v)))),
+      });
+    }
+    await expect(service.handlers.cellValues({ runId, cellId: 'no-such-cell' })).rejects.toThrow(/no cell no-such-cell/);
+  });
+
+  it('estimates the same cells as the preview, a positive time and a plausible memory', async () => {
+    const estimate = serviceCalls.estimate.response.parse(await service.handlers.estimate({ settings: s }));
+    const preview = await service.handlers.gridPreview({ settings: s, limit: 1 });
+    expect(estimate.cells).toBe(preview.count);
+    expect(estimate.seconds).toBeGreaterThan(0);
+    expect(estimate.gflopsPerSecond).toBeGreaterThan(0);
+    expect(estimate.backend).toMatch(/cpu/i);
+    // 62×62 windows of a 64-px cell (3×3 kernel), 16 filters of 4×3×3, two flops each.
+    expect(estimate.windows).toBe(preview.count * 62 * 62);
+    expect(estimate.flops).toBe(estimate.windows * 16 * 4 * 9 * 2);
+    expect(estimate.bytes).toBeGreaterThan(100 * 1024 * 1024);
+    expect(estimate.bytes).toBeLessThan(2 * 1024 ** 3);
+  });
+});
+
+describe('service: cancel, refusals and the history', () => {
+  let dir: string;
+  let service: Service;
+  let events: Events;
+  const long = settings({ filters: { mode: 'gaussian', features: 4096, kernel: 3, seed: 0 }, cellSize: '16', area: null });
+  const small = settings({ filters: { mode: 'gaussian', features: 16, kernel: 3, seed: 0 }, cellSize: '128', area: null });
+
+  beforeAll(() => {
+    dir = tempDir('rcf-service-');
+    ({ service, events } = startService(dir));
+  });
+  afterAll(() => service.close());
+
+  let cancelledId: string;
+  it('cancels a long run within seconds; the record says cancelled and nothing can be exported', async () => {
+    const { runId } = await service.handlers.startRun({ settings: long });
+    cancelledId = runId;
+    const running = await service.handlers.history({});
+    expect(running.runs.find((r) => r.id === runId)?.state).toBe('running');
+    await waitFor('progress', () => events.progress.find((p) => p.runId === runId && p.cellsDone > 0));
+    const started = performance.now();
+    expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: true });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const ended = events.ended.find((e) => e.id === runId)!;
+    expect(ended.state).toBe('cancelled');
+    expect(ended.message).toMatch(/cancelled/);
+    expect(ended.ended).not.toBeNull();
+    const last = events.progress.filter((p) => p.runId === runId).pop()!;
+    expect(last.cellsDone).toBeLessThan(last.cellsTotal);
+    await expect(new RunStore(dir).load(runId)).resolves.toMatchObject({ state: 'cancelled' });
+    // Cancelling it again does nothing.
+    expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: false });
+    await expect(service.handlers.exportRun({ runId, format: 'csv', path: join(dir, 'x.csv') })).rejects.toThrow(`run ${runId} is cancelled; only finished runs can be exported`);
+    await expect(service.handlers.results({ runId })).rejects.toThrow(/is cancelled/);
+    expect(existsSync(join(dir, 'x.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'x.csv.partial'))).toBe(false);
+  });
+
+  it('refuses to export a run that is still running', async () => {
+    const { runId } = await service.handlers.startRun({ settings: long });
+    await expect(service.handlers.exportRun({ runId, format: 'gpkg', path: join(dir, 'y.gpkg') })).rejects.toThrow(`run ${runId} is running; only finished runs can be exported`);
+    await service.handlers.cancelRun({ runId });
+    await expect(service.handlers.exportRun({ runId: 'nope', format: 'csv', path: join(dir, 'y.csv') })).rejects.toThrow('run nope does not exist');
+  });
+
+  it('lists runs newest first, across a new service on the same folder, skipping a damaged record', async () => {
+    const ids = [cancelledId];
+    for (let i = 0; i < 3; i++) ids.push((await service.handlers.startRun({ settings: small })).runId);
+    for (const id of ids.slice(1)) expect((await waitFor('the run to end', endedOf(events, id))).state).toBe('finished');
+    const listed = (await service.handlers.history({})).runs.map((r) => r.id);
+    // Every run started here, in reverse order of starting (the one cancelled unexported in between included).
+    const mine = listed.filter((id) => ids.includes(id));
+    expect(mine).toEqual([...ids].reverse());
+    expect(listed.length).toBe(ids.length + 1);
+
+    // A damaged record is left out, the rest survive a restart.
+    writeFileSync(join(dir, 'runs', ids[2], 'record.json'), '{"id": "truncat');
+    const again = startService(dir).service;
+    try {
+      const after = serviceCalls.history.response.parse(await again.handlers.history({}));
+      expect(after.runs.map((r) => r.id)).toEqual(listed.filter((id) => id !== ids[2]));
+      expect(after.runs.find((r) => r.id === ids[3])).toMatchObject({ state: 'finished', settings: small });
+      // A run left 'running' by a service that stopped without ending it (a crash) is reported, and kept, as failed.
+      const store = new RunStore(dir);
+      const crashed = await store.create();
+      await store.save({ id: crashed, settings: small, state: 'running', started: new Date().toISOString(), ended: null, message: null, cells: 0, provenance: null });
+      const withCrash = (await again.handlers.history({})).runs;
+      expect(withCrash[0]).toMatchObject({ id: crashed, state: 'failed', message: expect.stringMatching(/^interrupted/) });
+      expect(await store.load(crashed)).toMatchObject({ state: 'failed' });
+      await expect(again.handlers.results({ runId: crashed })).rejects.toThrow(`run ${crashed} is failed; it has no results`);
+      const csv = await again.handlers.cellValues({ runId: ids[3], cellId: readCsv(join(dir, 'runs', ids[3], 'features.csv')).rows[0][0] });
+      expect(csv.features.length).toBe(16);
+    } finally {
+      await again.close();
+    }
+  });
+});
