@@ -11,6 +11,11 @@
 // ICD files) and the environment variables that steer the loader or Dawn.
 // A cached answer older than a week is asked again; RCF_WEBGPU_REPROBE=1
 // asks again now. RCF_CACHE_DIR moves the cache.
+//
+// Inside Electron (the app's featurizer service, a utility process) Dawn is
+// asked in this process instead: the packaged app has the runAsNode fuse off,
+// so Electron's binary with ELECTRON_RUN_AS_NODE would start the app again
+// rather than run the probe, and the service is a process of its own anyway.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -42,6 +47,13 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** Environment the answer depends on and the child gets (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Ask Dawn in this process rather than in a child (default: probeInProcess()). */
+  inProcess?: boolean;
+}
+
+/** Whether the probe asks Dawn in this process: inside Electron, where a Node child of the same binary may not exist. */
+export function probeInProcess(versions: NodeJS.ProcessVersions | Record<string, string | undefined> = process.versions): boolean {
+  return typeof versions.electron === 'string';
 }
 
 /** Cached answers older than this are asked again. */
@@ -259,6 +271,33 @@ function askDawn(dawnEntry: string, env: NodeJS.ProcessEnv, timeoutMs: number): 
   });
 }
 
+/** Asks Dawn in this process (inside Electron); never throws. Dawn's driver warnings go to this process's stderr. */
+async function askDawnHere(dawnEntry: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProbeAnswer> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<ProbeAnswer>((resolve) => {
+    timer = setTimeout(() => resolve({ adapter: null, reason: `Dawn did not answer within ${timeoutMs / 1000} s` }), timeoutMs);
+  });
+  const ask = (async (): Promise<ProbeAnswer> => {
+    try {
+      const { create } = (await import(pathToFileURL(dawnEntry).href)) as { create(options: string[]): GPU };
+      const adapter = await create(dawnOptions(env)).requestAdapter(ADAPTER_REQUEST);
+      if (!adapter) return { adapter: null, reason: 'Dawn found no WebGPU adapter' };
+      const i = adapter.info as Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
+      const fallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+      return {
+        adapter: { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '', isFallbackAdapter: Boolean(i.isFallbackAdapter ?? fallback) },
+      };
+    } catch (e) {
+      return { adapter: null, reason: 'Dawn failed: ' + String(e instanceof Error ? e.message : e).split('\n')[0] };
+    }
+  })();
+  try {
+    return await Promise.race([ask, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const inProcess = new Map<string, Promise<WebgpuProbe>>();
 
 /**
@@ -271,16 +310,17 @@ export function probeWebgpu(options: ProbeOptions = {}): Promise<WebgpuProbe> {
   const reprobe = options.reprobe ?? (env.RCF_WEBGPU_REPROBE !== undefined && env.RCF_WEBGPU_REPROBE !== '' && env.RCF_WEBGPU_REPROBE !== '0');
   const key = probeKey(env);
   const hash = probeKeyHash(key);
-  const memo = `${file}\n${hash}\n${reprobe}`;
+  const here = options.inProcess ?? probeInProcess();
+  const memo = `${file}\n${hash}\n${reprobe}\n${here}`;
   let promise = inProcess.get(memo);
   if (!promise) {
-    promise = probeOnce(file, key, hash, reprobe, options.timeoutMs ?? 20_000, env);
+    promise = probeOnce(file, key, hash, reprobe, options.timeoutMs ?? 20_000, env, here);
     inProcess.set(memo, promise);
   }
   return promise;
 }
 
-async function probeOnce(file: string, key: Record<string, string>, hash: string, reprobe: boolean, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<WebgpuProbe> {
+async function probeOnce(file: string, key: Record<string, string>, hash: string, reprobe: boolean, timeoutMs: number, env: NodeJS.ProcessEnv, here: boolean): Promise<WebgpuProbe> {
   const started = performance.now();
   if (!reprobe) {
     const hit = readCache(file).entries[hash];
@@ -292,7 +332,7 @@ async function probeOnce(file: string, key: Record<string, string>, hash: string
   const dawn = dawnPackage();
   const probedAt = new Date().toISOString();
   if (!dawn) return { adapter: null, reason: 'the webgpu package (Dawn) is not installed', cached: false, probedAt, ms: performance.now() - started };
-  const answer = await askDawn(dawn.entry, env, timeoutMs);
+  const answer = here ? await askDawnHere(dawn.entry, env, timeoutMs) : await askDawn(dawn.entry, env, timeoutMs);
   writeCache(file, hash, { key, probedAt, answer });
   return { ...answer, cached: false, probedAt, ms: performance.now() - started };
 }
