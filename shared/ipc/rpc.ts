@@ -106,15 +106,17 @@ export function connectRpc(port: PortLike): RpcClient {
       if (response.success) waiting.resolve(response.data);
       else waiting.reject(new RpcError(describeInvalid(`${waiting.name} (response)`, response.error)));
     } else if (message.kind === 'event') {
-      const schema = (serviceEvents as Record<string, z.ZodType>)[message.name];
-      const payload = schema?.safeParse(message.payload);
-      if (!payload?.success) return;
+      // Own keys only: an inherited name ('constructor') is no event.
+      if (!Object.hasOwn(serviceEvents, message.name)) return;
+      const payload = serviceEvents[message.name as ServiceEventName].safeParse(message.payload);
+      if (!payload.success) return;
       for (const listener of listeners.get(message.name) ?? []) listener(payload.data);
     }
   });
 
   return {
     call(name, request) {
+      if (!isServiceCall(name)) return Promise.reject(new RpcError(`unknown call '${String(name)}'`));
       const checked = serviceCalls[name].request.safeParse(request);
       if (!checked.success) return Promise.reject(new RpcError(describeInvalid(name, checked.error)));
       const id = nextId++;

@@ -76,7 +76,7 @@ export function runSettingsFromForm(form: RunForm, inputs: string[], area: AreaS
     filters = { mode: 'file', weights: form.weights ?? '' };
   } else {
     const features = integer(form.features, 'Features (K)', 2);
-    if (Number.isInteger(features) && features % 2 !== 0) errors.push('Features (K) must be even: half the features come from each ReLU half');
+    if (Number.isInteger(features) && features >= 2 && features % 2 !== 0) errors.push('Features (K) must be even: half the features come from each ReLU half');
     const kernel = integer(form.kernel, 'Kernel size', 1);
     const seed = integer(form.seed, 'Seed', 0);
     if (form.filterMode === 'gaussian') filters = { mode: 'gaussian', features, kernel, seed };

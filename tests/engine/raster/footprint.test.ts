@@ -1,0 +1,130 @@
+/**
+ * Raster footprints in WGS84 against GDAL/OSR: every point of the ring (the
+ * four corners and the points between them along the pixel grid's edges)
+ * equals OSR's transform of the same pixel position, through GDAL's own
+ * geotransform and CRS, to EPSG:4326 (lon, lat), within 1e-6°. The corners
+ * are also checked with `gdaltransform -t_srs EPSG:4326`.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openRaster } from '../../../electron/engine/raster/index.js';
+import { footprintLonLat } from '../../../electron/engine/raster/footprint.js';
+import { SYSTEM_PYTHON } from '../../helpers/python.js';
+import { FIXTURES, REPO_ROOT } from './fixtures.js';
+
+const SAMPLE = join(REPO_ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
+
+/**
+ * OSR's lon/lat of pixel positions (col, row) of the raster: in WGS84, or in
+ * the geographic CRS of the raster's own datum (no datum shift).
+ */
+function osrLonLat(path: string, pixels: [number, number][], target: 'wgs84' | 'own datum' = 'wgs84'): [number, number][] {
+  const script = `
+import sys, json
+from osgeo import gdal, osr
+ds = gdal.Open(sys.argv[1])
+gt = ds.GetGeoTransform()
+src = ds.GetSpatialRef()
+src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+if sys.argv[2] == 'wgs84':
+    dst = osr.SpatialReference()
+    dst.ImportFromEPSG(4326)
+else:
+    dst = src.CloneGeogCS()
+dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+ct = osr.CoordinateTransformation(src, dst)
+out = []
+for c, r in json.loads(sys.stdin.read()):
+    x = gt[0] + c * gt[1] + r * gt[2]
+    y = gt[3] + c * gt[4] + r * gt[5]
+    lon, lat, _ = ct.TransformPoint(x, y)
+    out.append([lon, lat])
+print(json.dumps(out))
+`;
+  return JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, path, target], { input: JSON.stringify(pixels), encoding: 'utf8' })) as [number, number][];
+}
+
+/** gdaltransform's lon/lat of pixel positions. */
+function gdaltransform(path: string, pixels: [number, number][]): [number, number][] {
+  const out = execFileSync('gdaltransform', ['-t_srs', 'EPSG:4326', '-output_xy', path], { input: pixels.map(([c, r]) => `${c} ${r}`).join('\n') + '\n', encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      // gdaltransform writes lon, lat (GDAL's traditional GIS order).
+      const [lon, lat] = line.trim().split(/\s+/).map(Number);
+      return [lon, lat];
+    });
+}
+
+/** The pixel positions of the ring, as footprint.ts documents them: clockwise from the top-left corner, n per side. */
+function ringPixels(width: number, height: number, n: number): [number, number][] {
+  const corners: [number, number][] = [[0, 0], [width, 0], [width, height], [0, height]];
+  const out: [number, number][] = [];
+  for (let side = 0; side < 4; side++) {
+    const [c0, r0] = corners[side];
+    const [c1, r1] = corners[(side + 1) % 4];
+    for (let i = 0; i < n; i++) out.push([c0 + ((c1 - c0) * i) / n, r0 + ((r1 - r0) * i) / n]);
+  }
+  out.push(out[0]);
+  return out;
+}
+
+function worstDegrees(a: [number, number][], b: [number, number][]): number {
+  expect(a.length).toBe(b.length);
+  return Math.max(...a.map(([lon, lat], i) => Math.max(Math.abs(lon - b[i][0]), Math.abs(lat - b[i][1]))));
+}
+
+describe('footprintLonLat against GDAL/OSR', () => {
+  const rasters: [string, string][] = [
+    ['the sample (UTM 16N)', SAMPLE],
+    ['Web Mercator COG', join(FIXTURES, 'rasterio__cogeo.tif')],
+    ['UTM 12N', join(FIXTURES, 'rasterio__RGBA.uint16.tif')],
+    ['rotated geotransform (UTM 11N)', join(FIXTURES, 'stars__geomatrix.tif')],
+    ['State Plane in US feet (EPSG:2227)', join(FIXTURES, 'synthetic__epsg2227_ftus.tif')],
+    ['ESRI WKT (Albers, ESRI:102039)', join(FIXTURES, 'rasterio__test_esri_wkt.tif')],
+    ['geographic (EPSG:4326), whole world', join(FIXTURES, 'rasterio__world.byte.tif')],
+    ['geographic, small', join(FIXTURES, 'terra__elev.tif')],
+  ];
+  for (const [name, path] of rasters) {
+    it(name, async () => {
+      const raster = await openRaster(path);
+      await raster.close();
+      const { width, height } = raster.info;
+      for (const n of [16, 3]) {
+        const ring = footprintLonLat(raster.info, n)!;
+        expect(ring).not.toBeNull();
+        expect(ring).toHaveLength(4 * n + 1);
+        expect(ring[ring.length - 1]).toEqual(ring[0]);
+        expect(worstDegrees(ring, osrLonLat(path, ringPixels(width, height, n)))).toBeLessThan(1e-6);
+        // The corners (top-left, top-right, bottom-right, bottom-left) with gdaltransform.
+        const corners = [0, n, 2 * n, 3 * n].map((i) => ring[i]);
+        expect(worstDegrees(corners, gdaltransform(path, [[0, 0], [width, 0], [width, height], [0, height]]))).toBeLessThan(1e-6);
+      }
+    });
+  }
+
+  it('a user-defined CRS on NAD27 (cylindrical equal area): exact on its own datum, no NAD27 → WGS84 shift', async () => {
+    const path = join(FIXTURES, 'rgdal__cea.tif');
+    const raster = await openRaster(path);
+    await raster.close();
+    const { width, height } = raster.info;
+    const ring = footprintLonLat(raster.info)!;
+    const pixels = ringPixels(width, height, 16);
+    // The projection itself is PROJ's, to 1e-6°.
+    expect(worstDegrees(ring, osrLonLat(path, pixels, 'own datum'))).toBeLessThan(1e-6);
+    // GDAL also shifts NAD27 to WGS84 (about 100 m in California); the footprint does not (no datum grids offline).
+    const shift = worstDegrees(ring, osrLonLat(path, pixels));
+    expect(shift).toBeGreaterThan(1e-4);
+    expect(shift).toBeLessThan(2e-3);
+  });
+
+  it('no CRS: null', async () => {
+    for (const name of ['synthetic__no_georef.tif', 'rasterio__rotated.tif']) {
+      const raster = await openRaster(join(FIXTURES, name));
+      await raster.close();
+      expect(footprintLonLat(raster.info)).toBeNull();
+    }
+  });
+});

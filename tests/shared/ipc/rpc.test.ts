@@ -1,0 +1,326 @@
+/**
+ * The RPC transport and the contract: serveRpc and connectRpc joined by an
+ * in-memory port pair that structured-clones every message (as a MessagePort
+ * does), with fake handlers (the subject is the transport, not the service).
+ * Good calls round-trip; unknown calls, payloads outside a request schema and
+ * handler answers outside a response schema are refused at both ends with one
+ * line naming the call and the field; events are validated; buildRcfApi
+ * validates app calls both ways and routes events.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { buildRcfApi } from '../../../shared/ipc/api.js';
+import { serviceCalls, serviceEvents, type RunRecord, type RunSettings, type ServiceHandlers } from '../../../shared/ipc/contract.js';
+import { connectRpc, serveRpc, RpcError, type PortLike } from '../../../shared/ipc/rpc.js';
+
+/** Two ends of a channel; messages are structured-cloned and delivered asynchronously. */
+function portPair(): { a: PortLike & { sent: unknown[] }; b: PortLike & { sent: unknown[] } } {
+  const make = () => {
+    const listeners: ((m: unknown) => void)[] = [];
+    return { listeners, sent: [] as unknown[] };
+  };
+  const ends = [make(), make()];
+  const port = (me: number) => ({
+    sent: ends[me].sent,
+    post(message: unknown) {
+      ends[me].sent.push(message);
+      const copy = structuredClone(message);
+      setTimeout(() => ends[1 - me].listeners.forEach((l) => l(copy)), 0);
+    },
+    listen(onMessage: (m: unknown) => void) {
+      ends[me].listeners.push(onMessage);
+    },
+  });
+  return { a: port(0), b: port(1) };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+const settings: RunSettings = {
+  inputs: ['/data/a.tif'],
+  filters: { mode: 'gaussian', features: 16, kernel: 3, seed: 0 },
+  scaling: { scale: 1, offset: 0, useRasterScale: false },
+  cellSize: '128',
+  edge: 'drop',
+  area: null,
+  nodata: 'mask',
+  convention: 'torchgeo',
+  backend: 'cpu',
+  threads: 2,
+};
+
+const record: RunRecord = {
+  id: 'run-1',
+  settings,
+  state: 'finished',
+  started: '2026-01-01T00:00:00Z',
+  ended: '2026-01-01T00:01:00Z',
+  message: null,
+  cells: 4,
+  provenance: null,
+};
+
+const notUsed = () => Promise.reject(new Error('not used in this test'));
+
+/** Fake handlers; `history` answers whatever `historyAnswer` holds, to send answers outside the contract. */
+function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [record] } }) {
+  const calls: { name: string; request: unknown }[] = [];
+  const handlers: ServiceHandlers = {
+    inspect: notUsed,
+    preview: async (request) => {
+      calls.push({ name: 'preview', request });
+      const data = Float32Array.from({ length: request.bands.length * 4 * 2 }, (_, i) => (i === 3 ? NaN : i / 2));
+      return { width: 4, height: 2, bands: request.bands, data, source: `full resolution, max ${request.maxSize}` };
+    },
+    readArea: notUsed,
+    gridPreview: notUsed,
+    estimate: notUsed,
+    startRun: async (request) => {
+      calls.push({ name: 'startRun', request });
+      return { runId: 'run-2' };
+    },
+    cancelRun: async ({ runId }) => {
+      if (runId === 'boom') throw new Error('run boom does not exist');
+      return { cancelled: true };
+    },
+    history: async () => historyAnswer.value as never,
+    results: notUsed,
+    cellValues: notUsed,
+    exportRun: notUsed,
+  };
+  return { handlers, calls };
+}
+
+function wire(historyAnswer?: { value: unknown }) {
+  const { a, b } = portPair();
+  const bad: string[] = [];
+  const fake = fakeHandlers(historyAnswer);
+  const server = serveRpc(b, fake.handlers, (why) => bad.push(why));
+  const client = connectRpc(a);
+  return { client, server, calls: fake.calls, bad, clientPort: a, serverPort: b };
+}
+
+/** The one-line message a rejected promise carries. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RpcError);
+  const message = (error as Error).message;
+  expect(message).not.toMatch(/\n/);
+  return message;
+}
+
+describe('serveRpc ↔ connectRpc', () => {
+  it('a good call round-trips, Float32Array and NaN included, and the handler gets the parsed request', async () => {
+    const { client, calls } = wire();
+    const preview = await client.call('preview', { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 });
+    expect(preview.width).toBe(4);
+    expect(preview.bands).toEqual([1, 2, 3]);
+    expect(preview.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(preview.data)).toEqual(Array.from({ length: 24 }, (_, i) => (i === 3 ? NaN : i / 2)));
+    expect(preview.source).toBe('full resolution, max 256');
+    expect(calls).toEqual([{ name: 'preview', request: { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 } }]);
+
+    const started = await client.call('startRun', { settings });
+    expect(started).toEqual({ runId: 'run-2' });
+    expect(calls[1].request).toEqual({ settings });
+    // Concurrent calls are told apart by id.
+    const [h, c] = await Promise.all([client.call('history', {}), client.call('cancelRun', { runId: 'run-1' })]);
+    expect(h.runs[0]).toEqual(record);
+    expect(c).toEqual({ cancelled: true });
+  });
+
+  it("a handler's error reaches the caller as its message", async () => {
+    const { client } = wire();
+    expect(await rejection(client.call('cancelRun', { runId: 'boom' }))).toBe('run boom does not exist');
+  });
+
+  it('the client refuses a payload outside the schema before it leaves, naming the call and the field', async () => {
+    const { client, calls, clientPort } = wire();
+    const small = await rejection(client.call('preview', { path: '/data/a.tif', bands: [1], maxSize: 5 }));
+    expect(small).toMatch(/^preview: invalid payload at maxSize: /);
+    expect(small).toMatch(/16/);
+    const cell = await rejection(client.call('startRun', { settings: { ...settings, cellSize: '12 parsecs' } }));
+    expect(cell).toMatch(/^startRun: invalid payload at settings\.cellSize: a cell size is /);
+    const bands = await rejection(client.call('preview', { path: '/data/a.tif', bands: [0], maxSize: 64 }));
+    expect(bands).toMatch(/^preview: invalid payload at bands\.0: /);
+    await tick();
+    expect(clientPort.sent).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
+  it('the server refuses the same payloads sent raw (a client that skips validation), and unknown calls', async () => {
+    const { calls, clientPort, bad } = wire();
+    const answers: unknown[] = [];
+    clientPort.listen((m) => answers.push(m));
+    clientPort.post({ kind: 'call', id: 1, name: 'preview', payload: { path: '/data/a.tif', bands: [1], maxSize: 5 } });
+    clientPort.post({ kind: 'call', id: 2, name: 'startRun', payload: { settings: { ...settings, cellSize: '-3' } } });
+    clientPort.post({ kind: 'call', id: 3, name: 'deleteEverything', payload: {} });
+    clientPort.post({ kind: 'call', id: 4, name: 'toString', payload: {} });
+    clientPort.post({ kind: 'call', id: 5, name: 'startRun', payload: { settings: { ...settings, threads: 0 } } });
+    await tick();
+    await tick();
+    const byId = new Map((answers as { id: number; ok: boolean; message: string }[]).map((a) => [a.id, a]));
+    expect(byId.size).toBe(5);
+    for (const a of byId.values()) {
+      expect(a.ok).toBe(false);
+      expect(a.message).not.toMatch(/\n/);
+    }
+    expect(byId.get(1)!.message).toMatch(/^preview: invalid payload at maxSize: /);
+    expect(byId.get(2)!.message).toMatch(/^startRun: invalid payload at settings\.cellSize: /);
+    expect(byId.get(3)!.message).toBe("unknown call 'deleteEverything'");
+    // Inherited names are not calls.
+    expect(byId.get(4)!.message).toBe("unknown call 'toString'");
+    expect(byId.get(5)!.message).toMatch(/^startRun: invalid payload at settings\.threads: /);
+    expect(calls).toEqual([]);
+    expect(bad).toEqual([]);
+  });
+
+  it('the client refuses an unknown call name with a one-line message', async () => {
+    const { client, clientPort } = wire();
+    const message = await rejection((client.call as (name: string, request: unknown) => Promise<unknown>)('deleteEverything', {}));
+    expect(message).toBe("unknown call 'deleteEverything'");
+    expect(clientPort.sent).toEqual([]);
+  });
+
+  it("a handler's answer outside the contract is refused by the server, naming the call and the field", async () => {
+    const answer = { value: { runs: [{ ...record, id: '../escape' }] } as unknown };
+    const { client } = wire(answer);
+    expect(await rejection(client.call('history', {}))).toMatch(/^history \(response\): invalid payload at runs\.0\.id: /);
+    answer.value = { runs: [{ ...record, cells: -1 }] };
+    expect(await rejection(client.call('history', {}))).toMatch(/^history \(response\): invalid payload at runs\.0\.cells: /);
+    answer.value = undefined;
+    expect(await rejection(client.call('history', {}))).toMatch(/^history \(response\): invalid payload: /);
+  });
+
+  it('the client refuses an answer outside the contract from a server that skips validation', async () => {
+    const { a, b } = portPair();
+    const client = connectRpc(a);
+    b.listen((m) => {
+      const call = m as { id: number; name: string };
+      if (call.name === 'preview') b.post({ kind: 'result', id: call.id, ok: true, value: { width: 4, height: 2, bands: [1], data: [1, 2, 3], source: 'x' } });
+      else b.post({ kind: 'result', id: call.id, ok: true, value: { runId: 'has space' } });
+    });
+    expect(await rejection(client.call('preview', { path: '/a.tif', bands: [1], maxSize: 64 }))).toMatch(/^preview \(response\): invalid payload at data: expected a Float32Array/);
+    expect(await rejection(client.call('startRun', { settings }))).toMatch(/^startRun \(response\): invalid payload at runId: /);
+  });
+
+  it('messages that are not calls reach onBadMessage and are not answered', async () => {
+    const { clientPort, bad } = wire();
+    const answers: unknown[] = [];
+    clientPort.listen((m) => answers.push(m));
+    clientPort.post('hello');
+    clientPort.post({ kind: 'call', id: 1.5, name: 'history', payload: {} });
+    clientPort.post({ kind: 'result', id: 1, ok: true, value: 1 });
+    await tick();
+    expect(answers).toEqual([]);
+    expect(bad).toHaveLength(3);
+    expect(bad[2]).toBe('unexpected result message');
+    for (const why of bad) expect(why).not.toMatch(/\n/);
+  });
+
+  it('events: valid ones are delivered to subscribers, invalid ones are refused by emit and dropped by the client', async () => {
+    const { client, server, serverPort } = wire();
+    const progress = vi.fn();
+    const ended = vi.fn();
+    const off = client.on('progress', progress);
+    client.on('ended', ended);
+    const payload = { runId: 'run-1', cellsDone: 2, cellsTotal: 4, cellsPerSecond: 1.5, elapsedSeconds: 1, etaSeconds: null };
+    server.emit('progress', payload);
+    server.emit('ended', record);
+    await tick();
+    expect(progress).toHaveBeenCalledWith(payload);
+    expect(ended).toHaveBeenCalledWith(record);
+
+    // The server refuses to emit outside the contract.
+    expect(() => server.emit('progress', { ...payload, cellsDone: 'two' } as never)).toThrow();
+    expect(() => server.emit('ended', { ...record, state: 'exploded' } as never)).toThrow();
+    // A raw invalid event, or an unknown one, never reaches a listener.
+    serverPort.post({ kind: 'event', name: 'progress', payload: { ...payload, cellsDone: 2.5 } });
+    serverPort.post({ kind: 'event', name: 'ended', payload: { ...record, id: 'a b' } });
+    serverPort.post({ kind: 'event', name: 'constructor', payload: {} });
+    await tick();
+    expect(progress).toHaveBeenCalledTimes(1);
+    expect(ended).toHaveBeenCalledTimes(1);
+
+    off();
+    server.emit('progress', payload);
+    await tick();
+    expect(progress).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('buildRcfApi', () => {
+  function api(appAnswer: (name: string, request: unknown) => unknown) {
+    const { client, server } = wire();
+    const invoked: { name: string; request: unknown }[] = [];
+    let appEvent: (name: string, payload: unknown) => void = () => {};
+    const rcf = buildRcfApi({
+      service: client,
+      invokeApp: async (name, request) => {
+        invoked.push({ name, request });
+        return appAnswer(name, request);
+      },
+      onAppEvent: (listener) => {
+        appEvent = listener;
+      },
+      pathForFile: (file) => `/dropped/${file.name}`,
+    });
+    return { rcf, invoked, server, sendAppEvent: (name: string, payload: unknown) => appEvent(name, payload) };
+  }
+
+  it('has every service and app call', () => {
+    const { rcf } = api(() => ({}));
+    for (const name of Object.keys(serviceCalls)) expect(typeof (rcf as unknown as Record<string, unknown>)[name]).toBe('function');
+    for (const name of ['chooseRasters', 'chooseArea', 'chooseWeights', 'chooseExportPath']) expect(typeof (rcf as unknown as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('app calls: a good one round-trips; a bad request never reaches main; a bad answer is refused', async () => {
+    const { rcf, invoked } = api((name) => (name === 'chooseExportPath' ? { path: '/out/features.csv' } : name === 'chooseArea' ? { path: '' } : { paths: 'not an array' }));
+    expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({ path: '/out/features.csv' });
+    expect(invoked).toEqual([{ name: 'chooseExportPath', request: { format: 'csv', suggestedName: 'run-1.csv' } }]);
+
+    const format = await rejection(rcf.chooseExportPath({ format: 'shp' as 'csv', suggestedName: 'x' }));
+    expect(format).toMatch(/^chooseExportPath: invalid payload at format: /);
+    const name = await rejection(rcf.chooseExportPath({ format: 'gpkg' } as never));
+    expect(name).toMatch(/^chooseExportPath: invalid payload at suggestedName: /);
+    expect(invoked).toHaveLength(1);
+
+    expect(await rejection(rcf.chooseArea({}))).toMatch(/^chooseArea \(response\): invalid payload at path: a file path is needed$/);
+    expect(await rejection(rcf.chooseRasters({}))).toMatch(/^chooseRasters \(response\): invalid payload at paths: /);
+  });
+
+  it('service calls go over the RPC client, validated there', async () => {
+    const { rcf } = api(() => ({}));
+    expect((await rcf.history({})).runs).toEqual([record]);
+    expect(await rejection(rcf.preview({ path: '/a.tif', bands: [1], maxSize: 5 }))).toMatch(/^preview: invalid payload at maxSize: /);
+  });
+
+  it('events: service events from the port, app events from main (validated), unsubscribing', async () => {
+    const { rcf, server, sendAppEvent } = api(() => ({}));
+    const menu = vi.fn();
+    const notice = vi.fn();
+    const offMenu = rcf.on('menu', menu);
+    rcf.on('notice', notice);
+    sendAppEvent('menu', { command: 'export' });
+    sendAppEvent('menu', { command: 'format-disk' });
+    sendAppEvent('notice', { runId: 'r', message: 'from main, not the service' });
+    sendAppEvent('hasOwnProperty', {});
+    expect(menu.mock.calls).toEqual([[{ command: 'export' }]]);
+    server.emit('notice', { runId: 'run-1', message: 'empty cells skipped' });
+    await tick();
+    expect(notice.mock.calls).toEqual([[{ runId: 'run-1', message: 'empty cells skipped' }]]);
+    offMenu();
+    sendAppEvent('menu', { command: 'about' });
+    expect(menu).toHaveBeenCalledTimes(1);
+    expect(Object.keys(serviceEvents)).toContain('notice');
+  });
+
+  it("pathForFile is the transport's", () => {
+    const { rcf } = api(() => ({}));
+    expect(rcf.pathForFile({ name: 'scene.tif' } as File)).toBe('/dropped/scene.tif');
+  });
+});
