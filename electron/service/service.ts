@@ -9,6 +9,7 @@
 import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { formatCellSize, parseCellSize, type Cell } from '../../shared/grid/cells.js';
+import { rectRing } from '../../shared/geo/affine.js';
 import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
 import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { BACKENDS } from '../../shared/ipc/settings.js';
@@ -18,7 +19,8 @@ import { parseGeoJson } from '../engine/aoi/geojson.js';
 import { openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
 import { readPreview } from '../engine/raster/preview.js';
 import { footprintLonLat } from '../engine/raster/footprint.js';
-import { planGrids, runFeaturizeJob, type FeaturizeJobSpec, type FilterSpec } from '../engine/jobs/featurize-job.js';
+import { planGrids, runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
+import { jobSpecFor } from './job-spec.js';
 import { estimateRun } from '../engine/jobs/estimate.js';
 import { cellOutlinesLonLat } from '../engine/jobs/provenance-grid.js';
 import { readCsvCells, readCsvProvenance } from '../engine/export/read-csv.js';
@@ -234,23 +236,7 @@ export function createService(options: ServiceOptions): Service {
       }
       const outs = [store.csvPath(id)];
       if (await inputsShareCrs(settings.inputs)) outs.push(store.gpkgPath(id));
-      const spec: FeaturizeJobSpec = {
-        inputs: settings.inputs,
-        out: outs,
-        filters: jobFilters(settings),
-        bands: settings.bands,
-        scaling: settings.scaling,
-        cellSize: settings.cellSize,
-        edge: settings.edge,
-        aoi,
-        nodata: settings.nodata,
-        convention: settings.convention,
-        bias: settings.bias,
-        backend: settings.backend,
-        threads: settings.threads,
-        resume: false,
-        overwrite: true,
-      };
+      const spec = jobSpecFor(settings, outs, aoi);
       const result = await runFeaturizeJob(spec, {
         signal,
         onProgress: (p) => {
@@ -348,19 +334,7 @@ function outlineOf(raster: Raster): (cell: Cell) => [number, number][] | null {
   const info = raster.info;
   const wgs84 = crsFromEpsg(4326)!;
   const toLonLat = info.crs ? makeTransformer(info.crs, wgs84) : null;
-  const t = info.transform;
-  return (cell) => {
-    if (!toLonLat) return null;
-    const corners: [number, number][] = [[cell.x0, cell.y0], [cell.x0 + cell.width, cell.y0], [cell.x0 + cell.width, cell.y0 + cell.height], [cell.x0, cell.y0 + cell.height], [cell.x0, cell.y0]];
-    return corners.map(([c, r]) => toLonLat(t[0] + c * t[1] + r * t[2], t[3] + c * t[4] + r * t[5]));
-  };
-}
-
-function jobFilters(settings: RunSettings): FilterSpec {
-  const f = settings.filters;
-  if (f.mode === 'file') return { weights: f.weights };
-  if (f.mode === 'gaussian') return { mode: 'gaussian', features: f.features, kernel: f.kernel, seed: f.seed };
-  return { mode: 'empirical', features: f.features, kernel: f.kernel, seed: f.seed, train: f.train, patches: f.patches };
+  return (cell) => (toLonLat ? rectRing(info.transform, cell).map(([x, y]) => toLonLat(x, y)) : null);
 }
 
 async function inputsShareCrs(paths: string[]): Promise<boolean> {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../shared/ipc/contract.js';
-import { runFeaturizeJob, type FeaturizeJobSpec, type FilterSpec } from '../../electron/engine/jobs/featurize-job.js';
+import { runFeaturizeJob, type FeaturizeJobSpec } from '../../electron/engine/jobs/featurize-job.js';
+import { jobSpecFor } from '../../electron/service/job-spec.js';
 import { commandLine, defaultRunForm, formFromSettings, runSettingsFromForm, type RunForm } from '../../renderer/src/run/settings-model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,33 +58,11 @@ function provenance(csv: string): Record<string, unknown> {
   return p;
 }
 
-/** The service's mapping of RunSettings to an engine job (electron/service/service.ts, execute and jobFilters). */
+/** The service's mapping of RunSettings to an engine job, writing CSV and GeoPackage as a run does. */
 function serviceSpec(settings: RunSettings, csv: string): FeaturizeJobSpec {
-  const f = settings.filters;
-  const filters: FilterSpec =
-    f.mode === 'file'
-      ? { weights: f.weights }
-      : f.mode === 'gaussian'
-        ? { mode: 'gaussian', features: f.features, kernel: f.kernel, seed: f.seed }
-        : { mode: 'empirical', features: f.features, kernel: f.kernel, seed: f.seed, train: f.train, patches: f.patches };
   if (settings.area?.kind === 'drawn') throw new Error('drawn areas are written to a file by the service');
-  return {
-    inputs: settings.inputs,
-    out: [csv, csv.replace(/\.csv$/, '.gpkg')],
-    filters,
-    bands: settings.bands,
-    scaling: settings.scaling,
-    cellSize: settings.cellSize,
-    edge: settings.edge,
-    aoi: settings.area?.kind === 'file' ? { path: settings.area.path, layer: settings.area.layer } : undefined,
-    nodata: settings.nodata,
-    convention: settings.convention,
-    bias: settings.bias,
-    backend: settings.backend,
-    threads: settings.threads,
-    resume: false,
-    overwrite: true,
-  };
+  const area = settings.area?.kind === 'file' ? { path: settings.area.path, layer: settings.area.layer } : undefined;
+  return jobSpecFor(settings, [csv, csv.replace(/\.csv$/, '.gpkg')], area);
 }
 
 function settingsOf(form: Partial<RunForm>, inputs: string[], area: RunSettings['area'] = null): RunSettings {

@@ -3,7 +3,7 @@
  * geotransform and CRS, its cell size in pixels and the edge policy fix every
  * cell exactly, so outputs that keep only centres (CSV) can still be drawn.
  */
-import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
+import { rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
 import { makeGrid, parseCellSize, type CellSize, type EdgePolicy, type Grid } from '../../../shared/grid/cells.js';
 import { makeLonLatTransformer, type CrsInfo } from '../raster/crs.js';
 
@@ -34,12 +34,7 @@ export function cellOutlinesLonLat(provenance: Record<string, unknown>): (source
     if (!entry || !entry.toLonLat || row >= entry.grid.rows || col >= entry.grid.cols) return null;
     const cell = entry.grid.cells[row * entry.grid.cols + col];
     if (!cell) return null;
-    const { x0, y0, width: w, height: h } = cell;
-    const corners: [number, number][] = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]];
-    return corners.map(([c, r]) => {
-      const [x, y] = pixelToMap(entry.transform, c, r);
-      return entry.toLonLat!(x, y);
-    });
+    return rectRing(entry.transform, cell).map(([x, y]) => entry.toLonLat!(x, y));
   };
 }
 

@@ -11,7 +11,7 @@ import { extractCell, type FilterBank } from '../../../shared/rcf/features.js';
 import { meanFeatures, type CellImage, type NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { halfBiases, type Convention } from '../../../shared/rcf/conventions.js';
 import { makeGrid, type Cell, type CellSize, type Grid } from '../../../shared/grid/cells.js';
-import { pixelToMap } from '../../../shared/geo/affine.js';
+import { pixelToMap, rectRing } from '../../../shared/geo/affine.js';
 import { makeLonLatTransformer, type Raster } from '../raster/index.js';
 import { bindKernel, type BackendChoice, type BoundKernel } from './backends.js';
 import { bandScaling, type InputScaling, type PixelRect } from './input.js';
@@ -197,9 +197,7 @@ function cellResult(
   const [x, y] = pixelToMap(raster.info.transform, cell.x0 + cell.width / 2, cell.y0 + cell.height / 2);
   const [lon, lat] = toLonLat ? toLonLat(x, y) : [NaN, NaN];
   const usable = acc.poisoned ? 0 : acc.validWindows;
-  const t = raster.info.transform;
-  const { x0, y0, width: w, height: h } = cell;
-  const ring = [pixelToMap(t, x0, y0), pixelToMap(t, x0 + w, y0), pixelToMap(t, x0 + w, y0 + h), pixelToMap(t, x0, y0 + h), pixelToMap(t, x0, y0)];
+  const ring = rectRing(raster.info.transform, cell);
   return {
     cellId: cellId(source, cell.row, cell.col),
     source,
