@@ -31,6 +31,8 @@ const path = z.string().min(1, 'a file path is needed').max(4096);
 const lonLat = z.tuple([z.number(), z.number()]);
 /** A closed ring of [lon, lat] (WGS84). */
 const ringLonLat = z.array(lonLat).min(4);
+/** Polygons, each an outer ring then its holes, in WGS84. */
+const polygonsLonLat = z.array(z.array(ringLonLat).min(1)).min(1);
 
 /** What the map needs to know about a raster: its header, validated by the engine. */
 export const RasterView = z.object({
@@ -68,8 +70,7 @@ export type RasterPreview = z.infer<typeof RasterPreview>;
 /** An area of interest: a file (GeoJSON or GeoPackage, any CRS) or polygons drawn on the map. */
 export const AreaSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path, layer: z.string().optional() }),
-  /** Polygons (outer ring first, then holes) in WGS84. */
-  z.object({ kind: z.literal('drawn'), polygons: z.array(z.array(ringLonLat).min(1)).min(1) }),
+  z.object({ kind: z.literal('drawn'), polygons: polygonsLonLat }),
 ]);
 export type AreaSpec = z.infer<typeof AreaSpec>;
 
@@ -191,7 +192,7 @@ export const serviceCalls = {
   /** Reads a display preview from the best overview (or a decimated read), off the UI thread. */
   preview: call(z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }), RasterPreview),
   /** Reads an area file and returns its polygons in WGS84. */
-  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: AreaSpec.options[1].shape.polygons })),
+  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: polygonsLonLat })),
   /** The cells a run with these settings would featurize. */
   gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview),
   /** Time and memory a run would take. */
