@@ -249,7 +249,7 @@ export function createService(options: ServiceOptions): Service {
       });
       await end({ ...record, state: 'finished', cells: result.cellsComputed + result.cellsSkipped, provenance: result.provenance });
     } catch (error) {
-      if (signal.aborted) await end({ ...record, state: 'cancelled', message: 'cancelled; the unfinished output was kept, not presented as finished' });
+      if (signal.aborted) await end({ ...record, state: 'cancelled', message: 'stopped by the user; the unfinished output was kept, not presented as finished' });
       else await end({ ...record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   }

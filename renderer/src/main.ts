@@ -244,7 +244,7 @@ async function showResults(run: RunRecord): Promise<void> {
   try {
     const results = await rcf.results({ runId: run.id });
     const layer = resultsLayer(results);
-    addLayer(`results:${run.id}`, 'results', `Results ${run.id}`, layer);
+    addLayer(`results:${run.id}`, 'results', `Results ${run.started.slice(11, 19)} · K=${results.features} · ${results.cells.length} cells`, layer);
     shownRun = run;
     const share = results.explained.map((e) => `${(100 * e).toFixed(0)} %`).join(' / ');
     setStatus(`Results: ${formatCount(results.cells.length)} cells; colours are principal components 1–3 (${share} of the variance)`);

@@ -14,11 +14,16 @@ export class MessageBar {
   }
 
   show(level: MessageLevel, text: string): void {
+    // The same message again moves to the top instead of stacking up.
+    for (const existing of [...this.root.children]) {
+      if (existing.classList.contains(level) && existing.firstElementChild?.textContent === text) existing.remove();
+    }
     const item = el('div', { class: `message ${level}`, role: level === 'error' ? 'alert' : 'status', 'data-testid': `message-${level}` }, el('span', {}, text));
     item.append(el('button', { class: 'dismiss', title: 'Dismiss', onclick: () => item.remove() }, '×'));
     this.root.prepend(item);
     while (this.root.children.length > 6) this.root.lastElementChild?.remove();
-    if (level === 'info') setTimeout(() => item.remove(), 8000);
+    // Errors stay until dismissed; the rest fade out.
+    if (level !== 'error') setTimeout(() => item.remove(), level === 'info' ? 8000 : 20000);
   }
 
   error(error: unknown): void {
