@@ -2,8 +2,9 @@
  * Display previews: a raster decimated to fit `maxSize` pixels on its longer
  * side, for the map. The smallest internal overview that is still at least
  * that large is read when there is one (a COG costs a few tiles); otherwise
- * the full-resolution raster is read in bands of rows and sampled, so memory
- * stays bounded by one band of rows whatever the raster's size.
+ * the full-resolution raster is read in bands of rows and sampled (or, when
+ * its strips are shorter than the sampling step, only the sampled rows), so
+ * memory stays bounded by one band of rows whatever the raster's size.
  */
 import type { Raster } from './open.js';
 
@@ -38,7 +39,11 @@ export async function readPreview(raster: Raster, bands: number[], maxSize: numb
   const read = (y0: number, rows: number) =>
     level >= 0 ? raster.readOverview(level, 0, y0, srcW, rows, bands) : raster.readWindow(0, y0, srcW, rows, bands);
 
-  const rowsPerRead = Math.max(1, Math.floor(ROW_BAND_BYTES / (srcW * bands.length * 4)));
+  // Blocks shorter than the step between sampled rows (striped files, often one
+  // row per strip): read just the sampled rows and skip decoding the rest.
+  const blockHeight = level >= 0 ? srcH : (raster.info.block_size?.[1] ?? srcH);
+  const sparse = blockHeight < srcH / outH;
+  const rowsPerRead = sparse ? 1 : Math.max(1, Math.floor(ROW_BAND_BYTES / (srcW * bands.length * 4)));
   let j = 0;
   while (j < outH) {
     const y0 = rowOf[j];

@@ -131,6 +131,8 @@ describe('nodata, overviews made by gdaladdo, and rasters wider than one read', 
     gdal('gdaladdo', '-q', '-r', 'nearest', join(dir, 'nodata.tif'), '2', '4', '8');
     // 20000 × 900 UInt16, one band: 72 MB of float32 rows, more than one 64 MiB band of rows.
     gdal('gdal_translate', '-q', '-b', '1', '-outsize', '20000', '900', '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', SAMPLE, join(dir, 'wide.tif'));
+    // One row per strip (GDAL's default for wide striped files): only the sampled rows are read.
+    gdal('gdal_translate', '-q', '-co', 'TILED=NO', '-co', 'BLOCKYSIZE=1', '-co', 'COMPRESS=DEFLATE', SAMPLE, join(dir, 'striped.tif'));
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -140,6 +142,12 @@ describe('nodata, overviews made by gdaladdo, and rasters wider than one read', 
     it(`NaN where nodata: maxSize ${maxSize}`, async () => {
       const { nan } = await expectPreviewMatchesGdal(join(dir, 'nodata.tif'), [1, 2, 3, 4], maxSize, source);
       expect(nan).toBeGreaterThan(0);
+    });
+  }
+
+  for (const maxSize of [100, 320, 602]) {
+    it(`one-row strips, sampled row by row: maxSize ${maxSize}`, async () => {
+      await expectPreviewMatchesGdal(join(dir, 'striped.tif'), [1, 2, 3], maxSize, /^full resolution, sampled$/);
     });
   }
 
