@@ -9,7 +9,7 @@
  */
 import proj4 from 'proj4';
 import { lookupEpsg } from '../raster/epsg.js';
-import type { CrsInfo } from '../raster/crs.js';
+import { crsExtent, datumPath, geographicCode, type CrsInfo, type DatumPath } from '../raster/crs.js';
 import type { CrsUnits } from '../../../shared/grid/resolve.js';
 
 /** The CRS of an EPSG code from the bundled index, or null when the code is unknown or unusable. */
@@ -37,9 +37,9 @@ export function epsgFromName(name: string): number | null {
 }
 
 /**
- * Drops grid-based datum shifts, as the raster module does: PROJ's grid files
- * are not bundled and proj4js returns NaN for any grid it lacks. The error is
- * the datum shift itself (up to ~100 m for NAD27-style datums).
+ * Drops grid-based datum shifts from proj4 strings, as the raster module does:
+ * proj4js returns NaN for any grid it lacks; datum shifts between different
+ * datums are done as GDAL/PROJ choose them (raster/datum-shift.ts) by makeTransformer.
  */
 function withoutGrids(def: string): string {
   return def.replace(/\s*\+nadgrids=(\S+)/g, (all, grids: string) => (grids === '@null' ? all : '')).trim();
@@ -85,28 +85,80 @@ export function sameCrs(a: CrsInfo, b: CrsInfo): boolean {
   return da !== null && da === definition(b);
 }
 
+const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
+const RAD = Math.PI / 180;
+
+function converterOrNull(a: string, b: string): proj4.Converter | null {
+  try {
+    return proj4(a, b);
+  } catch {
+    return null;
+  }
+}
+
+function run(f: () => number[]): [number, number] {
+  try {
+    const [u, v] = f();
+    return Number.isFinite(u) && Number.isFinite(v) ? [u, v] : [NaN, NaN];
+  } catch {
+    return [NaN, NaN];
+  }
+}
+
 /**
  * A function from `from` coordinates to `to` coordinates, or null when either
  * CRS cannot be used by proj4js. The function returns NaNs for points the
- * projections cannot handle.
+ * projections cannot handle. Between different datums the shift is the one
+ * GDAL/OGR would use for that point (PROJ's operations to WGS 84, chosen by
+ * area of use and accuracy; see raster/datum-shift.ts). Between two datums
+ * that both need a shift it goes through WGS 84, where PROJ may know a direct
+ * operation: the difference is within those operations' accuracy (metres).
  */
 export function makeTransformer(from: CrsInfo, to: CrsInfo): ((x: number, y: number) => [number, number]) | null {
   const a = definition(from);
   const b = definition(to);
   if (!a || !b) return null;
-  let converter: proj4.Converter;
-  try {
-    converter = proj4(a, b);
-  } catch {
-    return null;
-  }
-  return (x: number, y: number): [number, number] => {
-    try {
-      const [u, v] = converter.forward([x, y]);
-      return [u, v];
-    } catch {
-      return [NaN, NaN];
+  const sameDatum = geographicCode(from) !== null && geographicCode(from) === geographicCode(to);
+  const source: DatumPath | null = sameDatum ? null : datumPath(from, crsExtent(to));
+  let target: DatumPath | null = null;
+  let fromToWgs: proj4.Converter | null = null;
+  if (!sameDatum) {
+    if (source) {
+      target = datumPath(to, crsExtent(from), (lon, lat) => [lon, lat]);
+    } else {
+      fromToWgs = converterOrNull(a, WGS84);
+      const wgsToFrom = fromToWgs;
+      // Points are matched against the operations' areas in the source CRS, as PROJ does.
+      target = wgsToFrom ? datumPath(to, crsExtent(from), (lon, lat) => run(() => wgsToFrom.inverse([lon, lat]))) : null;
     }
+  }
+  if (!source && !target) {
+    const converter = converterOrNull(a, b);
+    if (!converter) return null;
+    return (x: number, y: number): [number, number] => run(() => converter.forward([x, y]));
+  }
+  const wgsToTo = target ? null : converterOrNull(WGS84, b);
+  if (!target && !wgsToTo) return null;
+  return (x: number, y: number): [number, number] => {
+    // To WGS 84 lon/lat (radians).
+    let lam: number, phi: number;
+    if (source) {
+      const [lon, lat] = source.toGeographic(x, y);
+      if (!Number.isFinite(lon) || !Number.isFinite(lat)) return [NaN, NaN];
+      const w = source.shift.toWgs84(x, y, lon * RAD, lat * RAD);
+      if (!w) return [NaN, NaN];
+      [lam, phi] = w;
+    } else {
+      const w = run(() => fromToWgs!.forward([x, y]));
+      if (!Number.isFinite(w[0])) return [NaN, NaN];
+      [lam, phi] = [w[0] * RAD, w[1] * RAD];
+    }
+    if (!target) return run(() => wgsToTo!.forward([lam / RAD, phi / RAD]));
+    // Selected by the source coordinates, or by WGS 84 lon/lat when going through it.
+    const [sx, sy] = source ? [lam / RAD, phi / RAD] : [x, y];
+    const own = target.shift.fromWgs84(sx, sy, lam, phi);
+    if (!own) return [NaN, NaN];
+    return target.fromGeographic(own[0] / RAD, own[1] / RAD);
   };
 }
 

@@ -13,6 +13,8 @@ export interface EpsgEntry {
   kind: string;
   proj4: string | null;
   wkt: string | null;
+  /** Area of use, [west, south, east, north] degrees (west > east across the antimeridian), when the index has it. */
+  bbox?: [number, number, number, number];
 }
 
 const require = createRequire(import.meta.url);
@@ -34,6 +36,12 @@ export function lookupEpsg(code: number): EpsgEntry | null {
       proj4: typeof raw.proj4 === 'string' && raw.proj4.trim() !== '' ? raw.proj4.trim() : null,
       wkt: typeof raw.wkt === 'string' && raw.wkt !== '' ? raw.wkt : null,
     };
+    // The index stores [north, west, south, east].
+    const b = raw.bbox;
+    if (Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      const [n, w, s, e] = b as number[];
+      entry.bbox = [w, s, e, n];
+    }
   } catch {
     entry = null; // not in the index
   }

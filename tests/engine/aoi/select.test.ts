@@ -4,6 +4,7 @@
  * AOI transformed with OSR, each cell polygon tested with Intersects and not Touches).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,22 @@ describe('AOI cell selection matches GDAL/OGR', () => {
       expect(cells).toEqual(gdalCells(GEOMATRIX, aoiFixture('geomatrix_4326.geojson'), 3, 3, edge));
       expect(cells.length).toBeGreaterThan(5);
       expect((await ours(GEOMATRIX, aoiFixture('geomatrix_32611.geojson'), '3', edge)).cells).toEqual(cells);
+    });
+
+    it(`datum shifts as GDAL does them: a NAD27 AOI on a WGS84 raster, and a WGS84 AOI on a NAD27 raster, edge ${edge}`, async () => {
+      // The AOI reprojected by OGR to NAD27 geographic (GDAL's NAD27 → WGS84 Helmert for California, ~100 m).
+      const nad27Aoi = join(dir, `geomatrix_4267_${edge}.geojson`);
+      ogr2ogr(['-f', 'GeoJSON', '-t_srs', 'EPSG:4267', nad27Aoi, aoiFixture('geomatrix_4326.geojson')]);
+      const one = await ours(GEOMATRIX, nad27Aoi, '1', edge);
+      expect(one.cells).toEqual(gdalCells(GEOMATRIX, nad27Aoi, 1, 1, edge));
+      expect(one.cells.length).toBeGreaterThan(5);
+      // The same grid on NAD27 / UTM 11N: GDAL shifts the WGS84 AOI by the inverse operation.
+      const nad27Raster = join(dir, `geomatrix_26711_${edge}.tif`);
+      execFileSync('gdal_translate', ['-q', '-a_srs', 'EPSG:26711', GEOMATRIX, nad27Raster]);
+      const shifted = await ours(nad27Raster, aoiFixture('geomatrix_4326.geojson'), '1', edge);
+      expect(shifted.cells).toEqual(gdalCells(nad27Raster, aoiFixture('geomatrix_4326.geojson'), 1, 1, edge));
+      // ~100 m is several pixels here: the shift changes the selection.
+      expect(shifted.cells).not.toEqual((await ours(GEOMATRIX, aoiFixture('geomatrix_4326.geojson'), '1', edge)).cells);
     });
 
     it(`geographic raster (EPSG:4326), Web Mercator AOI, 0.05deg cells, edge ${edge}`, async () => {

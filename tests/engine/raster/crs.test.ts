@@ -1,4 +1,5 @@
 /** CRS resolution (EPSG index, user-defined geokeys, ESRI WKT), lon/lat transforms and the `rcf info` JSON. */
+import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import {
   crsFromGeoKeys,
@@ -104,12 +105,17 @@ describe('makeLonLatTransformer', () => {
     expect(makeLonLatTransformer({ epsg: null, proj4: '+proj=nonsense' })).toBeNull();
   });
 
-  it('skips datum grids it does not have instead of returning NaN (no datum shift)', () => {
-    const nad27 = lookupEpsg(4267)!; // its proj4 names a mandatory NTv2 grid
+  it('shifts NAD27 to WGS84 as GDAL does here (a regional Helmert: PROJ has no NAD27 grid installed), not NaN', () => {
+    const nad27 = lookupEpsg(4267)!; // its proj4 names an NTv2 grid that is not bundled
     const toLonLat = makeLonLatTransformer({ epsg: 4267, proj4: nad27.proj4 })!;
     const [lon, lat] = toLonLat(-100, 40);
-    expect(lon).toBeCloseTo(-100, 9);
-    expect(lat).toBeCloseTo(40, 9);
+    const gdal = execFileSync('gdaltransform', ['-s_srs', 'EPSG:4267', '-t_srs', 'EPSG:4326', '-output_xy'], { input: '-100 40\n', encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(Math.abs(lon - gdal[0])).toBeLessThan(1e-6);
+    expect(Math.abs(lat - gdal[1])).toBeLessThan(1e-6);
+    expect(Math.abs(lon + 100)).toBeGreaterThan(1e-5);
   });
 
   it('maps UTM zone 16N to lon/lat', () => {
