@@ -348,7 +348,7 @@ describe('service: cancel, refusals and the history', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     const ended = events.ended.find((e) => e.id === runId)!;
     expect(ended.state).toBe('cancelled');
-    expect(ended.message).toMatch(/cancelled/);
+    expect(ended.message).toMatch(/^stopped by the user; the unfinished output was kept/);
     expect(ended.ended).not.toBeNull();
     const last = events.progress.filter((p) => p.runId === runId).pop()!;
     expect(last.cellsDone).toBeLessThan(last.cellsTotal);
