@@ -11,58 +11,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRaster } from '../../../electron/engine/raster/index.js';
 import { footprintLonLat } from '../../../electron/engine/raster/footprint.js';
-import { SYSTEM_PYTHON } from '../../helpers/python.js';
-import { FIXTURES } from './fixtures.js';
+import { FIXTURES, osrLonLat, ringPixels, worstDegrees } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcf-datum-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** OSR's WGS84 lon/lat and own-datum lon/lat of pixel positions. */
-function osr(path: string, pixels: [number, number][]): { wgs84: [number, number][]; own: [number, number][] } {
-  const script = `
-import sys, json
-from osgeo import gdal, osr
-ds = gdal.Open(sys.argv[1])
-gt = ds.GetGeoTransform()
-src = ds.GetSpatialRef()
-src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-out = {}
-for name in ('wgs84', 'own'):
-    if name == 'wgs84':
-        dst = osr.SpatialReference(); dst.ImportFromEPSG(4326)
-    else:
-        dst = src.CloneGeogCS()
-    dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    ct = osr.CoordinateTransformation(src, dst)
-    pts = []
-    for c, r in json.loads(sys.argv[2]):
-        lon, lat, _ = ct.TransformPoint(gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5])
-        pts.append([lon, lat])
-    out[name] = pts
-print(json.dumps(out))
-`;
-  return JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, path, JSON.stringify(pixels)], { encoding: 'utf8' })) as {
-    wgs84: [number, number][];
-    own: [number, number][];
-  };
-}
-
-function ringPixels(width: number, height: number, n: number): [number, number][] {
-  const corners: [number, number][] = [[0, 0], [width, 0], [width, height], [0, height]];
-  const out: [number, number][] = [];
-  for (let side = 0; side < 4; side++) {
-    const [c0, r0] = corners[side];
-    const [c1, r1] = corners[(side + 1) % 4];
-    for (let i = 0; i < n; i++) out.push([c0 + ((c1 - c0) * i) / n, r0 + ((r1 - r0) * i) / n]);
-  }
-  out.push(out[0]);
-  return out;
-}
-
-function worst(a: [number, number][], b: [number, number][]): number {
-  expect(a.length).toBe(b.length);
-  return Math.max(...a.map(([lon, lat], i) => Math.max(Math.abs(lon - b[i][0]), Math.abs(lat - b[i][1]))));
-}
 
 // [label, CRS, upper-left x, upper-left y, lower-right x, lower-right y] in CRS units.
 const CASES: [string, string, number, number, number, number][] = [
@@ -89,11 +41,12 @@ describe('datum shifts against GDAL/OSR', () => {
       const n = 16;
       const ring = footprintLonLat(raster.info, n)!;
       expect(ring).not.toBeNull();
-      const gdal = osr(path, ringPixels(width, height, n));
+      const pixels = ringPixels(width, height, n);
+      const wgs84 = osrLonLat(path, pixels);
       // The datum shift is real here (tens to hundreds of metres)...
-      expect(worst(gdal.wgs84, gdal.own)).toBeGreaterThan(1e-5);
+      expect(worstDegrees(wgs84, osrLonLat(path, pixels, 'own datum'))).toBeGreaterThan(1e-5);
       // ...and ours is GDAL's.
-      expect(worst(ring, gdal.wgs84)).toBeLessThan(1e-6);
+      expect(worstDegrees(ring, wgs84)).toBeLessThan(1e-6);
     });
   });
 });

@@ -10,40 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRaster } from '../../../electron/engine/raster/index.js';
 import { footprintLonLat } from '../../../electron/engine/raster/footprint.js';
-import { SYSTEM_PYTHON } from '../../helpers/python.js';
-import { FIXTURES, REPO_ROOT } from './fixtures.js';
+import { FIXTURES, REPO_ROOT, osrLonLat, ringPixels, worstDegrees } from './fixtures.js';
 
 const SAMPLE = join(REPO_ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
-
-/**
- * OSR's lon/lat of pixel positions (col, row) of the raster: in WGS84, or in
- * the geographic CRS of the raster's own datum (no datum shift).
- */
-function osrLonLat(path: string, pixels: [number, number][], target: 'wgs84' | 'own datum' = 'wgs84'): [number, number][] {
-  const script = `
-import sys, json
-from osgeo import gdal, osr
-ds = gdal.Open(sys.argv[1])
-gt = ds.GetGeoTransform()
-src = ds.GetSpatialRef()
-src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-if sys.argv[2] == 'wgs84':
-    dst = osr.SpatialReference()
-    dst.ImportFromEPSG(4326)
-else:
-    dst = src.CloneGeogCS()
-dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-ct = osr.CoordinateTransformation(src, dst)
-out = []
-for c, r in json.loads(sys.stdin.read()):
-    x = gt[0] + c * gt[1] + r * gt[2]
-    y = gt[3] + c * gt[4] + r * gt[5]
-    lon, lat, _ = ct.TransformPoint(x, y)
-    out.append([lon, lat])
-print(json.dumps(out))
-`;
-  return JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, path, target], { input: JSON.stringify(pixels), encoding: 'utf8' })) as [number, number][];
-}
 
 /** gdaltransform's lon/lat of pixel positions. */
 function gdaltransform(path: string, pixels: [number, number][]): [number, number][] {
@@ -56,24 +25,6 @@ function gdaltransform(path: string, pixels: [number, number][]): [number, numbe
       const [lon, lat] = line.trim().split(/\s+/).map(Number);
       return [lon, lat];
     });
-}
-
-/** The pixel positions of the ring, as footprint.ts documents them: clockwise from the top-left corner, n per side. */
-function ringPixels(width: number, height: number, n: number): [number, number][] {
-  const corners: [number, number][] = [[0, 0], [width, 0], [width, height], [0, height]];
-  const out: [number, number][] = [];
-  for (let side = 0; side < 4; side++) {
-    const [c0, r0] = corners[side];
-    const [c1, r1] = corners[(side + 1) % 4];
-    for (let i = 0; i < n; i++) out.push([c0 + ((c1 - c0) * i) / n, r0 + ((r1 - r0) * i) / n]);
-  }
-  out.push(out[0]);
-  return out;
-}
-
-function worstDegrees(a: [number, number][], b: [number, number][]): number {
-  expect(a.length).toBe(b.length);
-  return Math.max(...a.map(([lon, lat], i) => Math.max(Math.abs(lon - b[i][0]), Math.abs(lat - b[i][1]))));
 }
 
 describe('footprintLonLat against GDAL/OSR', () => {
