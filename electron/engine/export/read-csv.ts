@@ -6,20 +6,10 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { OutputError } from './output.js';
+import type { CellResult } from '../rcf/featurize.js';
 
-export interface CsvCell {
-  cellId: string;
-  source: string;
-  row: number;
-  col: number;
-  x: number;
-  y: number;
-  lon: number;
-  lat: number;
-  validFraction: number;
-  /** float32 values as written; NaN for empty fields. */
-  features: Float32Array;
-}
+/** A row as CsvOutput wrote it from a CellResult: everything but the outline, features as float32 (NaN for empty fields). */
+export type CsvCell = Omit<CellResult, 'features' | 'ring'> & { features: Float32Array };
 
 const FIXED_COLUMNS = 9;
 
