@@ -27,16 +27,12 @@ interface NumpyPca {
   scores: number[][];
 }
 
-/** A deterministic N×K matrix with `planted` strong directions, and numpy's decomposition of it. */
-function numpyPca(n: number, k: number, count: number, seed: number, planted = [12, 8, 5, 3, 2]): NumpyPca {
-  const code = `
-import json, sys
-import numpy as np
-n, k, count, seed = map(int, sys.argv[1:5])
-planted = np.array(json.loads(sys.argv[5]), dtype=np.float64)
-rng = np.random.default_rng(seed)
-q, _ = np.linalg.qr(rng.standard_normal((k, len(planted))))
-x = (rng.standard_normal((n, len(planted))) * planted) @ q.T + 0.1 * rng.standard_normal((n, k)) + rng.uniform(-3, 3, k)
+/**
+ * numpy's decomposition of the rows `x` (and `count`) a script has defined:
+ * eigh of the covariance (sorted, each vector signed so its largest entry is
+ * positive, as fitPca does) and the SVD of the centred rows.
+ */
+const NUMPY_DECOMPOSE = `
 mean = x.mean(axis=0)
 c = np.cov(x, rowvar=False)
 w, v = np.linalg.eigh(c)
@@ -53,6 +49,18 @@ print(json.dumps(dict(rows=x.tolist(), mean=mean.tolist(), values=w[:count].toli
   singular=s[:count].tolist(), svdVectors=signed(vt[:count]).tolist(), trace=float(np.trace(c)),
   scores=((x - mean) @ vectors.T).tolist())))
 `;
+
+/** A deterministic N×K matrix with `planted` strong directions, and numpy's decomposition of it. */
+function numpyPca(n: number, k: number, count: number, seed: number, planted = [12, 8, 5, 3, 2]): NumpyPca {
+  const code = `
+import json, sys
+import numpy as np
+n, k, count, seed = map(int, sys.argv[1:5])
+planted = np.array(json.loads(sys.argv[5]), dtype=np.float64)
+rng = np.random.default_rng(seed)
+q, _ = np.linalg.qr(rng.standard_normal((k, len(planted))))
+x = (rng.standard_normal((n, len(planted))) * planted) @ q.T + 0.1 * rng.standard_normal((n, k)) + rng.uniform(-3, 3, k)
+${NUMPY_DECOMPOSE}`;
   return JSON.parse(runPython(code, [String(n), String(k), String(count), String(seed), JSON.stringify(planted)])) as NumpyPca;
 }
 
@@ -150,22 +158,7 @@ import json, sys
 import numpy as np
 x = np.array(json.loads(sys.stdin.read()), dtype=np.float64)
 count = int(sys.argv[1])
-mean = x.mean(axis=0)
-c = np.cov(x, rowvar=False)
-w, v = np.linalg.eigh(c)
-order = np.argsort(w)[::-1]
-w, v = w[order], v[:, order]
-def signed(m):
-    m = m.copy()
-    for i in range(m.shape[0]):
-        if m[i, np.argmax(np.abs(m[i]))] < 0: m[i] = -m[i]
-    return m
-vectors = signed(v.T[:count])
-u, s, vt = np.linalg.svd(x - mean, full_matrices=False)
-print(json.dumps(dict(rows=x.tolist(), mean=mean.tolist(), values=w[:count].tolist(), vectors=vectors.tolist(),
-  singular=s[:count].tolist(), svdVectors=signed(vt[:count]).tolist(), trace=float(np.trace(c)),
-  scores=((x - mean) @ vectors.T).tolist())))
-`;
+${NUMPY_DECOMPOSE}`;
   return JSON.parse(runPythonStdin(code, JSON.stringify(rows), [String(count)])) as NumpyPca;
 }
 
