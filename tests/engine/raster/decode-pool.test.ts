@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRaster as openInThread } from '../../../electron/engine/raster/index.js';
 import type * as PoolModule from '../../../electron/engine/raster/decode-pool.js';
 import type * as RasterModule from '../../../electron/engine/raster/index.js';
-import { REPO_ROOT } from './fixtures.js';
+import { REPO_ROOT, gdalPixels } from './fixtures.js';
 
 const DIST = join(REPO_ROOT, 'dist', 'electron', 'engine', 'raster');
 const CLI = join(REPO_ROOT, 'dist', 'electron', 'cli', 'rcf.js');
@@ -49,19 +49,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** GDAL's own values of all bands, as float32 band-major. */
-function gdalValues(path: string): Float32Array {
-  const script = [
-    'import sys',
-    'from osgeo import gdal',
-    'import numpy as np',
-    'ds = gdal.Open(sys.argv[1])',
-    'sys.stdout.buffer.write(ds.ReadAsArray().astype(np.float32).tobytes())',
-  ].join('\n');
-  const out = execFileSync('/usr/bin/python3', ['-c', script, path], { maxBuffer: 64 << 20 });
-  return new Float32Array(out.buffer, out.byteOffset, out.byteLength / 4);
-}
-
 async function readAll(open: typeof openInThread, path: string): Promise<Float32Array> {
   const r = await open(path);
   try {
@@ -78,7 +65,7 @@ describe('decode pool', () => {
       const inThread = await readAll(openInThread, path);
       expect(inPool.length, name).toBe(300 * 300 * 4);
       expect(Buffer.from(inPool.buffer).equals(Buffer.from(inThread.buffer)), name).toBe(true);
-      expect(Buffer.from(inPool.buffer).equals(Buffer.from(gdalValues(path).buffer)), name).toBe(true);
+      expect(Buffer.from(inPool.buffer).equals(Buffer.from(gdalPixels(path).buffer)), name).toBe(true);
     }
     // The shared pool did the work (at most min(2, cores) workers).
     expect(pool.decodePool()?.workers).toBeGreaterThan(0);

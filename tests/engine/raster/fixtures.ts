@@ -95,3 +95,19 @@ export function worstDegrees(a: [number, number][], b: [number, number][]): numb
   if (a.length !== b.length) throw new Error(`${a.length} points against ${b.length}`);
   return Math.max(...a.map(([lon, lat], i) => Math.max(Math.abs(lon - b[i][0]), Math.abs(lat - b[i][1]))));
 }
+
+/** GDAL's values of all bands of a raster as float32 band-major, its nodata value (if any) as NaN, as readWindow gives them. */
+export function gdalPixels(path: string): Float32Array {
+  const script = [
+    'import sys',
+    'from osgeo import gdal',
+    'import numpy as np',
+    'ds = gdal.Open(sys.argv[1])',
+    'a = ds.ReadAsArray().astype(np.float32)',
+    'nd = ds.GetRasterBand(1).GetNoDataValue()',
+    'if nd is not None: a[a == np.float32(nd)] = np.nan',
+    'sys.stdout.buffer.write(a.tobytes())',
+  ].join('\n');
+  const out = execFileSync(SYSTEM_PYTHON, ['-c', script, path], { maxBuffer: 64 << 20 });
+  return new Float32Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+}

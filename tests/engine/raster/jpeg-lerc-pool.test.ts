@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRaster as openInThread } from '../../../electron/engine/raster/index.js';
 import type * as PoolModule from '../../../electron/engine/raster/decode-pool.js';
 import type * as RasterModule from '../../../electron/engine/raster/index.js';
-import { REPO_ROOT } from './fixtures.js';
+import { REPO_ROOT, gdalPixels } from './fixtures.js';
 import { tinyTiff } from './tiny-tiff.js';
 
 const DIST = join(REPO_ROOT, 'dist', 'electron', 'engine', 'raster');
@@ -107,22 +107,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** GDAL's values of all bands as float32 band-major, nodata (if any) as NaN like readWindow. */
-function gdalValues(path: string): Float32Array {
-  const script = [
-    'import sys',
-    'from osgeo import gdal',
-    'import numpy as np',
-    'ds = gdal.Open(sys.argv[1])',
-    'a = ds.ReadAsArray().astype(np.float32)',
-    'nd = ds.GetRasterBand(1).GetNoDataValue()',
-    'if nd is not None: a[a == np.float32(nd)] = np.nan',
-    'sys.stdout.buffer.write(a.tobytes())',
-  ].join('\n');
-  const out = execFileSync('/usr/bin/python3', ['-c', script, path], { maxBuffer: 64 << 20 });
-  return new Float32Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
-}
-
 async function readAll(open: typeof openInThread, path: string): Promise<Float32Array> {
   const r = await open(path);
   try {
@@ -148,7 +132,7 @@ describe('JPEG and LERC in the decode pool', () => {
       const inThread = await readAll(openInThread, path);
       expect(inPool.length, name).toBeGreaterThan(0);
       expect(differences(inPool, inThread), `${name}: pool vs in-thread`).toBe(0);
-      expect(differences(inPool, gdalValues(path)), `${name}: pool vs GDAL`).toBe(0);
+      expect(differences(inPool, gdalPixels(path)), `${name}: pool vs GDAL`).toBe(0);
     }
     // Only JPEG and LERC files were read since the pool was closed: its workers decoded them.
     expect(pool.decodePool()?.workers).toBeGreaterThan(0);
