@@ -155,36 +155,35 @@ function grid(name: string): Ntv2Grid | null {
 
 const REL_TOLERANCE = 1e-5;
 
+/**
+ * The grid cell [index, fraction] of position t (in cells) along an axis of
+ * `size` nodes, as PROJ takes it: a point within 10 relative tolerances
+ * outside the first or last node snaps onto it; farther out there is none.
+ */
+function cellAlong(t: number, size: number): [number, number] | null {
+  let i = Number.isNaN(t) ? 0 : Math.floor(t);
+  let f = t - i;
+  if (i < 0) {
+    if (i !== -1 || !(f > 1 - 10 * REL_TOLERANCE)) return null;
+    i++;
+    f = 0;
+  } else if (i + 1 >= size) {
+    if (i + 1 !== size || !(f < 10 * REL_TOLERANCE)) return null;
+    i--;
+    f = 1;
+  }
+  return [i, f];
+}
+
 /** PROJ's pj_hgrid_interpolate: bilinear shift at (lam, phi) relative to the grid's south-west corner, or null outside. */
 function interpolate(g: Ntv2Grid, lamIn: number, phiIn: number): [number, number] | null {
   const tl = lamIn / g.resX;
   const tp = phiIn / g.resY;
-  let ix = Number.isNaN(tl) ? 0 : Math.floor(tl);
-  let iy = Number.isNaN(tp) ? 0 : Math.floor(tp);
-  let fx = tl - ix;
-  let fy = tp - iy;
-  if (ix < 0) {
-    if (ix === -1 && fx > 1 - 10 * REL_TOLERANCE) {
-      ix++;
-      fx = 0;
-    } else return null;
-  } else if (ix + 1 >= g.width) {
-    if (ix + 1 === g.width && fx < 10 * REL_TOLERANCE) {
-      ix--;
-      fx = 1;
-    } else return null;
-  }
-  if (iy < 0) {
-    if (iy === -1 && fy > 1 - 10 * REL_TOLERANCE) {
-      iy++;
-      fy = 0;
-    } else return null;
-  } else if (iy + 1 >= g.height) {
-    if (iy + 1 === g.height && fy < 10 * REL_TOLERANCE) {
-      iy--;
-      fy = 1;
-    } else return null;
-  }
+  const col = cellAlong(tl, g.width);
+  const row = cellAlong(tp, g.height);
+  if (!col || !row) return null;
+  const [ix, fx] = col;
+  const [iy, fy] = row;
   const at = (x: number, y: number) => 2 * (y * g.width + x);
   const k00 = at(ix, iy), k10 = at(ix + 1, iy), k01 = at(ix, iy + 1), k11 = at(ix + 1, iy + 1);
   let m10 = fx;
