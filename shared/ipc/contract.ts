@@ -269,17 +269,6 @@ export function isAppCall(name: string): name is AppCallName {
   return Object.hasOwn(appCalls, name);
 }
 
-/** The request schema of any call (service or app). */
-export function requestSchema(name: CallName): z.ZodType {
-  return isServiceCall(name) ? serviceCalls[name].request : appCalls[name as AppCallName].request;
-}
-export function responseSchema(name: CallName): z.ZodType {
-  return isServiceCall(name) ? serviceCalls[name].response : appCalls[name as AppCallName].response;
-}
-export function eventSchema(name: EventName): z.ZodType {
-  return Object.hasOwn(serviceEvents, name) ? serviceEvents[name as ServiceEventName] : appEvents[name as AppEventName];
-}
-
 /** A one-line, human message for a payload that failed its schema. */
 export function describeInvalid(what: string, error: z.ZodError): string {
   const issue = error.issues[0];

@@ -135,7 +135,7 @@ export function connectRpc(port: PortLike): RpcClient {
   };
 }
 
-export function messageOf(error: unknown): string {
+function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }

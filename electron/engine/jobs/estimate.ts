@@ -16,6 +16,7 @@ import type { Cell } from '../../../shared/grid/cells.js';
 import { halfBiases } from '../../../shared/rcf/conventions.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
 import { bindKernel, type BackendChoice } from '../rcf/backends.js';
+import { WHOLE_STRIP_ROWS } from '../rcf/featurize.js';
 
 export interface RunEstimate {
   cells: number;
@@ -41,7 +42,6 @@ export interface EstimateInput {
 
 /** Baseline of a service process with the engine loaded. */
 const BASELINE_BYTES = 120 * 1024 * 1024;
-const WHOLE_STRIP_ROWS = 256;
 
 const rates = new Map<string, Promise<{ gflops: number; backend: string }>>();
 

@@ -17,7 +17,7 @@ import { bindKernel, type BackendChoice, type BoundKernel } from './backends.js'
 import { bandScaling, type InputScaling, type PixelRect } from './input.js';
 
 /** Output rows per strip for `whole` cells: bounds memory on big rasters. */
-const WHOLE_STRIP_ROWS = 256;
+export const WHOLE_STRIP_ROWS = 256;
 
 export interface FeaturizeSettings {
   /** 0-based bands read from every input. */
