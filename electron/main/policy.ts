@@ -1,7 +1,10 @@
 /**
- * The app's origin and content security policy, without Electron imports so
- * the end-to-end tests serve the renderer under exactly the same policy.
+ * The app's origin, its content security policy and how renderer files are
+ * served, without Electron imports so the end-to-end tests serve the renderer
+ * exactly as the app protocol does.
  */
+import { extname, join, normalize, sep } from 'node:path';
+
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://rcf`;
 
@@ -33,4 +36,29 @@ export function isAppUrl(url: string, origin: string = APP_ORIGIN): boolean {
   } catch {
     return false;
   }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+};
+
+/** The file under `root` (the built renderer) a URL path names, or null when it would fall outside it. */
+export function rendererFile(root: string, pathname: string): string | null {
+  const relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  const file = normalize(join(root, relative));
+  return file.startsWith(normalize(root) + sep) ? file : null;
+}
+
+/** The headers a renderer file is served with: its type, no sniffing, and the CSP on pages. */
+export function rendererHeaders(file: string, origin: string = APP_ORIGIN): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' };
+  if (extname(file) === '.html') headers['content-security-policy'] = contentSecurityPolicy(origin);
+  return headers;
 }

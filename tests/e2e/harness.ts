@@ -5,19 +5,19 @@
  * way the Electron preload talks to the utility process over a MessagePort.
  *
  * The renderer is served from a test origin by request interception, under
- * the app's own CSP. Every request outside that origin is aborted and
+ * the app's own headers and CSP. Every request outside that origin is aborted and
  * recorded, so a test can fail on any network use.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { createService } from '../../electron/service/service.js';
 import { serveRpc } from '../../shared/ipc/rpc.js';
 import { appCalls, isAppCall, type AppCallName, type CallResponse } from '../../shared/ipc/contract.js';
-import { contentSecurityPolicy } from '../../electron/main/policy.js';
+import { rendererFile, rendererHeaders } from '../../electron/main/policy.js';
 import { decode, encode } from './bridge/codec.js';
 
 export const TEST_ORIGIN = 'https://rcf-desktop.test';
@@ -26,7 +26,6 @@ const RENDERER = join(ROOT, 'dist', 'renderer');
 const BRIDGE = join(ROOT, 'tests', '.generated', 'e2e', 'bridge.js');
 export const CHROMIUM = process.env.RCF_CHROMIUM ?? '/usr/bin/chromium';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.map': 'application/json' };
 
 /** The test preload as one browser script. */
 async function buildBridge(): Promise<void> {
@@ -72,12 +71,9 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
       outsideRequests.push(url);
       return route.abort('blockedbyclient');
     }
-    const relative = decodeURIComponent(new URL(url).pathname);
-    const file = normalize(join(RENDERER, relative === '/' ? 'index.html' : relative));
-    if (!file.startsWith(RENDERER + sep) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-    const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
-    if (extname(file) === '.html') headers['content-security-policy'] = contentSecurityPolicy(TEST_ORIGIN);
-    return route.fulfill({ status: 200, headers, body: await readFile(file) });
+    const file = rendererFile(RENDERER, new URL(url).pathname);
+    if (!file || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({ status: 200, headers: rendererHeaders(file, TEST_ORIGIN), body: await readFile(file) });
   });
   // WebSockets bypass route(); any attempt is a failure too.
   context.on('request', (request) => {
