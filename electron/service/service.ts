@@ -165,25 +165,42 @@ export function createService(options: ServiceOptions): Service {
     async results({ runId }) {
       const { csv, provenance } = await finishedRun(runId);
       const outline = cellOutlinesLonLat(provenance);
-      const cells: { cellId: string; ring: [number, number][]; validFraction: number; features: Float32Array | null }[] = [];
+      // The features stay on disk (N·K values can be gigabytes): one pass for the
+      // outlines, one for the sample that fits the axes, one to project every cell.
+      const cells: { cellId: string; ring: [number, number][]; validFraction: number; usable: number | null }[] = [];
+      const indexOf = new Map<string, number>();
       let features = 0;
+      let usableCount = 0;
       for await (const cell of readCsvCells(csv)) {
         features = cell.features.length;
         const ring = outline(cell.source, cell.row, cell.col);
         if (!ring) continue;
-        const usable = cell.features.every(Number.isFinite);
-        cells.push({ cellId: cell.cellId, ring, validFraction: cell.validFraction, features: usable ? cell.features : null });
+        indexOf.set(cell.cellId, cells.length);
+        // `usable`: the cell's place among the cells with finite features.
+        cells.push({ cellId: cell.cellId, ring, validFraction: cell.validFraction, usable: cell.features.every(Number.isFinite) ? usableCount++ : null });
       }
-      const usable = cells.filter((c) => c.features !== null);
+      const eachUsable = async (visit: (features: Float32Array, index: number, usable: number) => void) => {
+        for await (const cell of readCsvCells(csv)) {
+          const index = indexOf.get(cell.cellId);
+          const usable = index === undefined ? null : cells[index].usable;
+          if (usable !== null) visit(cell.features, index!, usable);
+        }
+      };
       let rgb: ([number, number, number] | null)[] = cells.map(() => null);
       let explained: number[] = [];
-      if (usable.length >= 2) {
+      if (usableCount >= 2) {
         // An even sample of the cells fits the axes; every cell is then projected.
-        const step = Math.max(1, usable.length / PCA_FIT_CELLS);
-        const sample = Array.from({ length: Math.min(usable.length, PCA_FIT_CELLS) }, (_, i) => usable[Math.floor(i * step)].features!);
+        const step = Math.max(1, usableCount / PCA_FIT_CELLS);
+        const picked = new Set(Array.from({ length: Math.min(usableCount, PCA_FIT_CELLS) }, (_, i) => Math.floor(i * step)));
+        const sample: Float32Array[] = [];
+        await eachUsable((row, _index, usable) => {
+          if (picked.has(usable)) sample.push(row);
+        });
         const model = fitPca(sample, 3);
         explained = model.variances.map((v) => (model.totalVariance > 0 ? v / model.totalVariance : 0));
-        rgb = scoresToRgb(cells.map((c) => (c.features ? projectRow(model, c.features) : null)));
+        const scores: (number[] | null)[] = cells.map(() => null);
+        await eachUsable((row, index) => (scores[index] = projectRow(model, row)));
+        rgb = scoresToRgb(scores);
       }
       return { runId, features: Math.max(1, features), cells: cells.map((c, i) => ({ cellId: c.cellId, ring: c.ring, validFraction: c.validFraction, rgb: rgb[i] })), explained };
     },
