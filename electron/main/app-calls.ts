@@ -3,7 +3,7 @@
  * is checked twice: the sender must be the app's own top frame, and the name
  * and payload must match the contract.
  */
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './policy.js';
 import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
@@ -12,19 +12,21 @@ import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
 const RASTERS = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff', 'gtiff'] }];
 const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'json', 'gpkg'] }];
 
+type FileFilter = { name: string; extensions: string[] };
+
 function handlersFor(window: () => BrowserWindow | null): AppHandlers {
-  const parent = () => window() ?? undefined;
-  const openOne = async (filters: { name: string; extensions: string[] }[]) => {
-    const options = { properties: ['openFile' as const], filters };
-    const owner = parent();
-    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+  // Dialogs are modal to the window when there is one.
+  const showOpen = (options: OpenDialogOptions) => {
+    const owner = window();
+    return owner ? dialog.showOpenDialog(owner, options) : dialog.showOpenDialog(options);
+  };
+  const openOne = async (filters: FileFilter[]) => {
+    const result = await showOpen({ properties: ['openFile'], filters });
     return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
   };
   return {
     async chooseRasters() {
-      const options = { properties: ['openFile' as const, 'multiSelections' as const], filters: RASTERS };
-      const owner = parent();
-      const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      const result = await showOpen({ properties: ['openFile', 'multiSelections'], filters: RASTERS });
       return { paths: result.canceled ? [] : result.filePaths };
     },
     async chooseArea() {
@@ -34,11 +36,11 @@ function handlersFor(window: () => BrowserWindow | null): AppHandlers {
       return { path: await openOne([{ name: 'NumPy weights', extensions: ['npy'] }]) };
     },
     async chooseExportPath({ format, suggestedName }) {
-      const options = {
+      const options: SaveDialogOptions = {
         defaultPath: suggestedName,
         filters: format === 'csv' ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'GeoPackage', extensions: ['gpkg'] }],
       };
-      const owner = parent();
+      const owner = window();
       const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       return { path: result.canceled || !result.filePath ? null : result.filePath };
     },
