@@ -16,7 +16,7 @@ import { BACKENDS } from '../../shared/ipc/settings.js';
 import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
 import { parseGeoJson } from '../engine/aoi/geojson.js';
-import { openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
+import { makeLonLatTransformer, openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
 import { readPreview } from '../engine/raster/preview.js';
 import { footprintLonLat } from '../engine/raster/footprint.js';
 import { planGrids, runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
@@ -346,11 +346,10 @@ function polygonsLonLat(aoi: Aoi): [number, number][][][] {
   return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => toLonLat(x, y))));
 }
 
-/** A cell's outline in WGS84 for the preview, or null without a CRS. */
+/** A cell's outline in WGS84 for the preview (as the results layer and footprints transform it), or null without a CRS. */
 function outlineOf(raster: Raster): (cell: Cell) => [number, number][] | null {
   const info = raster.info;
-  const wgs84 = crsFromEpsg(4326)!;
-  const toLonLat = info.crs ? makeTransformer(info.crs, wgs84) : null;
+  const toLonLat = makeLonLatTransformer(info.crs);
   return (cell) => (toLonLat ? rectRing(info.transform, cell).map(([x, y]) => toLonLat(x, y)) : null);
 }
 
