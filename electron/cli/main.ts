@@ -1,45 +1,53 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { CONVENTIONS, type Convention } from '../../shared/rcf/conventions.js';
-import { NODATA_POLICIES, type NodataPolicy } from '../../shared/rcf/cell-sums.js';
-import { openRaster, rasterInfoJson, RasterError, type Raster } from '../engine/raster/index.js';
-import { BACKEND_CHOICES, BackendError, defaultThreads, type BackendChoice } from '../engine/rcf/backends.js';
-import { makeEmpiricalBank, makeGaussianBank, saveWeights, WeightsError } from '../engine/rcf/weights.js';
-import { parseBands, type InputScaling } from '../engine/rcf/input.js';
-import { runFeaturizeJob, JobError, OutputError, type FilterSpec } from '../engine/jobs/featurize-job.js';
-import { AoiError } from '../engine/aoi/index.js';
+import { fileProblem, UserError } from '../../shared/errors/index.js';
+import {
+  flagOf,
+  NUMBER_FLAGS,
+  optionsFromFlags,
+  RUN_FLAGS,
+  RUN_OPTION_KEYS,
+  RUN_OPTIONS,
+  SettingError,
+  settingsFromFlags,
+  type FlagValues,
+  type RunOptionValues,
+} from '../../shared/run/index.js';
+import { openRaster, rasterInfoJson, type Raster } from '../engine/raster/index.js';
+import { makeEmpiricalBank, makeGaussianBank, saveWeights } from '../engine/rcf/weights.js';
+import { bandIndexes } from '../engine/rcf/input.js';
+import { runFeaturizeJob } from '../engine/jobs/featurize-job.js';
 import { appVersion } from '../engine/app-version.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
 import { USAGE, UsageError } from './usage.js';
 
-const SCALING_OPTIONS = {
-  bands: { type: 'string' },
-  scale: { type: 'string' },
-  offset: { type: 'string' },
-  'raster-scale': { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
+/** The run options `rcf weights` takes (the filters and how pixels are read). */
+const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
 
-const FILTER_OPTIONS = {
-  mode: { type: 'string' },
-  features: { type: 'string' },
-  kernel: { type: 'string' },
-  seed: { type: 'string' },
-  train: { type: 'string', multiple: true },
-  patches: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
-
-/** Flags whose values may be negative numbers, which parseArgs would take for flags. */
-const NUMERIC_FLAGS = new Set(['--bias', '--offset', '--scale']);
-
-/** Joins `--bias -1` into `--bias=-1`. */
+/** Joins `--bias -1` into `--bias=-1`, which parseArgs would otherwise take for a flag. */
 function joinNegativeValues(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (NUMERIC_FLAGS.has(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    if (NUMBER_FLAGS.includes(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
     else out.push(args[i]);
   }
   return out;
+}
+
+/** Parses flags; a bad run option is a usage error naming its flag. */
+function parseFlags<O extends ParseArgsConfig['options']>(args: string[], options: O) {
+  const parsed = parseArgs({ args, allowPositionals: true, options: { ...RUN_FLAGS, ...options } });
+  return parsed as { values: FlagValues & { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string }; positionals: string[] };
+}
+
+function asUsage<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof SettingError) throw new UsageError(e.describe(flagOf));
+    throw e;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -74,18 +82,17 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
-  const known = [RasterError, WeightsError, BackendError, JobError, OutputError, AoiError];
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`rcf: ${(e as Error).message}\n`);
     return 2;
   }
-  if (known.some((k) => e instanceof k)) {
-    process.stderr.write(`rcf: ${(e as Error).message}\n`);
+  if (e instanceof UserError) {
+    process.stderr.write(`rcf: ${e instanceof SettingError ? e.describe(flagOf) : e.message}\n`);
     return 1;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code && err.path) {
-    process.stderr.write(`rcf: ${err.path}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.code === 'EACCES' ? 'permission denied' : err.code}\n`);
+    process.stderr.write(`rcf: ${err.path}: ${fileProblem(err.code) ?? err.code}\n`);
     return 1;
   }
   // Anything else is a bug or an unforeseen condition: still one line, details on request.
@@ -108,84 +115,57 @@ async function infoCommand(args: string[]): Promise<number> {
 }
 
 async function weightsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...FILTER_OPTIONS, ...SCALING_OPTIONS, channels: { type: 'string' }, out: { type: 'string' } },
-  });
+  const { values, positionals } = parseFlags(args, { channels: { type: 'string' }, out: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (training rasters go after --train)`);
+  const unknown = Object.keys(RUN_FLAGS).find((flag) => values[flag] !== undefined && !WEIGHTS_OPTIONS.some((key) => RUN_OPTIONS[key].flag === flag));
+  if (unknown) throw new UsageError(`--${unknown} does not apply to rcf weights`);
   const out = required(values.out, '--out W.npy');
-  const mode = oneOf(values.mode ?? 'gaussian', ['gaussian', 'empirical'] as const, '--mode');
-  const features = integer(values.features, '--features', 512);
-  const kernel = integer(values.kernel, '--kernel', 3);
-  const seed = integer(values.seed, '--seed', 0);
+  const options = asUsage(() => runOptionsOf(optionsFromFlags(values, WEIGHTS_OPTIONS)));
+  if (options.mode === 'file') throw new UsageError('--mode must be gaussian or empirical for rcf weights');
+  const { features, kernel, seed } = options;
   let bank;
-  if (mode === 'gaussian') {
-    if (values.train) throw new UsageError('--train only applies to --mode empirical');
+  if (options.mode === 'gaussian') {
     const channels = integer(required(values.channels, '--channels C'), '--channels');
     bank = makeGaussianBank(features, channels, kernel, seed);
   } else {
-    const trainPaths = values.train ?? [];
-    if (trainPaths.length === 0) throw new UsageError('--mode empirical needs at least one --train RASTER');
+    if (options.train.length === 0) throw new UsageError('--mode empirical needs at least one --train RASTER');
     const train: Raster[] = [];
     try {
-      for (const p of trainPaths) train.push(await openRaster(p));
-      const bands = parseBands(values.bands, train[0].info.bands);
+      for (const p of options.train) train.push(await openRaster(p));
+      const bands = bandIndexes(options.bands, train[0].info.bands, train[0].info.path);
       if (values.channels !== undefined && integer(values.channels, '--channels') !== bands.length) {
         throw new UsageError(`--channels ${values.channels} does not match the ${bands.length} selected band(s)`);
       }
-      bank = await makeEmpiricalBank(train, { features, kernel, seed, pool: optionalInteger(values.patches, '--patches'), bands, scaling: scaling(values) });
+      const scaling = { scale: options.scale, offset: options.offset, useRasterScale: options.rasterScale };
+      bank = await makeEmpiricalBank(train, { features, kernel, seed, pool: options.patches, bands, scaling });
     } finally {
       await Promise.all(train.map((r) => r.close()));
     }
   }
   await saveWeights(out, bank);
-  await writeFile(`${out}.json`, JSON.stringify({ app: { name: 'rcf-desktop', version: appVersion() }, shape: [bank.filters, bank.channels, bank.kernel, bank.kernel], sha256: bank.sha256, origin: bank.origin }, null, 1) + '\n');
-  process.stderr.write(`rcf: wrote ${out}: ${bank.filters} ${mode} filters of ${bank.channels}×${bank.kernel}×${bank.kernel} (K = ${2 * bank.filters} features), sha256 ${bank.sha256}\n`);
+  const about = { app: { name: 'rcf-desktop', version: appVersion() }, shape: [bank.filters, bank.channels, bank.kernel, bank.kernel], sha256: bank.sha256, origin: bank.origin };
+  await writeFile(`${out}.json`, JSON.stringify(about, null, 1) + '\n');
+  const made = `${bank.filters} ${options.mode} filters of ${bank.channels}×${bank.kernel}×${bank.kernel} (K = ${2 * bank.filters} features)`;
+  process.stderr.write(`rcf: wrote ${out}: ${made}, sha256 ${bank.sha256}\n`);
   return 0;
 }
 
 async function featurizeCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...FILTER_OPTIONS,
-      ...SCALING_OPTIONS,
-      weights: { type: 'string' },
-      out: { type: 'string' },
-      bias: { type: 'string' },
-      convention: { type: 'string' },
-      'cell-size': { type: 'string' },
-      edge: { type: 'string' },
-      aoi: { type: 'string' },
-      'aoi-layer': { type: 'string' },
-      nodata: { type: 'string' },
-      backend: { type: 'string' },
-      threads: { type: 'string' },
-      resume: { type: 'boolean' },
-      overwrite: { type: 'boolean' },
-      progress: { type: 'string' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    out: { type: 'string' },
+    aoi: { type: 'string' },
+    'aoi-layer': { type: 'string' },
+    resume: { type: 'boolean' },
+    overwrite: { type: 'boolean' },
+    progress: { type: 'string' },
   });
   if (positionals.length === 0) throw new UsageError('rcf featurize needs at least one raster');
   const out = required(values.out, '--out OUT.csv');
   if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite contradict each other; pick one');
   if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
-  let filters: FilterSpec;
-  if (values.weights !== undefined) {
-    const clash = (['mode', 'features', 'kernel', 'seed', 'train', 'patches'] as const).find((k) => values[k] !== undefined);
-    if (clash) throw new UsageError(`--${clash} cannot be combined with --weights (the file fixes the filters)`);
-    filters = { weights: values.weights };
-  } else {
-    const mode = oneOf(values.mode ?? 'gaussian', ['gaussian', 'empirical'] as const, '--mode');
-    const common = { features: integer(values.features, '--features', 512), kernel: integer(values.kernel, '--kernel', 3), seed: integer(values.seed, '--seed', 0) };
-    if (mode === 'gaussian' && (values.train || values.patches)) throw new UsageError('--train and --patches only apply to --mode empirical');
-    filters = mode === 'gaussian' ? { mode, ...common } : { mode, ...common, train: values.train ?? [], patches: optionalInteger(values.patches, '--patches') };
-  }
+  const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
+  const settings = asUsage(() => settingsFromFlags(positionals, area, values));
   const progressStyle = oneOf(values.progress ?? (process.stderr.isTTY ? 'bar' : 'none'), ['bar', 'json', 'none'] as const, '--progress') as ProgressStyle;
-  const threads = integer(values.threads, '--threads', defaultThreads());
-  if (threads < 1) throw new UsageError('--threads must be at least 1');
 
   // Cancel: the first SIGINT/SIGTERM stops after the current batch and keeps what is done.
   const controller = new AbortController();
@@ -201,30 +181,15 @@ async function featurizeCommand(args: string[]): Promise<number> {
   const progress = progressReporter(progressStyle);
   try {
     const result = await runFeaturizeJob(
-      {
-        inputs: positionals,
-        out,
-        filters,
-        bands: values.bands === undefined ? undefined : bandList(values.bands),
-        scaling: scaling(values),
-        cellSize: values['cell-size'] ?? '256',
-        edge: oneOf(values.edge ?? 'drop', ['drop', 'keep'] as const, '--edge'),
-        aoi: values.aoi === undefined ? undefined : { path: values.aoi, layer: values['aoi-layer'] },
-        nodata: oneOf(values.nodata ?? 'mask', NODATA_POLICIES, '--nodata') as NodataPolicy,
-        convention: oneOf(values.convention ?? 'torchgeo', CONVENTIONS, '--convention') as Convention,
-        bias: optionalNumber(values.bias, '--bias'),
-        backend: oneOf(values.backend ?? 'auto', BACKEND_CHOICES, '--backend') as BackendChoice,
-        threads,
-        resume: values.resume ?? false,
-        overwrite: values.overwrite ?? false,
-      },
+      { ...settings, out, resume: values.resume ?? false, overwrite: values.overwrite ?? false },
       { signal: controller.signal, onProgress: progress.update, notice: (m) => progress.notice(m) },
     );
     progress.done();
     if (result.alreadyFinished) process.stderr.write(`rcf: ${out} is already complete for these settings; nothing to do\n`);
     else {
       const sidecar = /\.csv$/i.test(out) ? ` and ${out}.json` : '';
-      process.stderr.write(`rcf: wrote ${out} (${result.cellsComputed} cells computed${result.cellsSkipped ? `, ${result.cellsSkipped} kept from the earlier run` : ''})${sidecar}\n`);
+      const kept = result.cellsSkipped ? `, ${result.cellsSkipped} kept from the earlier run` : '';
+      process.stderr.write(`rcf: wrote ${out} (${result.cellsComputed} cells computed${kept})${sidecar}\n`);
     }
     return 0;
   } catch (e) {
@@ -240,20 +205,11 @@ async function featurizeCommand(args: string[]): Promise<number> {
   }
 }
 
-function scaling(values: { scale?: string; offset?: string; 'raster-scale'?: boolean }): InputScaling {
-  return {
-    scale: optionalNumber(values.scale, '--scale') ?? 1,
-    offset: optionalNumber(values.offset, '--offset') ?? 0,
-    useRasterScale: values['raster-scale'] ?? false,
-  };
-}
-
-function bandList(text: string): number[] {
-  return text.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--bands: '${s}' is not a band number (bands count from 1)`);
-    return n;
-  });
+/** The run options with their defaults filled in (those `rcf weights` was not given). */
+function runOptionsOf(given: Partial<RunOptionValues>): RunOptionValues {
+  const filled: Record<string, unknown> = {};
+  for (const key of RUN_OPTION_KEYS) filled[key] = given[key] ?? RUN_OPTIONS[key].default;
+  return filled as RunOptionValues;
 }
 
 function required(value: string | undefined, what: string): string {
@@ -266,22 +222,8 @@ function oneOf<T extends string>(value: string, choices: readonly T[], flag: str
   return value as T;
 }
 
-function integer(value: string | undefined, flag: string, fallback?: number): number {
-  if (value === undefined) {
-    if (fallback === undefined) throw new UsageError(`missing ${flag}`);
-    return fallback;
-  }
+function integer(value: string, flag: string): number {
   if (!/^-?[0-9]+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got '${value}'`);
   return Number(value);
 }
 
-function optionalInteger(value: string | undefined, flag: string): number | undefined {
-  return value === undefined ? undefined : integer(value, flag);
-}
-
-function optionalNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got '${value}'`);
-  return n;
-}

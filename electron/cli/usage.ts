@@ -1,6 +1,8 @@
-/** The CLI's help text and its usage error. */
+/** The CLI's help text and its usage error. The run options' lines come from the options table. */
+import { UserError } from '../../shared/errors/index.js';
+import { optionsHelp } from '../../shared/run/index.js';
 
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override name = 'UsageError';
 }
 
@@ -16,13 +18,8 @@ Usage:
       Writes float32 filters [K/2, C, k, k] as .npy (and W.npy.json with how they were made).
       Empirical filters sample k×k patches from the --train rasters (repeat the flag).
 
-  rcf featurize RASTER... --out OUT.csv|OUT.gpkg
-              [--weights W.npy | --mode gaussian|empirical --features K --kernel k --seed S
-                                 [--train RASTER]... [--patches N]]
-              [--bias B] [--convention torchgeo|paper] [--bands 1,2,3]
-              [--scale S] [--offset O] [--raster-scale] [--cell-size N|Xm|Xdeg|whole]
-              [--edge drop|keep] [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
-              [--nodata mask|propagate] [--backend auto|cpu|webgpu|reference] [--threads N]
+  rcf featurize RASTER... --out OUT.csv|OUT.gpkg [run options]
+              [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
               [--resume | --overwrite] [--progress bar|json|none]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
@@ -31,10 +28,9 @@ Usage:
       Cells are aligned to each raster's pixels; a size in metres or degrees becomes the
       nearest whole number of pixels. --aoi keeps only the cells overlapping the area
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
-      --backend auto uses a hardware GPU (WebGPU) when there is one, else the CPU,
-      saying why; software GPUs such as lavapipe only with --backend webgpu.
+      --resume continues an unfinished OUT made with the same settings; --overwrite replaces OUT.
 
-Defaults: --mode gaussian --features 512 --kernel 3 --seed 0 --convention torchgeo
-(bias −1; paper: 0) --cell-size 256 --edge drop --nodata mask --backend auto --threads (all cores).
+Run options (rcf featurize; rcf weights takes the filter and input ones):
+${optionsHelp()}
 Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).
 `;

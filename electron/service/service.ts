@@ -8,31 +8,21 @@
  */
 import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { formatCellSize, parseCellSize, type Cell } from '../../shared/grid/cells.js';
+import { formatCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
-import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
-import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
-import { BACKENDS } from '../../shared/ipc/settings.js';
-import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
+import type { EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
+import { crsFromEpsg, drawnAreaGeoJson, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
-import { parseGeoJson } from '../engine/aoi/geojson.js';
-import { makeLonLatTransformer, openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
+import { makeLonLatTransformer, openRaster, rasterInfoJson, type Raster } from '../engine/raster/index.js';
 import { readPreview } from '../engine/raster/preview.js';
 import { footprintLonLat } from '../engine/raster/footprint.js';
-import { planGrids, runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
-import { jobSpecFor } from './job-spec.js';
-import { estimateRun } from '../engine/jobs/estimate.js';
-import { cellOutlinesLonLat } from '../engine/jobs/provenance-grid.js';
+import { runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
+import { planRun, type RunPlan } from '../engine/jobs/plan.js';
+import { estimatePlan } from '../engine/jobs/estimate.js';
+import { resultsLayer } from '../engine/jobs/results-layer.js';
 import { readCsvCells, readCsvProvenance } from '../engine/export/read-csv.js';
 import { pathExists } from '../engine/export/output.js';
-import { loadWeights, filtersForFeatures } from '../engine/rcf/weights.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/rcf/backends.js';
 import { RunStore } from './runs.js';
-
-// The contract's backend names are exactly the engine's, both ways.
-const contractBackends: readonly BackendChoice[] = BACKENDS;
-const engineBackends: readonly (typeof BACKENDS)[number][] = BACKEND_CHOICES;
-void [contractBackends, engineBackends];
 
 export interface ServiceOptions {
   /** Where runs are kept (Electron: the user data folder). */
@@ -41,8 +31,6 @@ export interface ServiceOptions {
   emit<E extends ServiceEventName>(event: E, payload: EventPayload<E>): void;
 }
 
-/** Cells used to fit the principal components; the rest are only projected. */
-const PCA_FIT_CELLS = 2000;
 /** Progress events at most this often. */
 const PROGRESS_MS = 100;
 
@@ -116,15 +104,7 @@ export function createService(options: ServiceOptions): Service {
     },
 
     async estimate({ settings }) {
-      return withPlan(settings, async ({ rasters, grids, shape }) =>
-        estimateRun({
-          rasters: grids.map((g, i) => ({ width: rasters[i].info.width, cells: g.cells })),
-          ...shape,
-          whole: settings.cellSize === 'whole',
-          backend: settings.backend,
-          threads: settings.threads,
-        }),
-      );
+      return withPlan(settings, (plan) => estimatePlan(plan, settings));
     },
 
     async startRun({ settings }) {
@@ -164,45 +144,7 @@ export function createService(options: ServiceOptions): Service {
 
     async results({ runId }) {
       const { csv, provenance } = await finishedRun(runId);
-      const outline = cellOutlinesLonLat(provenance);
-      // The features stay on disk (N·K values can be gigabytes): one pass for the
-      // outlines, one for the sample that fits the axes, one to project every cell.
-      const cells: { cellId: string; ring: [number, number][]; validFraction: number; usable: number | null }[] = [];
-      const indexOf = new Map<string, number>();
-      let features = 0;
-      let usableCount = 0;
-      for await (const cell of readCsvCells(csv)) {
-        features = cell.features.length;
-        const ring = outline(cell.source, cell.row, cell.col);
-        if (!ring) continue;
-        indexOf.set(cell.cellId, cells.length);
-        // `usable`: the cell's place among the cells with finite features.
-        cells.push({ cellId: cell.cellId, ring, validFraction: cell.validFraction, usable: cell.features.every(Number.isFinite) ? usableCount++ : null });
-      }
-      const eachUsable = async (visit: (features: Float32Array, index: number, usable: number) => void) => {
-        for await (const cell of readCsvCells(csv)) {
-          const index = indexOf.get(cell.cellId);
-          const usable = index === undefined ? null : cells[index].usable;
-          if (usable !== null) visit(cell.features, index!, usable);
-        }
-      };
-      let rgb: ([number, number, number] | null)[] = cells.map(() => null);
-      let explained: number[] = [];
-      if (usableCount >= 2) {
-        // An even sample of the cells fits the axes; every cell is then projected.
-        const step = Math.max(1, usableCount / PCA_FIT_CELLS);
-        const picked = new Set(Array.from({ length: Math.min(usableCount, PCA_FIT_CELLS) }, (_, i) => Math.floor(i * step)));
-        const sample: Float32Array[] = [];
-        await eachUsable((row, _index, usable) => {
-          if (picked.has(usable)) sample.push(row);
-        });
-        const model = fitPca(sample, 3);
-        explained = model.variances.map((v) => (model.totalVariance > 0 ? v / model.totalVariance : 0));
-        const scores: (number[] | null)[] = cells.map(() => null);
-        await eachUsable((row, index) => (scores[index] = projectRow(model, row)));
-        rgb = scoresToRgb(scores);
-      }
-      return { runId, features: Math.max(1, features), cells: cells.map((c, i) => ({ cellId: c.cellId, ring: c.ring, validFraction: c.validFraction, rgb: rgb[i] })), explained };
+      return { runId, ...(await resultsLayer(csv, provenance)) };
     },
 
     async cellValues({ runId, cellId }) {
@@ -243,17 +185,10 @@ export function createService(options: ServiceOptions): Service {
     let lastProgress = 0;
     try {
       const settings = record.settings;
-      const dir = store.dir(id);
-      let aoi: FeaturizeJobSpec['aoi'];
-      if (settings.area?.kind === 'file') aoi = { path: settings.area.path, layer: settings.area.layer };
-      else if (settings.area?.kind === 'drawn') {
-        const file = join(dir, 'area.geojson');
-        await writeFile(file, JSON.stringify(drawnGeoJson(settings.area)) + '\n');
-        aoi = { path: file };
-      }
-      const outs = [store.csvPath(id)];
-      if (await inputsShareCrs(settings.inputs)) outs.push(store.gpkgPath(id));
-      const spec = jobSpecFor(settings, outs, aoi);
+      // A drawn area is also kept as a file, so the run's equivalent command (`--aoi area.geojson`) works as shown.
+      if (settings.area?.kind === 'drawn') await writeFile(join(store.dir(id), 'area.geojson'), drawnAreaGeoJson(settings.area.polygons));
+      // Every run gets a fresh folder; a re-run is a new run.
+      const spec: FeaturizeJobSpec = { ...settings, out: store.csvPath(id), gpkgIfOneCrs: store.gpkgPath(id), resume: false, overwrite: true };
       const result = await runFeaturizeJob(spec, {
         signal,
         onProgress: (p) => {
@@ -302,41 +237,14 @@ async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise
   }
 }
 
-interface Plan {
-  rasters: Raster[];
-  grids: ReturnType<typeof planGrids>;
-  shape: { filters: number; channels: number; kernel: number };
-}
-
-/** Opens the inputs and lays out the cells a run would featurize (what the job itself does). */
-async function withPlan<T>(settings: RunSettings, work: (plan: Plan) => Promise<T>): Promise<T> {
-  const rasters: Raster[] = [];
+/** Plans the run as the job will (engine/jobs/plan.ts), for the preview and the estimate. */
+async function withPlan<T>(settings: RunSettings, work: (plan: RunPlan) => Promise<T>): Promise<T> {
+  const plan = await planRun(settings);
   try {
-    for (const path of settings.inputs) rasters.push(await openRaster(path));
-    const channels = settings.bands?.length ?? rasters[0].info.bands;
-    const shape =
-      settings.filters.mode === 'file'
-        ? await loadWeights(settings.filters.weights).then((w) => ({ filters: w.filters, channels: w.channels, kernel: w.kernel }))
-        : { filters: filtersForFeatures(settings.filters.features), channels, kernel: settings.filters.kernel };
-    const aoi = settings.area ? await areaAoi(settings.area) : null;
-    const grids = planGrids(rasters, parseCellSize(settings.cellSize), settings.edge, aoi, shape.kernel);
-    return await work({ rasters, grids, shape });
+    return await work(plan);
   } finally {
-    await Promise.all(rasters.map((r) => r.close().catch(() => {})));
+    await plan.close();
   }
-}
-
-async function areaAoi(area: AreaSpec): Promise<Aoi> {
-  if (area.kind === 'file') return readAoi(area.path, area.layer);
-  const { polygons, crs } = parseGeoJson(JSON.stringify(drawnGeoJson(area)), 'the drawn area');
-  return { polygons, crs, source: 'the drawn area' };
-}
-
-function drawnGeoJson(area: Extract<AreaSpec, { kind: 'drawn' }>): object {
-  return {
-    type: 'FeatureCollection',
-    features: [{ type: 'Feature', properties: { source: 'drawn in RCF Desktop' }, geometry: { type: 'MultiPolygon', coordinates: area.polygons } }],
-  };
 }
 
 function polygonsLonLat(aoi: Aoi): [number, number][][][] {
@@ -351,12 +259,6 @@ function outlineOf(raster: Raster): (cell: Cell) => [number, number][] | null {
   const info = raster.info;
   const toLonLat = makeLonLatTransformer(info.crs);
   return (cell) => (toLonLat ? rectRing(info.transform, cell).map(([x, y]) => toLonLat(x, y)) : null);
-}
-
-async function inputsShareCrs(paths: string[]): Promise<boolean> {
-  const crss: (CrsInfo | null)[] = [];
-  for (const path of paths) crss.push(await withRaster(path, (r) => r.info.crs));
-  return crss.every((c) => c !== null && sameCrs(c, crss[0]!));
 }
 
 async function copyAtomic(from: string, to: string): Promise<void> {

@@ -165,7 +165,7 @@ function settingsChanged(): void {
   panel.estimateInfo.textContent = '';
 }
 
-const panel = new RunPanel(defaultRunForm(navigator.hardwareConcurrency || 2), {
+const panel = new RunPanel(defaultRunForm(), {
   changed: settingsChanged,
   chooseWeights: async () => (await rcf.chooseWeights({})).path,
   chooseTraining: async () => (await rcf.chooseRasters({})).paths,

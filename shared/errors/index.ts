@@ -48,6 +48,24 @@ export function isCancelled(error: unknown): boolean {
 /** The one wording for a file that is not there, used by every module. */
 export const MISSING_FILE = 'no such file or folder';
 
+/** What a file system error code means to a person; null for codes with no plain wording. */
+export function fileProblem(code: unknown): string | null {
+  switch (code) {
+    case 'ENOENT':
+      return MISSING_FILE;
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return null;
+  }
+}
+
 /** The last part of a path, for messages (shared/ cannot use node:path; both separators count). */
 export function fileLabel(path: string): string {
   const parts = path.split(/[\\/]/).filter((part) => part !== '');

@@ -28,7 +28,8 @@ export type MapUnit = 'm' | 'deg';
  * - `keep`: partial cells are featurized too, with their smaller pixel size,
  *   so the whole raster is covered.
  */
-export type EdgePolicy = 'drop' | 'keep';
+export const EDGE_POLICIES = ['drop', 'keep'] as const;
+export type EdgePolicy = (typeof EDGE_POLICIES)[number];
 
 /** One cell: its index in the (full) grid and its pixel window. */
 export interface Cell {
@@ -49,7 +50,7 @@ export interface Grid {
 }
 
 /**
- * Parses `--cell-size`: a positive integer number of pixels (`256`), a size in
+ * Parses a cell size: a positive integer number of pixels (`256`), a size in
  * map units (`1000m`, `0.01deg`), or `whole`.
  */
 export function parseCellSize(text: string): CellSize {
@@ -57,7 +58,7 @@ export function parseCellSize(text: string): CellSize {
   if (/^[1-9][0-9]*$/.test(text)) return { kind: 'pixels', size: Number(text) };
   const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|deg)$/.exec(text);
   if (m && Number(m[1]) > 0) return { kind: 'map', size: Number(m[1]), unit: m[2] as MapUnit };
-  throw new Error(`--cell-size must be a whole number of pixels, a size in metres or degrees (e.g. 1000m, 0.01deg) or 'whole', got '${text}'`);
+  throw new Error(`a cell size is a whole number of pixels, a size in metres or degrees (e.g. 1000m, 0.01deg) or 'whole', got '${text}'`);
 }
 
 /** The inverse of parseCellSize; non-square pixel cells read `WxH`. */
@@ -70,12 +71,6 @@ export function formatCellSize(size: CellSize): string {
     case 'pixels':
       return size.sizeY === undefined || size.sizeY === size.size ? String(size.size) : `${size.size}x${size.sizeY}`;
   }
-}
-
-/** Parses `--edge`: `drop` or `keep`. */
-export function parseEdgePolicy(text: string): EdgePolicy {
-  if (text === 'drop' || text === 'keep') return text;
-  throw new Error(`--edge must be 'drop' or 'keep', got '${text}'`);
 }
 
 /**

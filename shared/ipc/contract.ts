@@ -11,28 +11,14 @@
  * - `appEvents`: pushed by Electron main (menu commands).
  */
 import { z } from 'zod';
-import { parseCellSize } from '../grid/cells.js';
-import { BACKENDS, CONVENTIONS, EDGE_POLICIES, NODATA_POLICIES } from './settings.js';
+import { PolygonsLonLat, RunSettings, filePath as path } from '../run/index.js';
 
 // No eval-based fast paths: the renderer's CSP forbids eval, and both sides must validate alike.
 z.config({ jitless: true });
 
-function isCellSize(text: string): boolean {
-  try {
-    parseCellSize(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const path = z.string().min(1, 'a file path is needed').max(4096);
 const lonLat = z.tuple([z.number(), z.number()]);
 /** A closed ring of [lon, lat] (WGS84). */
 const ringLonLat = z.array(lonLat).min(4);
-/** Polygons, each an outer ring then its holes, in WGS84. */
-const polygonsLonLat = z.array(z.array(ringLonLat).min(1)).min(1);
 
 /** What the map needs to know about a raster: its header, validated by the engine. */
 export const RasterView = z.object({
@@ -67,46 +53,7 @@ export const RasterPreview = z.object({
 });
 export type RasterPreview = z.infer<typeof RasterPreview>;
 
-/** An area of interest: a file (GeoJSON or GeoPackage, any CRS) or polygons drawn on the map. */
-export const AreaSpec = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('file'), path, layer: z.string().optional() }),
-  z.object({ kind: z.literal('drawn'), polygons: polygonsLonLat }),
-]);
-export type AreaSpec = z.infer<typeof AreaSpec>;
-
-export const FilterSettings = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('gaussian'), features: z.number().int().min(2).max(8192), kernel: z.number().int().min(1).max(31), seed: z.number().int().min(0) }),
-  z.object({
-    mode: z.literal('empirical'),
-    features: z.number().int().min(2).max(8192),
-    kernel: z.number().int().min(1).max(31),
-    seed: z.number().int().min(0),
-    /** Training rasters; the inputs themselves when empty. */
-    train: z.array(path),
-    patches: z.number().int().positive().optional(),
-  }),
-  z.object({ mode: z.literal('file'), weights: path }),
-]);
-export type FilterSettings = z.infer<typeof FilterSettings>;
-
-/** Everything `rcf featurize` takes, except where the output goes (the service keeps runs). */
-export const RunSettings = z.object({
-  inputs: z.array(path).min(1, 'add at least one raster'),
-  /** 1-based; all bands of the first input when absent. */
-  bands: z.array(z.number().int().positive()).min(1).optional(),
-  filters: FilterSettings,
-  scaling: z.object({ scale: finite, offset: finite, useRasterScale: z.boolean() }),
-  cellSize: z.string().refine(isCellSize, 'a cell size is a whole number of pixels, metres (1000m), degrees (0.01deg) or whole'),
-  edge: z.enum(EDGE_POLICIES),
-  area: AreaSpec.nullable(),
-  nodata: z.enum(NODATA_POLICIES),
-  convention: z.enum(CONVENTIONS),
-  /** The convention's default when absent. */
-  bias: finite.optional(),
-  backend: z.enum(BACKENDS),
-  threads: z.number().int().min(1).max(256),
-});
-export type RunSettings = z.infer<typeof RunSettings>;
+export { AreaSpec, RunSettings, type RunSettingsInput } from '../run/index.js';
 
 export const GridPreview = z.object({
   /** Cells that would be featurized, over all inputs. */
@@ -192,7 +139,7 @@ export const serviceCalls = {
   /** Reads a display preview from the best overview (or a decimated read), off the UI thread. */
   preview: call(z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }), RasterPreview),
   /** Reads an area file and returns its polygons in WGS84. */
-  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: polygonsLonLat })),
+  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: PolygonsLonLat })),
   /** The cells a run with these settings would featurize. */
   gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview),
   /** Time and memory a run would take. */

@@ -7,9 +7,8 @@
  */
 
 /** What to do with NaN (nodata) pixels. */
-export type NodataPolicy = 'mask' | 'propagate';
-
-export const NODATA_POLICIES: readonly NodataPolicy[] = ['mask', 'propagate'];
+export const NODATA_POLICIES = ['mask', 'propagate'] as const;
+export type NodataPolicy = (typeof NODATA_POLICIES)[number];
 
 export interface CellImage {
   data: Float32Array;

@@ -9,9 +9,8 @@
  *
  * Features are ordered [pos_0 … pos_{F2−1}, neg_0 … neg_{F2−1}] in both.
  */
-export type Convention = 'torchgeo' | 'paper';
-
-export const CONVENTIONS: readonly Convention[] = ['torchgeo', 'paper'];
+export const CONVENTIONS = ['torchgeo', 'paper'] as const;
+export type Convention = (typeof CONVENTIONS)[number];
 
 /** The bias each convention uses when the user gives none. */
 export function defaultBias(convention: Convention): number {

@@ -76,7 +76,7 @@ print(json.dumps([int((raw == 0).any(1).sum()), float(cos.min()), float(np.abs(w
 
   it('says what is wrong in one line', () => {
     const cases: [string[], RegExp, number][] = [
-      [['weights', '--mode', 'gaussian', '--features', '7', '--channels', '3', '--out', join(dir, 'x.npy')], /--features must be a positive even number/, 1],
+      [['weights', '--mode', 'gaussian', '--features', '7', '--channels', '3', '--out', join(dir, 'x.npy')], /^rcf: --features must be an even number, got 7\n$/, 2],
       [['weights', '--mode', 'gaussian', '--features', '8', '--out', join(dir, 'x.npy')], /missing --channels/, 2],
       [['weights', '--mode', 'empirical', '--features', '8', '--out', join(dir, 'x.npy')], /needs at least one --train/, 2],
       [['weights', '--mode', 'fourier', '--channels', '3', '--out', join(dir, 'x.npy')], /--mode must be one of gaussian, empirical/, 2],

@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/service/service.js';
 import { probeKey, probeKeyHash } from '../../electron/engine/rcf/webgpu/probe.js';
-import type { EventPayload, RunRecord, RunSettings } from '../../shared/ipc/contract.js';
+import { RunSettings, type EventPayload, type RunRecord } from '../../shared/ipc/contract.js';
 import { lavapipeIcd } from './lavapipe.js';
 import { ROOT } from '../helpers/cli.js';
 
 const SAMPLE = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
-const SETTINGS: RunSettings = {
+const SETTINGS = RunSettings.parse({
   inputs: [SAMPLE],
-  filters: { mode: 'gaussian', features: 64, kernel: 3, seed: 5 },
-  scaling: { scale: 0.0001, offset: 0, useRasterScale: false },
+  mode: 'gaussian', features: 64, kernel: 3, seed: 5,
+  scale: 0.0001, offset: 0,
   cellSize: '128',
   edge: 'drop',
   area: null,
@@ -25,7 +25,7 @@ const SETTINGS: RunSettings = {
   convention: 'torchgeo',
   backend: 'auto',
   threads: 2,
-};
+});
 
 interface Harness {
   service: Service;

@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../shared/ipc/contract.js';
 import { runFeaturizeJob, type FeaturizeJobSpec } from '../../electron/engine/jobs/featurize-job.js';
-import { jobSpecFor } from '../../electron/service/job-spec.js';
 import { commandLine, defaultRunForm, formFromSettings, runSettingsFromForm, type RunForm } from '../../renderer/src/run/settings-model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,13 +59,11 @@ function provenance(csv: string): Record<string, unknown> {
 
 /** The service's mapping of RunSettings to an engine job, writing CSV and GeoPackage as a run does. */
 function serviceSpec(settings: RunSettings, csv: string): FeaturizeJobSpec {
-  if (settings.area?.kind === 'drawn') throw new Error('drawn areas are written to a file by the service');
-  const area = settings.area?.kind === 'file' ? { path: settings.area.path, layer: settings.area.layer } : undefined;
-  return jobSpecFor(settings, [csv, csv.replace(/\.csv$/, '.gpkg')], area);
+  return { ...settings, out: csv, gpkgIfOneCrs: csv.replace(/\.csv$/, '.gpkg'), resume: false, overwrite: true };
 }
 
 function settingsOf(form: Partial<RunForm>, inputs: string[], area: RunSettings['area'] = null): RunSettings {
-  const result = runSettingsFromForm({ ...defaultRunForm(2), ...form }, inputs, area);
+  const result = runSettingsFromForm({ ...defaultRunForm(), ...form }, inputs, area);
   if (!result.ok) throw new Error(result.errors.join('; '));
   return result.settings;
 }
@@ -74,17 +71,18 @@ function settingsOf(form: Partial<RunForm>, inputs: string[], area: RunSettings[
 describe('defaults', () => {
   it("the default form's command line does what `rcf featurize` with no options does", () => {
     const settings = settingsOf({}, [SAMPLE]);
-    expect(settings.filters).toEqual({ mode: 'gaussian', features: 512, kernel: 3, seed: 0 });
+    expect(settings).toMatchObject({ mode: 'gaussian', features: 512, kernel: 3, seed: 0 });
     const line = commandLine(settings, 'form.csv');
     expect(runInShell(line).code).toBe(0);
-    // The CLI's own defaults (threads given: its default is the machine's, the form's the caller's).
-    rcf(['featurize', SAMPLE, '--out', 'bare.csv', '--threads', '2']);
+    // The CLI's own defaults.
+    rcf(['featurize', SAMPLE, '--out', 'bare.csv']);
     expect(readFileSync(join(dir, 'form.csv'), 'utf8')).toBe(readFileSync(join(dir, 'bare.csv'), 'utf8'));
     expect(provenance(join(dir, 'form.csv'))).toEqual(provenance(join(dir, 'bare.csv')));
   });
 
-  it('threads default to what the caller passes', () => {
-    expect(defaultRunForm(7).threads).toBe('7');
+  it('threads default to all cores (left out of the settings)', () => {
+    expect(defaultRunForm().threads).toBe('');
+    expect(settingsOf({}, [SAMPLE]).threads).toBeUndefined();
     expect(settingsOf({ threads: '3' }, [SAMPLE]).threads).toBe(3);
   });
 });
@@ -97,23 +95,23 @@ describe('field-level errors', () => {
 
   it('each bad field gets one message naming it', () => {
     const cases: [Partial<RunForm>, RegExp][] = [
-      [{ features: '' }, /^Features \(K\) must be a whole number of at least 2$/],
-      [{ features: '1' }, /^Features \(K\) must be a whole number of at least 2$/],
-      [{ features: '2.5' }, /^Features \(K\) must be a whole number/],
-      [{ features: '15' }, /^Features \(K\) must be even/],
-      [{ kernel: '0' }, /^Kernel size must be a whole number of at least 1$/],
-      [{ seed: '-1' }, /^Seed must be a whole number of at least 0$/],
-      [{ filterMode: 'empirical', patches: '0' }, /^Patches must be a whole number of at least 1$/],
-      [{ filterMode: 'file', weights: null }, /^choose a weights file/],
-      [{ bands: '1,x,3' }, /^Bands must be 1-based band numbers/],
-      [{ bands: '0' }, /^Bands must be 1-based band numbers/],
-      [{ scale: 'abc' }, /^Scale must be a number$/],
-      [{ offset: '' }, /^Offset must be a number$/],
-      [{ bias: 'NaN' }, /^Bias must be a number$/],
-      [{ threads: '0' }, /^Threads must be a whole number of at least 1$/],
-      [{ cellSize: '12 parsecs' }, /^cellSize: a cell size is /],
-      [{ features: '16384' }, /^filters\.features: /],
-      [{ kernel: '33' }, /^filters\.kernel: /],
+      [{ features: '' }, /^Features \(K\) is needed$/],
+      [{ features: '1' }, /^Features \(K\) must be at least 2, got 1$/],
+      [{ features: '2.5' }, /^Features \(K\) must be a whole number, got '2\.5'$/],
+      [{ features: '15' }, /^Features \(K\) must be an even number, got 15$/],
+      [{ kernel: '0' }, /^Kernel size must be at least 1, got 0$/],
+      [{ seed: '-1' }, /^Seed must be at least 0, got -1$/],
+      [{ mode: 'empirical', patches: '0' }, /^Patches must be at least 1, got 0$/],
+      [{ mode: 'file', weights: '' }, /^choose a weights file/],
+      [{ bands: '1,x,3' }, /^Bands must be band numbers counted from 1/],
+      [{ bands: '0' }, /^Bands must be band numbers counted from 1/],
+      [{ scale: 'abc' }, /^Scale must be a number, got 'abc'$/],
+      [{ offset: '' }, /^Offset is needed$/],
+      [{ bias: 'NaN' }, /^Bias must be a number/],
+      [{ threads: '0' }, /^Threads must be at least 1, got 0$/],
+      [{ cellSize: '12 parsecs' }, /^Cell size must be a whole number of pixels/],
+      [{ features: '16384' }, /^Features \(K\) must be at most 8192, got 16384$/],
+      [{ kernel: '33' }, /^Kernel size must be at most 31, got 33$/],
     ];
     for (const [form, message] of cases) {
       const errors = errorsOf(form);
@@ -125,16 +123,17 @@ describe('field-level errors', () => {
     expect(errorsOf({ features: 'x', kernel: 'y', threads: 'z' })).toHaveLength(3);
   });
 
-  it('the messages match what the CLI refuses', () => {
-    // The form refuses an odd K before the run; so does the engine behind the CLI.
+  it("the messages are the CLI's, with the setting named as each place names it", () => {
+    // One check for both: the form names the setting by its label, the CLI by its flag.
     const r = spawnSync(process.execPath, [RCF, 'featurize', SAMPLE, '--out', join(dir, 'odd.csv'), '--features', '15'], { encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/even/);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('rcf: --features must be an even number, got 15\n');
+    expect(errorsOf({ features: '15' })).toEqual(['Features (K) must be an even number, got 15']);
   });
 
   it('whitespace around numbers is accepted; blank optional fields mean the default', () => {
     const s = settingsOf({ features: ' 16 ', bands: ' 3, 2 ,1', bias: ' ', patches: '' }, [SAMPLE]);
-    expect(s.filters).toMatchObject({ features: 16 });
+    expect(s.features).toBe(16);
     expect(s.bands).toEqual([3, 2, 1]);
     expect(s.bias).toBeUndefined();
   });
@@ -147,9 +146,9 @@ describe('form ↔ settings', () => {
       'gaussian, everything set',
       () => settingsOf({ features: '64', kernel: '5', seed: '9', bands: '4,3,2', scale: '0.0000275', offset: '-0.2', rasterScale: true, cellSize: '1000m', edge: 'keep', nodata: 'propagate', convention: 'paper', bias: '-0.25', backend: 'cpu', threads: '3' }, [SAMPLE, spaced], { kind: 'file', path: AOI, layer: 'hole' }),
     ],
-    ['empirical with training rasters and patches', () => settingsOf({ filterMode: 'empirical', features: '32', train: [spaced], patches: '2000' }, [SAMPLE])],
-    ['empirical, defaults', () => settingsOf({ filterMode: 'empirical' }, [SAMPLE])],
-    ['weights file', () => settingsOf({ filterMode: 'file', weights: '/w/bank.npy', cellSize: 'whole' }, [SAMPLE])],
+    ['empirical with training rasters and patches', () => settingsOf({ mode: 'empirical', features: '32', train: [spaced], patches: '2000' }, [SAMPLE])],
+    ['empirical, defaults', () => settingsOf({ mode: 'empirical' }, [SAMPLE])],
+    ['weights file', () => settingsOf({ mode: 'file', weights: '/w/bank.npy', cellSize: 'whole' }, [SAMPLE])],
     [
       'drawn area',
       () => settingsOf({ cellSize: '0.01deg' }, [SAMPLE], { kind: 'drawn', polygons: [[[[-87.4, 30.7], [-87.3, 30.7], [-87.3, 30.8], [-87.4, 30.7]]]] }),
@@ -179,7 +178,7 @@ describe('commandLine: the real CLI accepts it and writes what the service job w
     ],
     [
       'empirical with training raster and patches, raster scale',
-      () => settingsOf({ filterMode: 'empirical', features: '16', kernel: '3', seed: '1', train: [spaced], patches: '500', rasterScale: true, scale: '0.5', cellSize: '128', backend: 'cpu', threads: '2' }, [SAMPLE]),
+      () => settingsOf({ mode: 'empirical', features: '16', kernel: '3', seed: '1', train: [spaced], patches: '500', rasterScale: true, scale: '0.5', cellSize: '128', backend: 'cpu', threads: '2' }, [SAMPLE]),
     ],
   ];
   cases.forEach(([name, make], n) => {
@@ -203,6 +202,6 @@ describe('commandLine: the real CLI accepts it and writes what the service job w
 
   it('a drawn area is named area.geojson, which the service writes next to the run', () => {
     const s = settingsOf({}, [SAMPLE], { kind: 'drawn', polygons: [[[[0, 0], [1, 0], [1, 1], [0, 0]]]] });
-    expect(commandLine(s)).toMatch(/ --aoi area\.geojson /);
+    expect(commandLine(s)).toMatch(/ --aoi area\.geojson( |$)/);
   });
 });

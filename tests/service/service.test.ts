@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/service/service.js';
 import { RunStore } from '../../electron/service/runs.js';
-import { serviceCalls, serviceEvents, type EventPayload, type RunRecord, type RunSettings, type ServiceEventName } from '../../shared/ipc/contract.js';
+import { RunSettings, serviceCalls, serviceEvents, type EventPayload, type RunRecord, type RunSettingsInput, type ServiceEventName } from '../../shared/ipc/contract.js';
+import { argvFromSettings } from '../../shared/run/index.js';
 import { rcf, readCsv, tempDir, ROOT } from '../helpers/cli.js';
 import { runPython } from '../helpers/python.js';
 
@@ -30,11 +31,11 @@ function startService(dataDir: string): { service: Service; events: Events } {
   return { service, events };
 }
 
-function settings(over: Partial<RunSettings> = {}): RunSettings {
-  return {
+function settings(over: Partial<RunSettingsInput> = {}): RunSettings {
+  return RunSettings.parse({
     inputs: [SAMPLE],
-    filters: { mode: 'gaussian', features: 32, kernel: 3, seed: 7 },
-    scaling: { scale: 0.0001, offset: 0, useRasterScale: false },
+    mode: 'gaussian', features: 32, kernel: 3, seed: 7,
+    scale: 0.0001, offset: 0,
     cellSize: '64',
     edge: 'drop',
     area: { kind: 'file', path: AOI },
@@ -43,20 +44,7 @@ function settings(over: Partial<RunSettings> = {}): RunSettings {
     backend: 'cpu',
     threads: 2,
     ...over,
-  };
-}
-
-/** The same settings as `rcf featurize` flags. */
-function cliArgs(s: RunSettings): string[] {
-  const f = s.filters;
-  if (f.mode !== 'gaussian') throw new Error('gaussian filters only');
-  return [
-    ...s.inputs,
-    ...['--mode', 'gaussian', '--features', String(f.features), '--kernel', String(f.kernel), '--seed', String(f.seed)],
-    ...['--scale', String(s.scaling.scale), '--offset', String(s.scaling.offset), '--cell-size', s.cellSize, '--edge', s.edge],
-    ...(s.area?.kind === 'file' ? ['--aoi', s.area.path] : []),
-    ...['--nodata', s.nodata, '--convention', s.convention, '--backend', s.backend, '--threads', String(s.threads), '--progress', 'none'],
-  ];
+  });
 }
 
 async function waitFor<T>(what: string, get: () => T | undefined, timeoutMs = 120_000): Promise<T> {
@@ -197,7 +185,7 @@ describe('service: a run against the rcf command line', () => {
     cliCsv = join(dir, 'cli.csv');
     cliGpkg = join(dir, 'cli.gpkg');
     for (const out of [cliCsv, cliGpkg]) {
-      const r = rcf(['featurize', ...cliArgs(s), '--out', out]);
+      const r = rcf(['featurize', ...argvFromSettings(s, out), '--progress', 'none']);
       expect(r.stderr).toMatch(/wrote/);
       expect(r.code).toBe(0);
     }
@@ -327,8 +315,8 @@ describe('service: cancel, refusals and the history', () => {
   let dir: string;
   let service: Service;
   let events: Events;
-  const long = settings({ filters: { mode: 'gaussian', features: 4096, kernel: 3, seed: 0 }, cellSize: '16', area: null });
-  const small = settings({ filters: { mode: 'gaussian', features: 16, kernel: 3, seed: 0 }, cellSize: '128', area: null });
+  const long = settings({ mode: 'gaussian', features: 4096, kernel: 3, seed: 0, cellSize: '16', area: null });
+  const small = settings({ mode: 'gaussian', features: 16, kernel: 3, seed: 0, cellSize: '128', area: null });
 
   beforeAll(() => {
     dir = tempDir('rcf-service-');

@@ -2,6 +2,7 @@
  * The AOI as recorded in provenance: where it came from and what it covers,
  * enough to tell two runs' AOIs apart and to find the file again.
  */
+import { createHash } from 'node:crypto';
 import { sha256File } from '../hash.js';
 import { crsLabel } from './crs.js';
 import { polygonsBounds } from './geometry.js';
@@ -31,6 +32,6 @@ export async function describeAoi(aoi: Aoi, options: DescribeOptions = {}): Prom
   const d: AoiDescription = { file: aoi.source, crs: crsLabel(aoi.crs), bounds: polygonsBounds(aoi.polygons), polygons: aoi.polygons.length };
   if (aoi.layer !== undefined) d.layer = aoi.layer;
   if (aoi.crs.name) d.crs_name = aoi.crs.name;
-  if (options.sha256) d.sha256 = await sha256File(aoi.source);
+  if (options.sha256) d.sha256 = aoi.drawn === undefined ? await sha256File(aoi.source) : createHash('sha256').update(aoi.drawn).digest('hex');
   return d;
 }

@@ -2,15 +2,14 @@
  * The single error type of the AOI module: one line, `<file name>: <problem>`,
  * so the CLI and the app can show it to users as is (no stack traces).
  */
-import { basename } from 'node:path';
+import { fileLabel, UserError } from '../../../shared/errors/index.js';
 
-export class AoiError extends Error {
+export class AoiError extends UserError {
+  override name = 'AoiError';
   /** The path the caller passed (the message shows only its base name). */
-  readonly path: string;
+  declare readonly path: string;
 
   constructor(path: string, problem: string) {
-    super(`${basename(path) || path || '(no path)'}: ${problem.replace(/\s+/g, ' ').trim()}`);
-    this.name = 'AoiError';
-    this.path = path;
+    super(`${fileLabel(path)}: ${problem}`, { path });
   }
 }

@@ -4,7 +4,7 @@
  * Import from here rather than from the individual files.
  */
 export { AoiError } from './errors.js';
-export { readAoi, type Aoi } from './read.js';
+export { areaAoi, drawnAreaGeoJson, readAoi, DRAWN_AREA, type Aoi } from './read.js';
 export { selectCells, type SelectOptions } from './select.js';
 export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
 export { crsUnits, crsFromEpsg } from './crs.js';

@@ -3,10 +3,13 @@
  * by content (a GeoPackage is an SQLite database), not by file extension.
  */
 import { open, readFile, stat } from 'node:fs/promises';
+import { fileProblem } from '../../../shared/errors/index.js';
 import { AoiError } from './errors.js';
 import { parseGeoJson } from './geojson.js';
 import { readGpkg } from './gpkg.js';
-import type { Polygon } from './geometry.js';
+import { cleanPolygon, type Polygon } from './geometry.js';
+import { crsFromEpsg } from './crs.js';
+import type { AreaSpec, PolygonsLonLat } from '../../../shared/run/index.js';
 import type { CrsInfo } from '../raster/crs.js';
 
 /** An area of interest: the union of its polygons, in its own CRS. */
@@ -18,6 +21,25 @@ export interface Aoi {
   source: string;
   /** The GeoPackage layer read; absent for GeoJSON. */
   layer?: string;
+  /** A drawn area's GeoJSON, as the app writes it next to the run: what its checksum is of. */
+  drawn?: string;
+}
+
+/** How provenance and messages name an area drawn on the map. */
+export const DRAWN_AREA = 'the drawn area';
+
+/** An area as a run gives it: a file, or polygons drawn on the map (WGS84, never passed as text). */
+export async function areaAoi(area: AreaSpec): Promise<Aoi> {
+  if (area.kind === 'file') return readAoi(area.path, area.layer);
+  const polygons = area.polygons.map((rings) => cleanPolygon(rings)).filter((p): p is Polygon => p !== null);
+  if (polygons.length === 0) throw new AoiError(DRAWN_AREA, 'has no polygon with an area');
+  return { polygons, crs: crsFromEpsg(4326)!, source: DRAWN_AREA, drawn: drawnAreaGeoJson(area.polygons) };
+}
+
+/** A drawn area as a GeoJSON file's text (what `rcf featurize --aoi` reads back). */
+export function drawnAreaGeoJson(polygons: PolygonsLonLat): string {
+  const feature = { type: 'Feature', properties: { source: 'drawn in RCF Desktop' }, geometry: { type: 'MultiPolygon', coordinates: polygons } };
+  return JSON.stringify({ type: 'FeatureCollection', features: [feature] }) + '\n';
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
@@ -34,7 +56,7 @@ export async function readAoi(path: string, layer?: string): Promise<Aoi> {
     size = info.size;
   } catch (e) {
     if (e instanceof AoiError) throw e;
-    throw new AoiError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message})`);
+    throw new AoiError(path, fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read (${(e as Error).message})`);
   }
   if (size === 0) throw new AoiError(path, 'empty file (0 bytes)');
 

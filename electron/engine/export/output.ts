@@ -4,6 +4,7 @@
  * finished (under its final name, with its provenance) at the very end.
  */
 import { stat } from 'node:fs/promises';
+import { UserError } from '../../../shared/errors/index.js';
 import type { CellResult } from '../rcf/featurize.js';
 
 export interface FeatureOutput {
@@ -26,7 +27,7 @@ export interface OutputOptions {
   overwrite: boolean;
 }
 
-export class OutputError extends Error {
+export class OutputError extends UserError {
   override name = 'OutputError';
 }
 

@@ -15,7 +15,9 @@
 import type { Cell } from '../../../shared/grid/cells.js';
 import { halfBiases } from '../../../shared/rcf/conventions.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
-import { bindKernel, type BackendChoice } from '../rcf/backends.js';
+import type { RunSettings } from '../../../shared/run/index.js';
+import { bindKernel, defaultThreads, type BackendChoice } from '../rcf/backends.js';
+import type { RunPlan } from './plan.js';
 import { WHOLE_STRIP_ROWS } from '../rcf/featurize.js';
 
 export interface RunEstimate {
@@ -108,4 +110,15 @@ async function measure(filters: number, channels: number, k: number, backend: Ba
   } finally {
     await bound.close();
   }
+}
+
+/** The estimate of a planned run: what the app shows before it starts. */
+export function estimatePlan(plan: RunPlan, settings: RunSettings): Promise<RunEstimate> {
+  return estimateRun({
+    rasters: plan.grids.map((g, i) => ({ width: plan.rasters[i].info.width, cells: g.cells })),
+    ...plan.shape,
+    whole: plan.cellSize.kind === 'whole',
+    backend: settings.backend,
+    threads: settings.threads ?? defaultThreads(),
+  });
 }

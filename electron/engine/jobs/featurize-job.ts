@@ -5,53 +5,36 @@
  * provenance it recorded.
  */
 import { basename } from 'node:path';
-import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
-import { defaultBias, type Convention } from '../../../shared/rcf/conventions.js';
-import { formatCellSize, makeGrid, parseCellSize, type Cell, type CellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
-import { resolveCellSize, type ResolvedCellSize } from '../../../shared/grid/resolve.js';
-import { crsUnits, describeAoi, readAoi, selectCells, type Aoi, type AoiDescription } from '../aoi/index.js';
-import { openRaster, type Raster } from '../raster/index.js';
+import { defaultBias } from '../../../shared/rcf/conventions.js';
+import { formatCellSize } from '../../../shared/grid/cells.js';
+import type { RunSettings } from '../../../shared/run/index.js';
+import { describeAoi, type AoiDescription } from '../aoi/index.js';
 import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
-import { loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
-import type { BackendChoice } from '../rcf/backends.js';
-import type { InputScaling } from '../rcf/input.js';
+import { defaultThreads } from '../rcf/backends.js';
+import type { WeightsFile } from '../rcf/weights.js';
 import { CsvOutput } from '../export/csv.js';
 import { GpkgOutput } from '../export/gpkg.js';
 import { OutputError, type FeatureOutput } from '../export/output.js';
 import { sha256File } from '../hash.js';
 import { appVersion } from '../app-version.js';
+import { JobError } from './errors.js';
+import { filterBank, planRun } from './plan.js';
+import { sameCrs } from '../aoi/crs.js';
+import type { Raster } from '../raster/index.js';
 
-/** Filters: a `.npy` file, or generated on the fly (and recorded). */
-export type FilterSpec =
-  | { weights: string }
-  | { mode: 'gaussian'; features: number; kernel: number; seed: number }
-  | { mode: 'empirical'; features: number; kernel: number; seed: number; train: string[]; patches?: number };
-
-export interface FeaturizeJobSpec {
-  inputs: string[];
+/** A featurize job: a run's settings, and where and how to write it. */
+export interface FeaturizeJobSpec extends RunSettings {
   /**
    * Output path: `.csv` (with a `.csv.json` provenance sidecar) or `.gpkg`; or
    * several, all written in one pass (the app keeps both).
    */
   out: string | string[];
-  filters: FilterSpec;
-  /** 1-based bands; all of the first input's bands when absent. */
-  bands?: number[];
-  scaling: InputScaling;
-  /** `N` pixels per cell side, a size in map units (`1000m`, `0.01deg`), or `whole`. */
-  cellSize: string;
-  /** Partial cells at the right and bottom edges: dropped (default) or featurized as smaller chips. */
-  edge?: EdgePolicy;
-  /** Only cells overlapping this area (GeoJSON or GeoPackage polygons, any CRS) are featurized. */
-  aoi?: { path: string; layer?: string };
-  nodata: NodataPolicy;
-  convention: Convention;
-  /** Defaults to the convention's bias (−1 for torchgeo, 0 for paper). */
-  bias?: number;
-  backend: BackendChoice;
-  threads: number;
+  /** Continue an unfinished output with the same settings. */
   resume: boolean;
+  /** Replace whatever is at `out`. */
   overwrite: boolean;
+  /** A GeoPackage written too when the inputs share one CRS (a layer has one); the app asks for it. */
+  gpkgIfOneCrs?: string;
 }
 
 export interface JobHooks {
@@ -68,9 +51,7 @@ export interface JobResult {
   alreadyFinished: boolean;
 }
 
-export class JobError extends Error {
-  override name = 'JobError';
-}
+export { JobError };
 
 /** Names for the `source` column: base names, or full paths where base names clash. */
 export function sourceNames(paths: string[]): string[] {
@@ -79,32 +60,24 @@ export function sourceNames(paths: string[]): string[] {
 }
 
 export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = {}): Promise<JobResult> {
-  if (spec.inputs.length === 0) throw new JobError('no input rasters given');
-  const outs = typeof spec.out === 'string' ? [spec.out] : spec.out;
+  const outs = typeof spec.out === 'string' ? [spec.out] : [...spec.out];
   if (outs.length === 0) throw new JobError('no output given');
   for (const out of outs) {
     if (!/\.(csv|gpkg)$/i.test(out)) throw new JobError(`${out}: the output must end in .csv or .gpkg`);
   }
   const startedAt = new Date().toISOString();
-  const cellSize = parseCellSize(spec.cellSize);
-  const rasters: Raster[] = [];
-  const training: Raster[] = [];
+  const plan = await planRun(spec, hooks.signal);
   try {
-    for (const path of spec.inputs) rasters.push(await openRaster(path));
-    const first = rasters[0].info;
-    const bands = (spec.bands ?? Array.from({ length: first.bands }, (_, i) => i + 1)).map((b) => b - 1);
-    for (const r of rasters) {
-      const bad = bands.find((b) => b < 0 || b >= r.info.bands);
-      if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: has ${r.info.bands} band${r.info.bands === 1 ? '' : 's'}, so band ${bad + 1} cannot be used`);
-    }
-    const bank = await resolveFilters(spec.filters, bands, spec.scaling, rasters, training);
-    const edge = spec.edge ?? 'drop';
-    const aoi: Aoi | null = spec.aoi ? await readAoi(spec.aoi.path, spec.aoi.layer) : null;
-    const aoiDescription: AoiDescription | null = aoi ? await describeAoi(aoi, { sha256: true }) : null;
-    const grids = planGrids(rasters, cellSize, edge, aoi, bank.kernel);
+    if (spec.gpkgIfOneCrs !== undefined && sharesOneCrs(plan.rasters)) outs.push(spec.gpkgIfOneCrs);
+    const { rasters, grids, cellSize, scaling } = plan;
+    const bands = plan.bandIndexes;
+    const bank = await filterBank(plan, spec);
+    const edge = spec.edge;
+    const aoiDescription: AoiDescription | null = plan.aoi ? await describeAoi(plan.aoi, { sha256: true }) : null;
     const convention = spec.convention;
     const bias = spec.bias ?? defaultBias(convention);
-    const settings: FeaturizeSettings = { bands, scaling: spec.scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads: spec.threads };
+    const threads = spec.threads ?? defaultThreads();
+    const settings: FeaturizeSettings = { bandIndexes: bands, scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads };
 
     const names = sourceNames(spec.inputs);
     const inputs = await Promise.all(
@@ -126,7 +99,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const runKey = {
       inputs: inputs.map((i) => ({ name: i.name, sha256: i.sha256 })),
       bands: bands.map((b) => b + 1),
-      scaling: spec.scaling,
+      scaling,
       cell_size: formatCellSize(cellSize),
       edge,
       aoi: aoiDescription ? { sha256: aoiDescription.sha256, layer: aoiDescription.layer ?? null } : null,
@@ -189,10 +162,10 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       inputs,
       bands: bands.map((b) => b + 1),
       scaling: {
-        scale: spec.scaling.scale,
-        offset: spec.scaling.offset,
-        raster_scale_offset: spec.scaling.useRasterScale,
-        formula: spec.scaling.useRasterScale ? '(raw*band_scale+band_offset)*scale+offset' : 'raw*scale+offset',
+        scale: scaling.scale,
+        offset: scaling.offset,
+        raster_scale_offset: scaling.useRasterScale,
+        formula: scaling.useRasterScale ? '(raw*band_scale+band_offset)*scale+offset' : 'raw*scale+offset',
       },
       grid: {
         cell_size: formatCellSize(cellSize),
@@ -224,33 +197,13 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     for (const o of outputs) await o.finish(provenance);
     return { out: outs[0], provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
   } finally {
-    await Promise.all([...rasters, ...training].map((r) => r.close().catch(() => {})));
+    await plan.close();
   }
 }
 
-/**
- * Each raster's own grid (cell sizes in map units become whole pixels of that
- * raster) and the cells to featurize: all of them, or those overlapping the area.
- */
-export function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolicy, aoi: Aoi | null, kernel: number): { resolved: ResolvedCellSize; cells: Cell[] }[] {
-  const grids = rasters.map((r) => {
-    let resolved;
-    try {
-      resolved = resolveCellSize(cellSize, r.info.transform, crsUnits(r.info.crs));
-    } catch (e) {
-      throw new JobError(`${basename(r.info.path)}: ${(e as Error).message}`);
-    }
-    const size = resolved.cellSize;
-    if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < kernel) {
-      throw new JobError(`${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${kernel}×${kernel} kernel`);
-    }
-    const grid = makeGrid(r.info.width, r.info.height, size, edge);
-    return { resolved, cells: aoi ? selectCells(grid, r.info.transform, r.info.crs, aoi) : grid.cells };
-  });
-  if (aoi && grids.every((g) => g.cells.length === 0)) {
-    throw new JobError(`${basename(aoi.source)}: the area does not overlap any cell of the input raster${rasters.length === 1 ? '' : 's'}`);
-  }
-  return grids;
+function sharesOneCrs(rasters: Raster[]): boolean {
+  const first = rasters[0].info.crs;
+  return first !== null && rasters.every((r) => r.info.crs !== null && sameCrs(r.info.crs, first));
 }
 
 function filterProvenance(bank: WeightsFile): Record<string, unknown> {
@@ -258,28 +211,6 @@ function filterProvenance(bank: WeightsFile): Record<string, unknown> {
   if (o.mode === 'file') return { mode: 'file', weights_file: o.path };
   if (o.mode === 'gaussian') return { mode: 'gaussian', seed: o.seed, generator: 'xoshiro128** + Marsaglia polar (shared/rcf/random.ts)' };
   return { mode: 'empirical', seed: o.seed, patch_pool: o.pool, train: o.train, patches: o.patches.map((p) => [p.source, p.y, p.x]), patch_columns: ['train_index', 'y', 'x'] };
-}
-
-async function resolveFilters(filters: FilterSpec, bands: number[], scaling: InputScaling, inputs: Raster[], training: Raster[]): Promise<WeightsFile> {
-  if ('weights' in filters) {
-    const bank = await loadWeights(filters.weights);
-    if (bank.channels !== bands.length) {
-      throw new JobError(`${filters.weights}: the weights take ${bank.channels} band${bank.channels === 1 ? '' : 's'}, but ${bands.length} ${bands.length === 1 ? 'is' : 'are'} selected (use --bands)`);
-    }
-    return bank;
-  }
-  if (filters.mode === 'gaussian') return makeGaussianBank(filters.features, bands.length, filters.kernel, filters.seed);
-  // Empirical: the given training rasters, or the inputs themselves.
-  let train = inputs;
-  if (filters.train.length > 0) {
-    for (const path of filters.train) training.push(await openRaster(path));
-    train = training;
-  }
-  for (const r of train) {
-    const bad = bands.find((b) => b >= r.info.bands);
-    if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: training raster has ${r.info.bands} bands, so band ${bad + 1} cannot be used`);
-  }
-  return makeEmpiricalBank(train, { features: filters.features, kernel: filters.kernel, seed: filters.seed, pool: filters.patches, bands, scaling });
 }
 
 export { OutputError };

@@ -24,14 +24,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { UserError } from '../../../shared/errors/index.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 
 /** A block whose decoding hit the pool's time or memory limit, or killed its worker. */
-export class DecodeLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DecodeLimitError';
-  }
+export class DecodeLimitError extends UserError {
+  override name = 'DecodeLimitError';
 }
 
 export interface DecodePoolOptions {

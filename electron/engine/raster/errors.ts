@@ -4,30 +4,19 @@
  * RasterError whose message is one line, `<file name>: <what is wrong>`, so the
  * CLI and the app can show it to users as is (no stack traces).
  */
-import { basename } from 'node:path';
+import { fileLabel, fileProblem, oneLine, UserError } from '../../../shared/errors/index.js';
 
 /** Longest detail copied from a third-party error into a message. */
 const MAX_DETAIL = 160;
 
-export class RasterError extends Error {
+export class RasterError extends UserError {
+  override name = 'RasterError';
   /** The path the caller passed (the message shows only its base name). */
-  readonly path: string;
+  declare readonly path: string;
 
   constructor(path: string, problem: string) {
-    super(`${displayName(path)}: ${oneLine(problem)}`);
-    this.name = 'RasterError';
-    this.path = path;
+    super(`${fileLabel(path)}: ${problem}`, { path });
   }
-}
-
-function displayName(path: string): string {
-  return basename(path) || path || '(no path)';
-}
-
-/** Collapses whitespace/control characters so a message never spans lines. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
 }
 
 /** The message of anything thrown: geotiff.js throws Errors, pako throws plain strings. */
@@ -50,19 +39,8 @@ export function toRasterError(path: string, err: unknown, doing?: string): Raste
   // The decode pool's time / memory limits: its message says all ("decoding tile 3,1 took longer than 10 s; ...").
   if (err instanceof Error && err.name === 'DecodeLimitError') return new RasterError(path, err.message);
   const prefix = doing ? `${doing}: ` : '';
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return new RasterError(path, 'no such file');
-    case 'EISDIR':
-      return new RasterError(path, 'is a directory, not a raster file');
-    case 'EACCES':
-    case 'EPERM':
-      return new RasterError(path, 'permission denied');
-    case 'EMFILE':
-    case 'ENFILE':
-      return new RasterError(path, 'too many open files');
-  }
+  const problem = fileProblem((err as { code?: unknown } | null)?.code);
+  if (problem) return new RasterError(path, problem);
   const detail = detailOf(err);
   if (/Unknown compression method identifier: *(\d+)/.test(detail)) {
     return new RasterError(path, `${prefix}unsupported compression (${detail})`);

@@ -14,6 +14,7 @@
  * neither loads Dawn nor waits for it.
  */
 import { availableParallelism } from 'node:os';
+import { BACKENDS, SettingError, type BackendChoice } from '../../../shared/run/index.js';
 import { accumulateRowsReference, type CellImage } from '../../../shared/rcf/cell-sums.js';
 import type { FilterBank } from '../../../shared/rcf/features.js';
 import { nativeKernelAvailable, nativeKernelIsa, prepareBank, accumulateRows } from './native-kernel.js';
@@ -21,8 +22,7 @@ import { chooseAutoBackend } from './auto-backend.js';
 import { probeWebgpu, type ProbeAnswer } from './webgpu/probe.js';
 
 export type BackendName = 'cpu' | 'webgpu' | 'reference';
-export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu', 'reference'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKENDS, type BackendChoice };
 
 /** A filter bank bound to a backend, ready to run cells. */
 export interface BoundKernel {
@@ -36,8 +36,12 @@ export interface BoundKernel {
   close(): Promise<void>;
 }
 
-export class BackendError extends Error {
+/** The chosen backend cannot run here; names the backend setting. */
+export class BackendError extends SettingError {
   override name = 'BackendError';
+  constructor(problem: string) {
+    super('backend', problem, 'backend');
+  }
 }
 
 export function defaultThreads(): number {
@@ -70,7 +74,7 @@ export async function bindKernel(
     try {
       return await bindWebgpu(bank, biasPos, biasNeg);
     } catch (err) {
-      throw new BackendError(`--backend webgpu: ${message(err)}`);
+      throw new BackendError(`webgpu: ${message(err)}`);
     }
   }
   if (choice === 'auto') {
@@ -79,7 +83,7 @@ export async function bindKernel(
   }
   let backend: BackendName = choice === 'reference' ? 'reference' : 'cpu';
   if (backend === 'cpu' && !nativeKernelAvailable()) {
-    if (choice === 'cpu') throw new BackendError('the native CPU kernel is not built (run `npm run build`); use --backend reference for the slow pure-JavaScript kernel');
+    if (choice === 'cpu') throw new BackendError('cpu: the native CPU kernel is not built (run `npm run build`); use {} reference for the slow pure-JavaScript kernel');
     notice('the native CPU kernel is not built, so the slow pure-JavaScript reference kernel is used (run `npm run build`)');
     backend = 'reference';
   }
@@ -99,7 +103,7 @@ export async function bindKernel(
     device: 'CPU (JavaScript reference, 1 thread)',
     threads: 1,
     run: async (image, mask, row0, row1, outPos, outNeg) => {
-      if (image.channels !== bank.channels) throw new BackendError(`image has ${image.channels} bands, filters expect ${bank.channels}`);
+      if (image.channels !== bank.channels) throw new Error(`image has ${image.channels} bands, filters expect ${bank.channels}`);
       accumulateRowsReference(bank.weights, bank.filters, bank.kernel, biasPos, biasNeg, image, mask, row0, row1, outPos, outNeg);
     },
     close: async () => {},
@@ -143,7 +147,7 @@ async function bindAutoGpu(
 async function bindWebgpu(bank: FilterBank, biasPos: Float32Array, biasNeg: Float32Array): Promise<BoundKernel> {
   const gpu = await import('./webgpu/kernel.js');
   const available = await gpu.webgpuAvailable();
-  if (!available.ok) throw new BackendError(available.reason);
+  if (!available.ok) throw new BackendError(`webgpu: ${available.reason}`);
   const prepared = await gpu.prepareWebgpuBank({ ...bank, biasPos, biasNeg });
   return {
     backend: 'webgpu',

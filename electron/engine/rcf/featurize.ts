@@ -20,8 +20,8 @@ import { bandScaling, type InputScaling, type PixelRect } from './input.js';
 export const WHOLE_STRIP_ROWS = 256;
 
 export interface FeaturizeSettings {
-  /** 0-based bands read from every input. */
-  bands: number[];
+  /** 0-based indexes of the bands read from every input (people's band 1 is index 0). */
+  bandIndexes: number[];
   scaling: InputScaling;
   cellSize: CellSize;
   nodata: NodataPolicy;
@@ -122,8 +122,8 @@ interface CellSums {
  */
 export async function featurize(sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
   const { biasPos, biasNeg } = halfBiases(settings.convention, settings.bias, bank.filters);
-  if (settings.bands.length !== bank.channels) {
-    throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bands.length} ${settings.bands.length === 1 ? 'is' : 'are'} selected`);
+  if (settings.bandIndexes.length !== bank.channels) {
+    throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bandIndexes.length} ${settings.bandIndexes.length === 1 ? 'is' : 'are'} selected`);
   }
   if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
     throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
@@ -157,19 +157,19 @@ async function featurizeWith(kernel: BoundKernel, sources: FeaturizeSource[], ba
     const { raster, name } = sources[s];
     const cells = cellLists[s];
     const toLonLat = makeLonLatTransformer(raster.info.crs);
-    const scaling = bandScaling(raster, settings.bands, settings.scaling);
+    const scaling = bandScaling(raster, settings.bandIndexes, settings.scaling);
     const todo = cells.map((c) => !hooks.isDone?.(cellId(name, c.row, c.col)));
     const skipped = todo.filter((t) => !t).length;
     cellsSkipped += skipped;
     cellsDone += skipped;
     const strips = planStrips(cells, settings.cellSize.kind === 'whole', bank.kernel, todo);
     const sums = new Map<number, CellSums>();
-    let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bands, buffers) : null;
+    let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bandIndexes, buffers) : null;
     for (let i = 0; i < strips.length; i++) {
       hooks.signal?.throwIfAborted();
       const image = await next!;
       // Decode the next strip while this one computes.
-      next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings.bands, buffers) : null;
+      next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings.bandIndexes, buffers) : null;
       next?.catch(() => {}); // surfaced when awaited
       await computeStrip(strips[i], image, cells, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
       buffers.give(image.data);

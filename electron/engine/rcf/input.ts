@@ -3,7 +3,7 @@
  * nodata, with the input scaling applied.
  */
 import type { CellImage } from '../../../shared/rcf/cell-sums.js';
-import type { Raster } from '../raster/index.js';
+import { RasterError, type Raster } from '../raster/index.js';
 
 /**
  * value = (raw · tagScale_b + tagOffset_b) · scale + offset, where the tag
@@ -46,13 +46,13 @@ export function bandScaling(raster: Raster, bands: number[], scaling: InputScali
   return { scales, offsets };
 }
 
-/** Parses a 1-based `--bands` list like "1,2,3" against a raster's band count; returns 0-based bands. */
-export function parseBands(text: string | undefined, bandCount: number): number[] {
-  if (text === undefined) return Array.from({ length: bandCount }, (_, i) => i);
-  const bands = text.split(',').map((s) => s.trim());
-  return bands.map((s) => {
-    const n = Number(s);
-    if (!/^[0-9]+$/.test(s) || n < 1 || n > bandCount) throw new Error(`--bands: '${s}' is not a band of this raster (it has ${bandCount}; bands count from 1)`);
-    return n - 1;
-  });
+/**
+ * The 0-based band indexes the kernels use, from the 1-based band numbers
+ * people choose (all bands when none are chosen), checked against a raster.
+ */
+export function bandIndexes(bands: number[] | undefined, bandCount: number, path: string): number[] {
+  const chosen = bands ?? Array.from({ length: bandCount }, (_, i) => i + 1);
+  const bad = chosen.find((b) => b < 1 || b > bandCount);
+  if (bad !== undefined) throw new RasterError(path, `has ${bandCount} band${bandCount === 1 ? '' : 's'}, so band ${bad} cannot be used`);
+  return chosen.map((b) => b - 1);
 }

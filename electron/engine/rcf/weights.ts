@@ -5,6 +5,8 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { fileProblem, UserError } from '../../../shared/errors/index.js';
+import { SettingError } from '../../../shared/run/index.js';
 import { parseNpy, serializeNpy } from '../../../shared/rcf/npy.js';
 import { gaussianWeights } from '../../../shared/rcf/gaussian.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
@@ -32,7 +34,7 @@ export interface WeightsFile extends FilterBank {
   sha256: string;
 }
 
-export class WeightsError extends Error {
+export class WeightsError extends UserError {
   override name = 'WeightsError';
 }
 
@@ -50,7 +52,7 @@ export async function loadWeights(path: string): Promise<WeightsFile> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new WeightsError(`${path}: cannot read the weights file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new WeightsError(`${path}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read the weights file (${String(e)})`}`, { path });
   }
   let array;
   try {
@@ -77,7 +79,7 @@ export async function saveWeights(path: string, bank: FilterBank): Promise<void>
 /** Checks a features count K: positive and even (K = 2·filters). */
 export function filtersForFeatures(features: number): number {
   if (!Number.isInteger(features) || features < 2 || features % 2 !== 0) {
-    throw new WeightsError(`--features must be a positive even number (K = 2 × filters), got ${features}`);
+    throw new SettingError('features', `must be a positive even number (K = 2 × filters), got ${features}`);
   }
   return features / 2;
 }
@@ -113,7 +115,7 @@ export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptio
   const filters = filtersForFeatures(options.features);
   const { kernel, bands } = options;
   const pool = options.pool ?? Math.max(DEFAULT_PATCH_POOL, filters);
-  if (pool < filters) throw new WeightsError(`--patches (${pool}) must be at least the number of filters (${filters})`);
+  if (pool < filters) throw new SettingError('patches', `(${pool}) must be at least the number of filters (${filters})`);
   const channels = bands.length;
   const dim = channels * kernel * kernel;
   const rng = new SeededRandom(options.seed);
@@ -123,7 +125,7 @@ export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptio
   for (let round = 0; coords.length < pool; round++) {
     if (round === MAX_SAMPLE_ROUNDS) {
       throw new WeightsError(
-        `only ${coords.length} of ${pool} sampled ${kernel}×${kernel} patches were free of nodata; use other training rasters or fewer --patches`,
+        `only ${coords.length} of ${pool} sampled ${kernel}×${kernel} patches were free of nodata; use other training rasters or fewer patches`,
       );
     }
     const drawn = drawPatchCoords(rng, sources, kernel, pool - coords.length);

@@ -5,6 +5,7 @@
  */
 import { el, field, select } from '../ui/dom.js';
 import { SCALE_PRESETS, matchPreset } from './presets.js';
+import { OPTION_GROUPS, RUN_OPTION_KEYS, RUN_OPTIONS, appliesTo, type OptionGroup, type RunOption, type RunOptionKey } from '../../../shared/run/index.js';
 import type { RunForm } from './settings-model.js';
 
 export interface RunPanelActions {
@@ -76,78 +77,63 @@ export class RunPanel {
     this.actions.changed();
   }
 
-  /** A text field; `rerender` when other fields show something derived from it (the preset from scale and offset). */
-  private text(key: keyof RunForm, label: string, hint?: string, placeholder?: string, rerender = false): HTMLElement {
-    const input = el('input', { type: 'text', value: String(this.form[key] ?? ''), placeholder, 'data-testid': `field-${key}`, onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).value }, rerender) });
-    return field(label, input, hint);
+  /** One option's control, from the options table: a choice, a checkbox, a file chooser or a text field. */
+  private control(key: RunOptionKey): HTMLElement {
+    const option = RUN_OPTIONS[key] as RunOption<unknown>;
+    const value = this.form[key];
+    const hint = option.unit ? `${option.help}, in ${option.unit}` : option.help;
+    if (option.choices) {
+      const labels = option.choiceLabels ?? {};
+      const choices = option.choices.map((c) => [c, labels[c] ?? c] as const);
+      // A different filter mode shows other fields.
+      return field(option.label, select(String(value), choices, (v) => this.update({ [key]: v }, key === 'mode'), `field-${key}`), hint);
+    }
+    if (option.type === 'flag') {
+      const box = el('input', { type: 'checkbox', checked: value === true, 'data-testid': `field-${key}`, onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).checked }) });
+      return field(option.label, box, hint);
+    }
+    if (option.files) {
+      const choose = async () => {
+        if (option.files === 'weights') this.update({ [key]: (await this.actions.chooseWeights()) ?? value }, true);
+        else this.update({ [key]: await this.actions.chooseTraining() }, true);
+      };
+      const shown = Array.isArray(value) ? (value.length === 0 ? 'the inputs' : `${value.length} file(s)`) : String(value) || 'none chosen';
+      return field(option.label, el('div', { class: 'file-choice' }, el('span', {}, shown), el('button', { 'data-testid': `field-${key}`, onclick: choose }, 'Choose…')), hint);
+    }
+    // Scale and offset show the preset they match.
+    const rerender = key === 'scale' || key === 'offset';
+    const placeholder = option.default === undefined ? '' : option.format(option.default);
+    const input = el('input', {
+      type: 'text',
+      value: String(value),
+      placeholder,
+      'data-testid': `field-${key}`,
+      onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).value }, rerender),
+    });
+    return field(option.label, input, hint);
   }
 
-  private renderForm(): void {
-    const f = this.form;
-    const preset = matchPreset(Number(f.scale), Number(f.offset));
-    const filters: HTMLElement[] = [
-      field(
-        'Filters',
-        select(f.filterMode, [['gaussian', 'Random Gaussian'], ['empirical', 'Empirical patches (ZCA)'], ['file', 'Weights file (.npy)']] as const, (filterMode) => this.update({ filterMode }, true), 'field-filterMode'),
-      ),
-    ];
-    if (f.filterMode === 'file') {
-      filters.push(
-        field(
-          'Weights',
-          el('div', { class: 'file-choice' }, el('span', {}, f.weights ?? 'none chosen'), el('button', { onclick: async () => this.update({ weights: (await this.actions.chooseWeights()) ?? f.weights }, true) }, 'Choose…')),
-        ),
-      );
-    } else {
-      filters.push(this.text('features', 'Features (K)', 'K/2 filters, each giving a +ReLU and a −ReLU mean'), this.text('kernel', 'Kernel size (k)'), this.text('seed', 'Seed'));
-      if (f.filterMode === 'empirical') {
-        filters.push(
-          field(
-            'Training rasters',
-            el('div', { class: 'file-choice' }, el('span', {}, f.train.length === 0 ? 'the inputs' : `${f.train.length} file(s)`), el('button', { onclick: async () => this.update({ train: await this.actions.chooseTraining() }, true) }, 'Choose…')),
-          ),
-          this.text('patches', 'Patch pool', 'patches whitened together (default 62,500)', '62500'),
-        );
-      }
-    }
+  private presetField(): HTMLElement {
+    const preset = matchPreset(Number(this.form.scale), Number(this.form.offset));
+    const choices = [...SCALE_PRESETS.map((p) => [p.id, p.label] as const), ['custom', 'Custom'] as const];
     const presetSelect = select(
       preset?.id ?? 'custom',
-      [...SCALE_PRESETS.map((p) => [p.id, p.label] as const), ['custom', 'Custom']] as const,
+      choices,
       (id) => {
         const p = SCALE_PRESETS.find((s) => s.id === id);
         if (p) this.update({ scale: String(p.scale), offset: String(p.offset) }, true);
       },
       'field-preset',
     );
-    this.formRoot.replaceChildren(
-      el('fieldset', {}, el('legend', {}, 'Filters'), ...filters),
-      el(
-        'fieldset',
-        {},
-        el('legend', {}, 'Input'),
-        this.text('bands', 'Bands', 'all bands when empty', 'e.g. 1,2,3'),
-        field('Preset', presetSelect, preset?.note),
-        this.text('scale', 'Scale', undefined, undefined, true),
-        this.text('offset', 'Offset', undefined, undefined, true),
-        field('Raster scale/offset', el('input', { type: 'checkbox', checked: f.rasterScale, onchange: (e) => this.update({ rasterScale: (e.target as HTMLInputElement).checked }) }), "also apply the file's own scale/offset tags"),
-        field('Nodata', select(f.nodata, [['mask', 'Mask (valid windows only)'], ['propagate', 'Propagate (NaN cell)']] as const, (nodata) => this.update({ nodata }))),
-      ),
-      el(
-        'fieldset',
-        {},
-        el('legend', {}, 'Grid'),
-        this.text('cellSize', 'Cell size', 'pixels (256), metres (1000m), degrees (0.01deg) or whole'),
-        field('Edge cells', select(f.edge, [['drop', 'Drop partial cells'], ['keep', 'Keep partial cells']] as const, (edge) => this.update({ edge }))),
-      ),
-      el(
-        'fieldset',
-        {},
-        el('legend', {}, 'Model'),
-        field('Convention', select(f.convention, [['torchgeo', 'torchgeo (b = −1)'], ['paper', 'paper (β = 0)']] as const, (convention) => this.update({ convention }))),
-        this.text('bias', 'Bias', "the convention's default when empty"),
-        field('Backend', select(f.backend, [['auto', 'Auto (GPU if present)'], ['cpu', 'CPU'], ['webgpu', 'GPU (WebGPU)'], ['reference', 'Reference (slow)']] as const, (backend) => this.update({ backend }), 'field-backend')),
-        this.text('threads', 'Threads'),
-      ),
-    );
+    return field('Preset', presetSelect, preset?.note);
+  }
+
+  private renderForm(): void {
+    const sections = (Object.keys(OPTION_GROUPS) as OptionGroup[]).map((group) => {
+      const keys = RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].group === group && appliesTo(key, this.form.mode));
+      const fields = keys.flatMap((key) => (key === 'scale' ? [this.presetField(), this.control(key)] : [this.control(key)]));
+      return el('fieldset', {}, el('legend', {}, OPTION_GROUPS[group]), ...fields);
+    });
+    this.formRoot.replaceChildren(...sections);
   }
 }

@@ -76,7 +76,7 @@ describe('GeoJSON AOIs', () => {
     const crs = (name: string) => ({ type: 'Polygon', crs: { type: 'name', properties: { name } }, coordinates: square });
     await expectAoiError(readAoi(file('crs1.geojson', crs('EPSG:999999'))), /^crs1\.geojson: unknown CRS EPSG:999999/);
     await expectAoiError(readAoi(file('crs2.geojson', crs('urn:x-foo:bar'))), /^crs2\.geojson: unknown CRS 'urn:x-foo:bar'/);
-    await expectAoiError(readAoi(join(dir, 'missing.geojson')), /^missing\.geojson: file not found$/);
+    await expectAoiError(readAoi(join(dir, 'missing.geojson')), /^missing\.geojson: no such file or folder$/);
     await expectAoiError(readAoi(file('zero.geojson', '')), /^zero\.geojson: empty file/);
     await expectAoiError(readAoi(file('layer.geojson', { type: 'Polygon', coordinates: square }), 'x'), /^layer\.geojson: a layer \('x'\) can only be chosen in a GeoPackage/);
     mkdirSync(join(dir, 'folder.geojson'));

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatCellSize, makeGrid, parseCellSize, parseEdgePolicy } from '../../../shared/grid/cells.js';
+import { formatCellSize, makeGrid, parseCellSize } from '../../../shared/grid/cells.js';
 import { pixelSize, resolveCellSize } from '../../../shared/grid/resolve.js';
 import type { GeoTransform } from '../../../shared/geo/affine.js';
 
@@ -57,26 +57,20 @@ describe('grid of cells', () => {
     expect(() => makeGrid(10, 10, { kind: 'map', size: 1000, unit: 'm' })).toThrow(/1000m is in map units.*resolveCellSize/);
   });
 
-  it('parses --cell-size', () => {
+  it('parses cell sizes', () => {
     expect(parseCellSize('256')).toEqual({ kind: 'pixels', size: 256 });
     expect(parseCellSize('whole')).toEqual({ kind: 'whole' });
     expect(parseCellSize('1000m')).toEqual({ kind: 'map', size: 1000, unit: 'm' });
     expect(parseCellSize('0.01deg')).toEqual({ kind: 'map', size: 0.01, unit: 'deg' });
     expect(parseCellSize('.5deg')).toEqual({ kind: 'map', size: 0.5, unit: 'deg' });
     expect(parseCellSize('2.5m')).toEqual({ kind: 'map', size: 2.5, unit: 'm' });
-    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', '1km', 'm', '10 m', '1e3m', '-5m', 'Whole']) expect(() => parseCellSize(bad)).toThrow(/--cell-size/);
+    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', '1km', 'm', '10 m', '1e3m', '-5m', 'Whole']) expect(() => parseCellSize(bad)).toThrow(/a cell size is/);
   });
 
   it('formats cell sizes back', () => {
     for (const text of ['256', 'whole', '1000m', '0.01deg']) expect(formatCellSize(parseCellSize(text))).toBe(text);
     expect(formatCellSize({ kind: 'pixels', size: 33, sizeY: 34 })).toBe('33x34');
     expect(formatCellSize({ kind: 'pixels', size: 33, sizeY: 33 })).toBe('33');
-  });
-
-  it('parses --edge', () => {
-    expect(parseEdgePolicy('drop')).toBe('drop');
-    expect(parseEdgePolicy('keep')).toBe('keep');
-    expect(() => parseEdgePolicy('pad')).toThrow(/--edge must be 'drop' or 'keep'/);
   });
 });
 

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { buildRcfApi } from '../../../shared/ipc/api.js';
-import { serviceCalls, serviceEvents, type RunRecord, type RunSettings, type ServiceHandlers } from '../../../shared/ipc/contract.js';
+import { RunSettings, serviceCalls, serviceEvents, type RunRecord, type ServiceHandlers } from '../../../shared/ipc/contract.js';
 import { connectRpc, serveRpc, RpcError, type PortLike } from '../../../shared/ipc/rpc.js';
 
 /** Two ends of a channel; messages are structured-cloned and delivered asynchronously. */
@@ -35,10 +35,10 @@ function portPair(): { a: PortLike & { sent: unknown[] }; b: PortLike & { sent: 
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-const settings: RunSettings = {
+const settings = RunSettings.parse({
   inputs: ['/data/a.tif'],
-  filters: { mode: 'gaussian', features: 16, kernel: 3, seed: 0 },
-  scaling: { scale: 1, offset: 0, useRasterScale: false },
+  mode: 'gaussian', features: 16, kernel: 3, seed: 0,
+  scale: 1, offset: 0,
   cellSize: '128',
   edge: 'drop',
   area: null,
@@ -46,7 +46,7 @@ const settings: RunSettings = {
   convention: 'torchgeo',
   backend: 'cpu',
   threads: 2,
-};
+});
 
 const record: RunRecord = {
   id: 'run-1',
@@ -144,7 +144,7 @@ describe('serveRpc ↔ connectRpc', () => {
     expect(small).toMatch(/^preview: invalid payload at maxSize: /);
     expect(small).toMatch(/16/);
     const cell = await rejection(client.call('startRun', { settings: { ...settings, cellSize: '12 parsecs' } }));
-    expect(cell).toMatch(/^startRun: invalid payload at settings\.cellSize: a cell size is /);
+    expect(cell).toMatch(/^startRun: invalid payload at settings\.cellSize: Cell size must be a whole number of pixels/);
     const bands = await rejection(client.call('preview', { path: '/data/a.tif', bands: [0], maxSize: 64 }));
     expect(bands).toMatch(/^preview: invalid payload at bands\.0: /);
     await tick();
