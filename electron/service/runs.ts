@@ -13,6 +13,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { UserError } from '../../shared/errors/index.js';
 import { RunRecord } from '../../shared/ipc/contract.js';
 
 export class RunStore {
@@ -23,7 +24,7 @@ export class RunStore {
   }
 
   dir(id: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid run id '${id}'`);
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new UserError(`invalid run id '${id}'`);
     return join(this.root, id);
   }
 
@@ -54,7 +55,7 @@ export class RunStore {
     try {
       text = await readFile(join(this.dir(id), 'record.json'), 'utf8');
     } catch {
-      throw new Error(`run ${id} does not exist`);
+      throw new UserError(`run ${id} does not exist`);
     }
     return RunRecord.parse(JSON.parse(text));
   }

@@ -10,10 +10,11 @@ import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { formatCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
+import { fileProblem, UserError } from '../../shared/errors/index.js';
 import type { EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { crsFromEpsg, drawnAreaGeoJson, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
-import { makeLonLatTransformer, openRaster, rasterInfoJson, type Raster } from '../engine/raster/index.js';
+import { makeLonLatTransformer, openRaster, rasterInfoJson, RasterError, type Raster } from '../engine/raster/index.js';
 import { readPreview } from '../engine/raster/preview.js';
 import { footprintLonLat } from '../engine/raster/footprint.js';
 import { runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
@@ -70,7 +71,7 @@ export function createService(options: ServiceOptions): Service {
     async preview({ path, bands, maxSize }) {
       return withRaster(path, async (raster) => {
         const bad = bands.find((b) => b > raster.info.bands);
-        if (bad !== undefined) throw new Error(`${basename(path)}: has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
+        if (bad !== undefined) throw new RasterError(path, `has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
         const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize);
         return { ...pixels, bands };
       });
@@ -160,15 +161,15 @@ export function createService(options: ServiceOptions): Service {
           features: Array.from(cell.features, (v) => (Number.isNaN(v) ? null : v)),
         };
       }
-      throw new Error(`run ${runId} has no cell ${cellId}`);
+      throw new UserError(`run ${runId} has no cell ${cellId}`);
     },
 
     async exportRun({ runId, format, path }) {
       const record = await store.load(runId);
-      if (record.state !== 'finished') throw new Error(`run ${runId} is ${record.state}; only finished runs can be exported`);
+      if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; only finished runs can be exported`);
       if (format === 'gpkg') {
         const gpkg = store.gpkgPath(runId);
-        if (!(await pathExists(gpkg))) throw new Error('GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead');
+        if (!(await pathExists(gpkg))) throw new UserError('GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead');
         await copyAtomic(gpkg, path);
       } else {
         // The provenance sidecar first, then the rows: a CSV without its sidecar is never presented as finished.
@@ -214,7 +215,7 @@ export function createService(options: ServiceOptions): Service {
 
   async function finishedRun(runId: string): Promise<{ csv: string; provenance: Record<string, unknown> }> {
     const record = await store.load(runId);
-    if (record.state !== 'finished') throw new Error(`run ${runId} is ${record.state}; it has no results`);
+    if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; it has no results`);
     const csv = store.csvPath(runId);
     return { csv, provenance: await readCsvProvenance(csv) };
   }
@@ -250,7 +251,7 @@ async function withPlan<T>(settings: RunSettings, work: (plan: RunPlan) => Promi
 function polygonsLonLat(aoi: Aoi): [number, number][][][] {
   const wgs84 = crsFromEpsg(4326)!;
   const toLonLat = sameCrs(aoi.crs, wgs84) ? (x: number, y: number): [number, number] => [x, y] : makeTransformer(aoi.crs, wgs84);
-  if (!toLonLat) throw new Error(`${basename(aoi.source)}: its CRS cannot be transformed to WGS84`);
+  if (!toLonLat) throw new UserError(`${basename(aoi.source)}: its CRS cannot be transformed to WGS84`);
   return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => toLonLat(x, y))));
 }
 
@@ -268,6 +269,6 @@ async function copyAtomic(from: string, to: string): Promise<void> {
     await rename(partial, to);
   } catch (e) {
     await rm(partial, { force: true });
-    throw new Error(`cannot write ${to}: ${(e as Error).message}`);
+    throw new UserError(`cannot write ${to}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? (e as Error).message}`, { path: to });
   }
 }
