@@ -10,11 +10,8 @@
  * - `appCalls`: answered by Electron main (native dialogs).
  * - `appEvents`: pushed by Electron main (menu commands).
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { PolygonsLonLat, RunSettings, filePath as path } from '../run/index.js';
-
-// No eval-based fast paths: the renderer's CSP forbids eval, and both sides must validate alike.
-z.config({ jitless: true });
 
 const lonLat = z.tuple([z.number(), z.number()]);
 /** A closed ring of [lon, lat] (WGS84). */

@@ -7,7 +7,7 @@
  * - `{ kind: 'result', id, ok: true, value }` or `{ kind: 'result', id, ok: false, message }`;
  * - `{ kind: 'event', name, payload }` from the server.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import {
   describeInvalid,
   isServiceCall,

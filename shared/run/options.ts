@@ -9,7 +9,7 @@
  * itself; a problem is a `SettingError` that names the setting. Only the CLI
  * turns the setting's name into its flag.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { UserError } from '../errors/index.js';
 import { CONVENTIONS } from '../rcf/conventions.js';
 import { NODATA_POLICIES } from '../rcf/cell-sums.js';

@@ -2,7 +2,7 @@
  * A run's settings as they cross every boundary (the contract, the engine's
  * job spec, history): the rasters, the area, and the options of options.ts.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { checkRunOptions, filePath, runOptionShape } from './options.js';
 import { upgradeRunSettings } from './upgrade.js';
 

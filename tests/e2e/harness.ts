@@ -57,10 +57,12 @@ export interface AppHarness {
 }
 
 let browser: Browser | null = null;
+/** Built once per test process from the current sources (a bridge left from an earlier checkout would test old code). */
+let bridge: Promise<void> | null = null;
 
 export async function launchApp(options: { files?: Record<string, string> } = {}): Promise<AppHarness> {
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build:app` first');
-  if (!existsSync(BRIDGE)) await buildBridge();
+  await (bridge ??= buildBridge());
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   const context: BrowserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   const outsideRequests: string[] = [];
