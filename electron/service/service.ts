@@ -13,12 +13,17 @@ import { rectRing } from '../../shared/geo/affine.js';
 import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
 import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { BACKENDS } from '../../shared/ipc/settings.js';
-import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
+import { crsFromEpsg, parseGeoJson, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
-import { parseGeoJson } from '../engine/aoi/geojson.js';
-import { makeLonLatTransformer, openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
-import { readPreview } from '../engine/raster/preview.js';
-import { footprintLonLat } from '../engine/raster/footprint.js';
+import {
+  footprintLonLat,
+  makeLonLatTransformer,
+  openRaster,
+  rasterInfoJson,
+  readPreview,
+  type CrsInfo,
+  type Raster,
+} from '../engine/raster/index.js';
 import { planGrids, runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
 import { jobSpecFor } from './job-spec.js';
 import { estimateRun } from '../engine/jobs/estimate.js';

@@ -5,6 +5,7 @@
  */
 export { AoiError } from './errors.js';
 export { readAoi, type Aoi } from './read.js';
+export { parseGeoJson, type GeoJsonAoi } from './geojson.js';
 export { selectCells, type SelectOptions } from './select.js';
 export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
 export { crsUnits, crsFromEpsg } from './crs.js';
