@@ -8,7 +8,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../..');
 
 /** What each layer may import: folders (its own among them), Node's built-ins or not, and npm packages. */
-export const LAYERS = [
+const LAYERS = [
   { dir: 'shared', folders: ['shared'], node: false, packages: ['zod'] },
   {
     dir: 'electron/engine',
