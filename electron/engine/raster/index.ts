@@ -7,5 +7,7 @@ export { openRaster, type Raster, type RasterInfo } from './open.js';
 export { crsFromGeoKeys, makeLonLatTransformer, type CrsInfo } from './crs.js';
 export { lookupEpsg, type EpsgEntry } from './epsg.js';
 export { rasterInfoJson } from './info-json.js';
+export { readPreview, type RasterPreviewPixels } from './preview.js';
+export { footprintLonLat } from './footprint.js';
 export type { NoData } from './gdal-tags.js';
 export { pixelToMap, mapToPixel, invertGeoTransform, rasterBounds, type GeoTransform } from '../../../shared/geo/affine.js';
