@@ -124,3 +124,17 @@ describe('the layering lint', () => {
     for (const file of options.deepImportsAllowedInto) expect(existsSync(join(ROOT, file)), file).toBe(true);
   });
 });
+
+describe('zod is imported through shared/zod.ts', () => {
+  it('a schema module importing zod itself is refused; shared/zod.ts and its importers pass', async () => {
+    const restricted = async (file: string, code: string) => {
+      const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
+      return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+    };
+    expect(await restricted('shared/__probe__.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([
+      expect.stringMatching(/shared\/zod\.ts/),
+    ]);
+    expect(await restricted('shared/__probe__.ts', "import { z } from './zod.js';\nexport const s = z.string();\n")).toEqual([]);
+    expect(await restricted('shared/zod.ts', "import { z } from 'zod';\nz.config({ jitless: true });\nexport { z };\n")).toEqual([]);
+  });
+});
