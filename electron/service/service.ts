@@ -14,7 +14,7 @@ import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
 import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { BACKENDS } from '../../shared/ipc/settings.js';
 import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
-import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
+import { sameCrs, makeTransformer } from '../engine/crs/info.js';
 import { parseGeoJson } from '../engine/aoi/geojson.js';
 import { makeLonLatTransformer, openRaster, rasterInfoJson, type CrsInfo, type Raster } from '../engine/raster/index.js';
 import { readPreview } from '../engine/raster/preview.js';

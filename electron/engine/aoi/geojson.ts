@@ -8,9 +8,9 @@
  * `{"type": "name", "properties": {"name": "EPSG:3857"}}` (or an OGC URN).
  */
 import { AoiError } from './errors.js';
-import { crsFromEpsg, epsgFromName } from './crs.js';
+import { crsFromEpsg, epsgFromName } from '../crs/info.js';
 import { cleanPolygon, type Polygon, type Position } from './geometry.js';
-import type { CrsInfo } from '../raster/crs.js';
+import type { CrsInfo } from '../crs/geokeys.js';
 
 export interface GeoJsonAoi {
   polygons: Polygon[];

@@ -9,8 +9,8 @@
  * - no CRS → the spec's "Undefined Cartesian SRS" (srs_id -1): cell outlines
  *   are then in the raster's own planar coordinates, not in degrees.
  */
-import { lookupEpsg } from '../../raster/epsg.js';
-import type { CrsInfo } from '../../raster/crs.js';
+import { lookupEpsg } from '../../crs/epsg.js';
+import type { CrsInfo } from '../../crs/geokeys.js';
 
 export interface SrsRow {
   srsId: number;

@@ -29,7 +29,7 @@ function toProj4(keys: GeoKeys) {
   return geokeysLibrary.toProj4(keys);
 }
 import { lookupEpsg } from './epsg.js';
-import { datumShift, WORLD, type Bbox, type DatumShift } from './datum-shift.js';
+import { datumShift, WORLD, type Bbox, type DatumShift } from './select.js';
 
 export interface CrsInfo {
   /** EPSG code when the file names one; null for user-defined CRSs. */

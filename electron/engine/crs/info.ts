@@ -8,8 +8,8 @@
  * definition declares: proj4js only swaps axes when asked to (enforceAxis).
  */
 import proj4 from 'proj4';
-import { lookupEpsg } from '../raster/epsg.js';
-import { crsExtent, datumPath, geographicCode, type CrsInfo, type DatumPath } from '../raster/crs.js';
+import { lookupEpsg } from './epsg.js';
+import { crsExtent, datumPath, geographicCode, type CrsInfo, type DatumPath } from './geokeys.js';
 import type { CrsUnits } from '../../../shared/grid/resolve.js';
 
 /** The CRS of an EPSG code from the bundled index, or null when the code is unknown or unusable. */
