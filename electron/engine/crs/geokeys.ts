@@ -29,7 +29,8 @@ function toProj4(keys: GeoKeys) {
   return geokeysLibrary.toProj4(keys);
 }
 import { lookupEpsg } from './epsg.js';
-import { datumShift, WORLD, type Bbox, type DatumShift } from './select.js';
+import { datumShift, WORLD, type DatumShift } from './select.js';
+import type { Bbox } from './proj-data.js';
 
 export interface CrsInfo {
   /** EPSG code when the file names one; null for user-defined CRSs. */
