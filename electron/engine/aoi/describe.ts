@@ -3,7 +3,7 @@
  * enough to tell two runs' AOIs apart and to find the file again.
  */
 import { sha256File } from '../hash.js';
-import { crsLabel } from '../crs/info.js';
+import { crsLabel } from '../crs/index.js';
 import { polygonsBounds } from './geometry.js';
 import type { Aoi } from './read.js';
 

@@ -7,5 +7,4 @@ export { AoiError } from './errors.js';
 export { readAoi, type Aoi } from './read.js';
 export { selectCells, type SelectOptions } from './select.js';
 export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
-export { crsUnits, crsFromEpsg } from '../crs/info.js';
 export type { Polygon, Ring, Position } from './geometry.js';

@@ -7,7 +7,7 @@ import { AoiError } from './errors.js';
 import { parseGeoJson } from './geojson.js';
 import { readGpkg } from './gpkg.js';
 import type { Polygon } from './geometry.js';
-import type { CrsInfo } from '../crs/geokeys.js';
+import type { CrsInfo } from '../crs/index.js';
 
 /** An area of interest: the union of its polygons, in its own CRS. */
 export interface Aoi {

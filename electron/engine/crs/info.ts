@@ -1,16 +1,28 @@
 /**
- * CRS helpers for AOIs: naming a CRS (EPSG codes, OGC URNs), its units (for
- * map-unit cell sizes) and transformations between two CRSs, all offline with
- * the bundled EPSG index and proj4js.
- *
- * Coordinates are always in traditional GIS order (x = easting/longitude),
- * as GeoJSON, GeoPackage and GeoTIFF store them, whatever axis order the CRS
- * definition declares: proj4js only swaps axes when asked to (enforceAxis).
+ * What a CRS is (CrsInfo) and what can be told of it offline, from the bundled
+ * EPSG index and proj4js: the CRS of an EPSG code or of an OGC name, a label for
+ * messages, its units (for map-unit cell sizes), whether two CRSs are the same,
+ * its geographic CRS (datum) and its area of use.
  */
 import proj4 from 'proj4';
 import { lookupEpsg } from './epsg.js';
-import { crsExtent, datumPath, geographicCode, type CrsInfo, type DatumPath } from './geokeys.js';
+import type { Bbox } from './proj-data.js';
 import type { CrsUnits } from '../../../shared/grid/resolve.js';
+
+export interface CrsInfo {
+  /** EPSG code when the file names one; null for user-defined CRSs. */
+  epsg: number | null;
+  /** proj4 definition; null when only `wkt` describes the CRS. */
+  proj4: string | null;
+  /** OGC or ESRI WKT when known (from the EPSG index, or an ESRI PE string in the file). */
+  wkt?: string;
+  name?: string;
+  /**
+   * EPSG code of the geographic CRS (datum) the CRS is based on, when the file
+   * says so but the CRS itself has no code (user-defined projections on an EPSG datum).
+   */
+  geographic?: number;
+}
 
 /** The CRS of an EPSG code from the bundled index, or null when the code is unknown or unusable. */
 export function crsFromEpsg(code: number): CrsInfo | null {
@@ -28,7 +40,8 @@ export function crsFromEpsg(code: number): CrsInfo | null {
  */
 export function epsgFromName(name: string): number | null {
   const text = name.trim();
-  if (/^(?:urn:ogc:def:crs:OGC:[0-9.]*:CRS84|OGC:CRS84|CRS84|http:\/\/www\.opengis\.net\/def\/crs\/OGC\/[0-9.]+\/CRS84)$/i.test(text)) return 4326;
+  const crs84 = /^(?:urn:ogc:def:crs:OGC:[0-9.]*:CRS84|OGC:CRS84|CRS84|http:\/\/www\.opengis\.net\/def\/crs\/OGC\/[0-9.]+\/CRS84)$/i;
+  if (crs84.test(text)) return 4326;
   const m =
     /^EPSG:+([0-9]+)$/i.exec(text) ??
     /^urn:ogc:def:crs:EPSG:[0-9.]*:([0-9]+)$/i.exec(text) ??
@@ -37,16 +50,16 @@ export function epsgFromName(name: string): number | null {
 }
 
 /**
- * Drops grid-based datum shifts from proj4 strings, as the raster module does:
- * proj4js returns NaN for any grid it lacks; datum shifts between different
- * datums are done as GDAL/PROJ choose them (raster/datum-shift.ts) by makeTransformer.
+ * Drops grid-based datum shifts from a proj4 definition: proj4js returns NaN
+ * for any grid it does not have (even "@optional" ones), and the datum shift
+ * is done as GDAL/PROJ choose it (select.ts) instead. "+nadgrids=@null" (no shift) is kept.
  */
-function withoutGrids(def: string): string {
+export function withoutGrids(def: string): string {
   return def.replace(/\s*\+nadgrids=(\S+)/g, (all, grids: string) => (grids === '@null' ? all : '')).trim();
 }
 
 /** The definition proj4js is given for a CRS, or null when there is none. */
-function definition(crs: CrsInfo): string | null {
+export function definition(crs: CrsInfo): string | null {
   return crs.proj4 ? withoutGrids(crs.proj4) : (crs.wkt ?? null);
 }
 
@@ -85,81 +98,37 @@ export function sameCrs(a: CrsInfo, b: CrsInfo): boolean {
   return da !== null && da === definition(b);
 }
 
-const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
-const RAD = Math.PI / 180;
-
-function converterOrNull(a: string, b: string): proj4.Converter | null {
-  try {
-    return proj4(a, b);
-  } catch {
-    return null;
+/** The EPSG code of the geographic CRS a CRS is based on, or null when unknown. */
+export function geographicCode(crs: CrsInfo): number | null {
+  if (crs.geographic !== undefined) return crs.geographic;
+  if (crs.epsg !== null) {
+    const entry = lookupEpsg(crs.epsg);
+    if (entry?.kind === 'CRS-GEOGCRS') return crs.epsg;
+    const fromWkt = entry?.wkt ? geogcsCode(entry.wkt) : null;
+    if (fromWkt !== null) return fromWkt;
   }
+  return crs.wkt ? geogcsCode(crs.wkt) : null;
 }
 
-function run(f: () => number[]): [number, number] {
-  try {
-    const [u, v] = f();
-    return Number.isFinite(u) && Number.isFinite(v) ? [u, v] : [NaN, NaN];
-  } catch {
-    return [NaN, NaN];
+/** The EPSG code of the GEOGCS[...] of a WKT1 string (its own AUTHORITY, the last one in it), or null. */
+function geogcsCode(wkt: string): number | null {
+  const start = wkt.indexOf('GEOGCS[');
+  if (start < 0) return null;
+  let depth = 0;
+  for (let i = start + 6; i < wkt.length; i++) {
+    if (wkt[i] === '[') depth++;
+    else if (wkt[i] === ']' && --depth === 0) {
+      const m = /AUTHORITY\["EPSG","(\d+)"\]$/.exec(wkt.slice(start, i));
+      return m ? Number(m[1]) : null;
+    }
   }
+  return null;
 }
 
-/**
- * A function from `from` coordinates to `to` coordinates, or null when either
- * CRS cannot be used by proj4js. The function returns NaNs for points the
- * projections cannot handle. Between different datums the shift is the one
- * GDAL/OGR would use for that point (PROJ's operations to WGS 84, chosen by
- * area of use and accuracy; see raster/datum-shift.ts). Between two datums
- * that both need a shift it goes through WGS 84, where PROJ may know a direct
- * operation: the difference is within those operations' accuracy (metres).
- */
-export function makeTransformer(from: CrsInfo, to: CrsInfo): ((x: number, y: number) => [number, number]) | null {
-  const a = definition(from);
-  const b = definition(to);
-  if (!a || !b) return null;
-  const sameDatum = geographicCode(from) !== null && geographicCode(from) === geographicCode(to);
-  const source: DatumPath | null = sameDatum ? null : datumPath(from, crsExtent(to));
-  let target: DatumPath | null = null;
-  let fromToWgs: proj4.Converter | null = null;
-  if (!sameDatum) {
-    if (source) {
-      target = datumPath(to, crsExtent(from), (lon, lat) => [lon, lat]);
-    } else {
-      fromToWgs = converterOrNull(a, WGS84);
-      const wgsToFrom = fromToWgs;
-      // Points are matched against the operations' areas in the source CRS, as PROJ does.
-      target = wgsToFrom ? datumPath(to, crsExtent(from), (lon, lat) => run(() => wgsToFrom.inverse([lon, lat]))) : null;
-    }
-  }
-  if (!source && !target) {
-    const converter = converterOrNull(a, b);
-    if (!converter) return null;
-    return (x: number, y: number): [number, number] => run(() => converter.forward([x, y]));
-  }
-  const wgsToTo = target ? null : converterOrNull(WGS84, b);
-  if (!target && !wgsToTo) return null;
-  return (x: number, y: number): [number, number] => {
-    // To WGS 84 lon/lat (radians).
-    let lam: number, phi: number;
-    if (source) {
-      const [lon, lat] = source.toGeographic(x, y);
-      if (!Number.isFinite(lon) || !Number.isFinite(lat)) return [NaN, NaN];
-      const w = source.shift.toWgs84(x, y, lon * RAD, lat * RAD);
-      if (!w) return [NaN, NaN];
-      [lam, phi] = w;
-    } else {
-      const w = run(() => fromToWgs!.forward([x, y]));
-      if (!Number.isFinite(w[0])) return [NaN, NaN];
-      [lam, phi] = [w[0] * RAD, w[1] * RAD];
-    }
-    if (!target) return run(() => wgsToTo!.forward([lam / RAD, phi / RAD]));
-    // Selected by the source coordinates, or by WGS 84 lon/lat when going through it.
-    const [sx, sy] = source ? [lam / RAD, phi / RAD] : [x, y];
-    const own = target.shift.fromWgs84(sx, sy, lam, phi);
-    if (!own) return [NaN, NaN];
-    return target.fromGeographic(own[0] / RAD, own[1] / RAD);
-  };
+/** A CRS's area of use from the EPSG index, or null (user-defined CRSs have none). */
+export function crsExtent(crs: CrsInfo): Bbox | null {
+  if (crs.epsg === null) return null;
+  return lookupEpsg(crs.epsg)?.bbox ?? null;
 }
 
 /** A short label for messages and provenance: `EPSG:4326`, else the CRS name. */

@@ -4,8 +4,6 @@
  */
 export { RasterError } from './errors.js';
 export { openRaster, type Raster, type RasterInfo } from './open.js';
-export { crsFromGeoKeys, makeLonLatTransformer, type CrsInfo } from '../crs/geokeys.js';
-export { lookupEpsg, type EpsgEntry } from '../crs/epsg.js';
 export { rasterInfoJson } from './info-json.js';
 export type { NoData } from './gdal-tags.js';
 export { pixelToMap, mapToPixel, invertGeoTransform, rasterBounds, type GeoTransform } from '../../../shared/geo/affine.js';

@@ -1,14 +1,8 @@
 /** CRS resolution (EPSG index, user-defined geokeys, ESRI WKT), lon/lat transforms and the `rcf info` JSON. */
 import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import {
-  crsFromGeoKeys,
-  lookupEpsg,
-  makeLonLatTransformer,
-  openRaster,
-  rasterInfoJson,
-  type RasterInfo,
-} from '../../../electron/engine/raster/index.js';
+import { openRaster, rasterInfoJson, type RasterInfo } from '../../../electron/engine/raster/index.js';
+import { crsFromGeoKeys, lookupEpsg, makeLonLatTransformer } from '../../../electron/engine/crs/index.js';
 import { fixturePath, GDAL } from './fixtures.js';
 
 async function info(name: string): Promise<RasterInfo> {
