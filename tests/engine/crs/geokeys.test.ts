@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { openRaster, rasterInfoJson, type RasterInfo } from '../../../electron/engine/raster/index.js';
 import { crsFromGeoKeys, lookupEpsg, makeLonLatTransformer } from '../../../electron/engine/crs/index.js';
-import { fixturePath, GDAL } from './fixtures.js';
+import { fixturePath, GDAL } from '../raster/fixtures.js';
 
 async function info(name: string): Promise<RasterInfo> {
   const raster = await openRaster(fixturePath(name));
