@@ -1,8 +1,7 @@
-/** CRS resolution (EPSG index, user-defined geokeys, ESRI WKT), lon/lat transforms and the `rcf info` JSON. */
-import { execFileSync } from 'node:child_process';
+/** CRS resolution from GeoTIFF geokeys: the EPSG index, user-defined geokeys, ESRI WKT, and files without a CRS. */
 import { describe, it, expect } from 'vitest';
-import { openRaster, rasterInfoJson, type RasterInfo } from '../../../electron/engine/raster/index.js';
-import { crsFromGeoKeys, lookupEpsg, makeLonLatTransformer } from '../../../electron/engine/crs/index.js';
+import { openRaster, type RasterInfo } from '../../../electron/engine/raster/index.js';
+import { crsFromGeoKeys } from '../../../electron/engine/crs/index.js';
 import { fixturePath, GDAL } from '../raster/fixtures.js';
 
 async function info(name: string): Promise<RasterInfo> {
@@ -10,21 +9,6 @@ async function info(name: string): Promise<RasterInfo> {
   await raster.close();
   return raster.info;
 }
-
-describe('EPSG lookup (bundled, offline)', () => {
-  it('knows UTM, WGS84 and Web Mercator', () => {
-    expect(lookupEpsg(32616)).toMatchObject({ name: 'WGS 84 / UTM zone 16N', proj4: expect.stringContaining('+proj=utm +zone=16') });
-    expect(lookupEpsg(4326)?.proj4).toContain('+proj=longlat +datum=WGS84');
-    expect(lookupEpsg(3857)?.wkt).toContain('Pseudo-Mercator');
-  });
-
-  it('returns null for unknown or malformed codes', () => {
-    expect(lookupEpsg(1)).toBeNull();
-    expect(lookupEpsg(32767)).toBeNull();
-    expect(lookupEpsg(-5)).toBeNull();
-    expect(lookupEpsg(4326.5)).toBeNull();
-  });
-});
 
 describe('crsFromGeoKeys', () => {
   it('is null without geokeys or without any CRS key', () => {
@@ -89,75 +73,5 @@ describe('real files', () => {
     const bare = await info('synthetic__no_georef.tif');
     expect(bare.transform).toEqual([0, 1, 0, 0, 0, 1]);
     expect(bare.crs).toBeNull();
-  });
-});
-
-describe('makeLonLatTransformer', () => {
-  it('is null for an unknown CRS', () => {
-    expect(makeLonLatTransformer(null)).toBeNull();
-    expect(makeLonLatTransformer({ epsg: null, proj4: null })).toBeNull();
-    expect(makeLonLatTransformer({ epsg: null, proj4: '+proj=nonsense' })).toBeNull();
-  });
-
-  it('shifts NAD27 to WGS84 as GDAL does here (a regional Helmert: PROJ has no NAD27 grid installed), not NaN', () => {
-    const nad27 = lookupEpsg(4267)!; // its proj4 names an NTv2 grid that is not bundled
-    const toLonLat = makeLonLatTransformer({ epsg: 4267, proj4: nad27.proj4 })!;
-    const [lon, lat] = toLonLat(-100, 40);
-    const gdal = execFileSync('gdaltransform', ['-s_srs', 'EPSG:4267', '-t_srs', 'EPSG:4326', '-output_xy'], { input: '-100 40\n', encoding: 'utf8' })
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    expect(Math.abs(lon - gdal[0])).toBeLessThan(1e-6);
-    expect(Math.abs(lat - gdal[1])).toBeLessThan(1e-6);
-    expect(Math.abs(lon + 100)).toBeGreaterThan(1e-5);
-  });
-
-  it('maps UTM zone 16N to lon/lat', () => {
-    const toLonLat = makeLonLatTransformer({ epsg: 32616, proj4: lookupEpsg(32616)!.proj4 })!;
-    const [lon, lat] = toLonLat(500000, 0);
-    expect(lon).toBeCloseTo(-87, 9);
-    expect(lat).toBeCloseTo(0, 9);
-  });
-});
-
-describe('rasterInfoJson (what `rcf info` prints)', () => {
-  it('has the contract fields for the README sample', async () => {
-    const path = fixturePath('resources/sample/landsat8_b2-b5.tif');
-    const raster = await openRaster(path);
-    await raster.close();
-    const json = JSON.parse(JSON.stringify(rasterInfoJson(raster.info))) as Record<string, unknown>;
-    expect(json).toMatchObject({
-      path,
-      width: 627,
-      height: 603,
-      bands: 4,
-      dtype: 'UInt16',
-      transform: [452475, 30, 0, 3408645, 0, -30],
-      crs: { epsg: 32616, proj4: expect.stringContaining('+proj=utm +zone=16'), wkt: expect.stringContaining('UTM zone 16N') },
-      nodata: null,
-      scales: [1, 1, 1, 1],
-      offsets: [0, 0, 0, 0],
-      block_size: [256, 256],
-      compression: 'DEFLATE',
-      interleave: 'PIXEL',
-    });
-    const [lon, lat] = json.center_lonlat as number[];
-    expect(lon).toBeCloseTo(-87.39818, 5);
-    expect(lat).toBeCloseTo(30.72867, 5);
-  });
-
-  it('writes NaN nodata as "nan" and a missing CRS as null', async () => {
-    const json = rasterInfoJson(await info('rasterio__float_nan.tif')) as Record<string, unknown>;
-    expect(json.nodata).toBe('nan');
-    expect(json.crs).toBeNull();
-    expect(json.center_lonlat).toBeNull();
-    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
-  });
-
-  it('carries per-band scale and offset', async () => {
-    const json = rasterInfoJson(await info('synthetic__float32_scale_offset.tif')) as Record<string, unknown>;
-    expect(json.scales).toEqual([0.5, 2]);
-    expect(json.offsets).toEqual([10, -1]);
-    expect(json.nodata).toBe(-3.4028234663852886e38);
   });
 });
