@@ -21,18 +21,7 @@ export default tseslint.config(
     files: ['shared/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts'],
     plugins: { rcf: { rules: { layering } } },
     rules: {
-      'rcf/layering': [
-        'error',
-        {
-          // The CRS code is moving to electron/engine/crs/ (with an index.ts); until then these are imported directly.
-          deepImportsAllowedInto: [
-            'electron/engine/raster/crs.ts',
-            'electron/engine/raster/datum-shift.ts',
-            'electron/engine/raster/epsg.ts',
-            'electron/engine/aoi/crs.ts',
-          ],
-        },
-      ],
+      'rcf/layering': 'error',
     },
   },
   {

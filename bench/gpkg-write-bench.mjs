@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { GpkgOutput } from '../dist/electron/engine/export/gpkg.js';
-import { lookupEpsg } from '../dist/electron/engine/raster/epsg.js';
+import { lookupEpsg } from '../dist/electron/engine/crs/index.js';
 
 const { values } = parseArgs({ options: { cells: { type: 'string', default: '100000' } } });
 const CELLS = Number(values.cells);

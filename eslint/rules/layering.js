@@ -53,13 +53,7 @@ export default {
   meta: {
     type: 'problem',
     docs: { description: "Each folder imports only what README.md's Layout table allows; folders with an index.ts through it" },
-    schema: [
-      {
-        type: 'object',
-        properties: { deepImportsAllowedInto: { type: 'array', items: { type: 'string' } } },
-        additionalProperties: false,
-      },
-    ],
+    schema: [],
     messages: {
       outsideLayers: '{{file}} is in no layer of the Layout table (README.md); add it to eslint/rules/layering.js',
       forbidden: "{{layer}}/ may import only {{allowed}}; not '{{specifier}}'",
@@ -67,8 +61,6 @@ export default {
     },
   },
   create(context) {
-    /** Files others may still import directly, while a move is under way. */
-    const exempt = new Set(context.options[0]?.deepImportsAllowedInto ?? []);
     const file = fromRoot(context.filename);
     const layer = LAYERS.find((l) => inside(file, l.dir));
 
@@ -84,7 +76,7 @@ export default {
       const target = fromRoot(path.resolve(path.dirname(context.filename), specifier));
       if (!layer.folders.some((f) => inside(target, f))) return context.report({ node, messageId: 'forbidden', data });
       const folder = barrelAround(target, file);
-      if (folder && !exempt.has(target.replace(/\.js$/, '.ts'))) {
+      if (folder) {
         const barrel = path.posix.relative(path.posix.dirname(file), `${folder}/index.js`).replace(/^(?!\.)/, './');
         context.report({ node, messageId: 'deepImport', data: { barrel, specifier, folder } });
       }

@@ -6,7 +6,7 @@ GDAL/OGR transforms coordinates from that datum (proj_create_crs_to_crs:
 partial intersection, operations whose grids are missing discarded), in PROJ's
 order, each with its area of use (bbox), accuracy and PROJ pipeline.
 
-electron/engine/raster/datum-shift.ts selects among them per point exactly as
+electron/engine/crs/select.ts selects among them per point exactly as
 PROJ's proj_trans does. Regenerate with the PROJ that the tests compare to
 (`projinfo` of proj-bin) and copy the grids it lists into resources/proj/.
 

@@ -4,7 +4,6 @@
  * folder it speaks for, through the project's real ESLint configuration.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESLint, type Linter } from 'eslint';
 import { ROOT } from '../helpers/cli.js';
@@ -116,12 +115,6 @@ describe('the layering lint', () => {
 
   it('refuses a file under electron/ that is in no layer', async () => {
     expect(await layering('electron/__probe__.ts', 'export const x = 1;\n')).toHaveLength(1);
-  });
-
-  it('exempts from the barrel check only files that still exist (drop the entries once they have moved)', async () => {
-    const config = await eslint.calculateConfigForFile(join(ROOT, 'electron/engine/__probe__.ts'));
-    const [, options] = config.rules['rcf/layering'];
-    for (const file of options.deepImportsAllowedInto) expect(existsSync(join(ROOT, file)), file).toBe(true);
   });
 });
 

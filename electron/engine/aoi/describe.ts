@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sha256File } from '../hash.js';
-import { crsLabel } from './crs.js';
+import { crsLabel } from '../crs/index.js';
 import { polygonsBounds } from './geometry.js';
 import type { Aoi } from './read.js';
 

@@ -8,9 +8,8 @@
  * `{"type": "name", "properties": {"name": "EPSG:3857"}}` (or an OGC URN).
  */
 import { AoiError } from './errors.js';
-import { crsFromEpsg, epsgFromName } from './crs.js';
+import { crsFromEpsg, epsgFromName, type CrsInfo } from '../crs/index.js';
 import { cleanPolygon, type Polygon, type Position } from './geometry.js';
-import type { CrsInfo } from '../raster/crs.js';
 
 export interface GeoJsonAoi {
   polygons: Polygon[];

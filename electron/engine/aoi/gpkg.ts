@@ -5,11 +5,10 @@
  */
 import proj4 from 'proj4';
 import { AoiError } from './errors.js';
-import { crsFromEpsg } from './crs.js';
+import { crsFromEpsg, type CrsInfo } from '../crs/index.js';
 import { cleanPolygon, type Polygon } from './geometry.js';
 import { parseGpkgGeometry } from './wkb.js';
 import type { DatabaseSync } from 'node:sqlite';
-import type { CrsInfo } from '../raster/crs.js';
 
 export interface GpkgAoi {
   polygons: Polygon[];

@@ -7,5 +7,4 @@ export { AoiError } from './errors.js';
 export { areaAoi, drawnAreaGeoJson, readAoi, DRAWN_AREA, type Aoi } from './read.js';
 export { selectCells, type SelectOptions } from './select.js';
 export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
-export { crsUnits, crsFromEpsg } from './crs.js';
 export type { Polygon, Ring, Position } from './geometry.js';

@@ -8,9 +8,8 @@ import { AoiError } from './errors.js';
 import { parseGeoJson } from './geojson.js';
 import { readGpkg } from './gpkg.js';
 import { cleanPolygon, type Polygon } from './geometry.js';
-import { crsFromEpsg } from './crs.js';
+import { crsFromEpsg, type CrsInfo } from '../crs/index.js';
 import type { AreaSpec, PolygonsLonLat } from '../../../shared/run/index.js';
-import type { CrsInfo } from '../raster/crs.js';
 
 /** An area of interest: the union of its polygons, in its own CRS. */
 export interface Aoi {

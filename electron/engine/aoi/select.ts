@@ -9,9 +9,8 @@
  */
 import { invertGeoTransform, pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
 import type { Cell, Grid } from '../../../shared/grid/cells.js';
-import type { CrsInfo } from '../raster/crs.js';
 import { AoiError } from './errors.js';
-import { crsLabel, makeTransformer, sameCrs } from './crs.js';
+import { crsLabel, makeTransformer, sameCrs, type CrsInfo } from '../crs/index.js';
 import { cellsOverlapping } from './intersect.js';
 import type { Polygon, Position } from './geometry.js';
 import type { Aoi } from './read.js';

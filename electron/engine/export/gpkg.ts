@@ -49,7 +49,7 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { CrsInfo } from '../raster/crs.js';
+import type { CrsInfo } from '../crs/index.js';
 import type { CellResult } from '../rcf/featurize.js';
 import { blobEnvelope, polygonBlob, ringEnvelope } from './gpkg/geometry.js';
 import {

@@ -19,7 +19,7 @@ import { sha256File } from '../hash.js';
 import { appVersion } from '../app-version.js';
 import { JobError } from './errors.js';
 import { filterBank, planRun } from './plan.js';
-import { sameCrs } from '../aoi/crs.js';
+import { sameCrs } from '../crs/index.js';
 import type { Raster } from '../raster/index.js';
 
 /** A featurize job: a run's settings, and where and how to write it. */

@@ -5,7 +5,7 @@
  */
 import { rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
 import { makeGrid, parseCellSize, type CellSize, type EdgePolicy, type Grid } from '../../../shared/grid/cells.js';
-import { makeLonLatTransformer, type CrsInfo } from '../raster/crs.js';
+import { makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
 
 interface ProvenanceInput {
   name: string;

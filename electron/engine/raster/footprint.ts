@@ -4,7 +4,7 @@
  * (curved) edge.
  */
 import { pixelToMap } from '../../../shared/geo/affine.js';
-import { makeLonLatTransformer } from './crs.js';
+import { makeLonLatTransformer } from '../crs/index.js';
 import type { RasterInfo } from './open.js';
 
 /** A closed ring of [lon, lat], clockwise in pixel space from the top-left corner; null without a CRS. */

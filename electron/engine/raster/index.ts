@@ -4,8 +4,6 @@
  */
 export { RasterError } from './errors.js';
 export { openRaster, type Raster, type RasterInfo } from './open.js';
-export { crsFromGeoKeys, makeLonLatTransformer, type CrsInfo } from './crs.js';
-export { lookupEpsg, type EpsgEntry } from './epsg.js';
 export { rasterInfoJson } from './info-json.js';
 export { readPreview, type RasterPreviewPixels } from './preview.js';
 export { footprintLonLat } from './footprint.js';

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
-import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from './crs.js';
+import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
 import { RasterError, toRasterError } from './errors.js';
 import { bandMetadata, compressionName, describeSampleType, gdalDataType, parseGdalMetadata, parseGdalNoData, SUPPORTED_COMPRESSIONS, type NoData } from './gdal-tags.js';
 import { geoTransformFromTags } from './georef.js';

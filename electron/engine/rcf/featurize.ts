@@ -12,7 +12,8 @@ import { meanFeatures, type CellImage, type NodataPolicy } from '../../../shared
 import { halfBiases, type Convention } from '../../../shared/rcf/conventions.js';
 import { makeGrid, type Cell, type CellSize, type Grid } from '../../../shared/grid/cells.js';
 import { pixelToMap, rectRing } from '../../../shared/geo/affine.js';
-import { makeLonLatTransformer, type Raster } from '../raster/index.js';
+import type { Raster } from '../raster/index.js';
+import { makeLonLatTransformer } from '../crs/index.js';
 import { bindKernel, type BackendChoice, type BoundKernel } from './backends.js';
 import { bandScaling, type InputScaling, type PixelRect } from './input.js';
 

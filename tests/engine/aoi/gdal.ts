@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { SYSTEM_PYTHON } from '../../helpers/python.js';
 import { openRaster } from '../../../electron/engine/raster/index.js';
 import type { GeoTransform } from '../../../shared/geo/affine.js';
-import type { CrsInfo } from '../../../electron/engine/raster/crs.js';
+import type { CrsInfo } from '../../../electron/engine/crs/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = join(here, '..', '..', '..');

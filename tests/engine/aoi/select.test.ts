@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeGrid, parseCellSize, type CellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
 import { resolveCellSize } from '../../../shared/grid/resolve.js';
-import { AoiError, crsUnits, readAoi, selectCells } from '../../../electron/engine/aoi/index.js';
+import { AoiError, readAoi, selectCells } from '../../../electron/engine/aoi/index.js';
+import { crsUnits } from '../../../electron/engine/crs/index.js';
 import { aoiFixture, gdalCells, georef, ogr2ogr, GEOMATRIX, LANDSAT, NO_GEOREF, TERRA } from './gdal.js';
 
 let dir: string;

@@ -9,8 +9,7 @@
  * - no CRS → the spec's "Undefined Cartesian SRS" (srs_id -1): cell outlines
  *   are then in the raster's own planar coordinates, not in degrees.
  */
-import { lookupEpsg } from '../../raster/epsg.js';
-import type { CrsInfo } from '../../raster/crs.js';
+import { lookupEpsg, type CrsInfo } from '../../crs/index.js';
 
 export interface SrsRow {
   srsId: number;

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { crsFromEpsg, crsUnits, epsgFromName, sameCrs } from '../../../electron/engine/aoi/crs.js';
+import { crsFromEpsg, crsUnits, epsgFromName, sameCrs } from '../../../electron/engine/crs/index.js';
 import { resolveCellSize } from '../../../shared/grid/resolve.js';
 import { parseCellSize } from '../../../shared/grid/cells.js';
-import { georef, LANDSAT, REPO_ROOT, TERRA } from './gdal.js';
+import { georef, LANDSAT, REPO_ROOT, TERRA } from '../aoi/gdal.js';
 import { join } from 'node:path';
 
 describe('CRS helpers', () => {

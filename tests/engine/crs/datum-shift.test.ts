@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRaster } from '../../../electron/engine/raster/index.js';
 import { footprintLonLat } from '../../../electron/engine/raster/footprint.js';
-import { FIXTURES, osrLonLat, ringPixels, worstDegrees } from './fixtures.js';
+import { FIXTURES, osrLonLat, ringPixels, worstDegrees } from '../raster/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcf-datum-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
