@@ -16,7 +16,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { createService } from '../../electron/service/service.js';
 import { serveRpc } from '../../shared/ipc/rpc.js';
-import { appCalls, isAppCall, type AppCallName, type CallResponse } from '../../shared/ipc/contract.js';
+import { appCalls, isAppCall } from '../../shared/ipc/contract.js';
+import type { AppCallName, AppEventName, CallResponse, EventPayload } from '../../shared/ipc/contract.js';
 import { rendererFile, rendererHeaders } from '../../electron/main/policy.js';
 import { decode, encode } from './bridge/codec.js';
 
@@ -53,14 +54,18 @@ export interface AppHarness {
   pageErrors: string[];
   /** Queues the answer the next native dialog of that kind gives. */
   answerDialog<N extends AppCallName>(name: N, answer: CallResponse<N>): void;
+  /** Sends an event from Electron main (a menu command, the service stopping) to the page. */
+  emitAppEvent<E extends AppEventName>(name: E, payload: EventPayload<E>): Promise<void>;
   close(): Promise<void>;
 }
 
 let browser: Browser | null = null;
+/** Built once per test run, so it always follows the contract (a bundle left from before a change would drop new events). */
+let bridgeBuilt: Promise<void> | null = null;
 
 export async function launchApp(options: { files?: Record<string, string> } = {}): Promise<AppHarness> {
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build:app` first');
-  if (!existsSync(BRIDGE)) await buildBridge();
+  await (bridgeBuilt ??= buildBridge());
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   const context: BrowserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   const outsideRequests: string[] = [];
@@ -123,6 +128,11 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
     pageErrors,
     answerDialog(name, answer) {
       ((answers[name] ??= []) as unknown[]).push(answer);
+    },
+    async emitAppEvent(name, payload) {
+      // The test preload's entry for events from main (tests/e2e/bridge/bridge.ts).
+      type AppEventEntry = { __rcfAppEvent(name: string, payload: unknown): void };
+      await page.evaluate(([n, p]) => (window as unknown as AppEventEntry).__rcfAppEvent(n, p), [name, payload] as const);
     },
     async close() {
       await service.close();
