@@ -44,6 +44,10 @@ function handlersFor(window: () => BrowserWindow | null): AppHandlers {
       const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       return { path: result.canceled || !result.filePath ? null : result.filePath };
     },
+    // Placeholder until main can restart the service (another branch adds the real handler).
+    async restartService() {
+      throw new Error('restarting the featurizer service is not available yet: restart the app');
+    },
   };
 }
 

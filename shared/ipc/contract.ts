@@ -173,11 +173,13 @@ export const appCalls = {
   chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
   /** A native save dialog; null when dismissed. */
   chooseExportPath: call(z.object({ format: ExportFormat, suggestedName: z.string() }), z.object({ path: path.nullable() })),
+  restartService: call(z.object({}), z.object({})),
 } as const;
 
 export const MENU_COMMANDS = ['open-rasters', 'open-area', 'export', 'about'] as const;
 export const appEvents = {
   menu: z.object({ command: z.enum(MENU_COMMANDS) }),
+  serviceStopped: z.object({ message: z.string() }),
 } as const;
 
 export type ServiceCallName = keyof typeof serviceCalls;

@@ -16,7 +16,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { createService } from '../../electron/service/service.js';
 import { serveRpc } from '../../shared/ipc/rpc.js';
-import { appCalls, isAppCall, type AppCallName, type CallResponse } from '../../shared/ipc/contract.js';
+import { appCalls, isAppCall } from '../../shared/ipc/contract.js';
+import type { AppCallName, AppEventName, CallResponse, EventPayload } from '../../shared/ipc/contract.js';
 import { rendererFile, rendererHeaders } from '../../electron/main/policy.js';
 import { decode, encode } from './bridge/codec.js';
 
@@ -53,6 +54,8 @@ export interface AppHarness {
   pageErrors: string[];
   /** Queues the answer the next native dialog of that kind gives. */
   answerDialog<N extends AppCallName>(name: N, answer: CallResponse<N>): void;
+  /** Sends an event from Electron main (a menu command, the service stopping) to the page. */
+  emitAppEvent<E extends AppEventName>(name: E, payload: EventPayload<E>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -125,6 +128,11 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
     pageErrors,
     answerDialog(name, answer) {
       ((answers[name] ??= []) as unknown[]).push(answer);
+    },
+    async emitAppEvent(name, payload) {
+      // The test preload's entry for events from main (tests/e2e/bridge/bridge.ts).
+      type AppEventEntry = { __rcfAppEvent(name: string, payload: unknown): void };
+      await page.evaluate(([n, p]) => (window as unknown as AppEventEntry).__rcfAppEvent(n, p), [name, payload] as const);
     },
     async close() {
       await service.close();

@@ -1,98 +1,112 @@
-/** The layer list's model: drawing order (top first), moves, z-indices, removal, visibility, opacity and change listeners. */
-import { describe, expect, it, vi } from 'vitest';
-import { LayerList, type LayerEntry, type LayerKind } from '../../renderer/src/layers/layer-list.js';
+/** The layer list's rules: drawing order (top first), moves, z-indices, removal, visibility and opacity, each a new list. */
+import { describe, expect, it } from 'vitest';
+import {
+  addLayer,
+  findLayer,
+  moveLayer,
+  removeLayer,
+  setOpacity,
+  setVisible,
+  updateLayer,
+  zIndex,
+  type LayerEntry,
+  type LayerKind,
+} from '../../renderer/src/layers/layer-list.js';
 
+type List = readonly LayerEntry[];
 const entry = (id: string, kind: LayerKind = 'raster'): LayerEntry => ({ id, kind, name: `${id}.tif`, visible: true, opacity: 1 });
-const ids = (list: LayerList) => list.layers.map((l) => l.id);
+const ids = (list: List) => list.map((l) => l.id);
 
-function listOf(...names: string[]): LayerList {
-  const list = new LayerList();
-  for (const n of names) list.add(entry(n));
+function listOf(...names: string[]): List {
+  let list: List = [];
+  for (const n of names) list = addLayer(list, entry(n));
   return list;
 }
 
-describe('LayerList', () => {
+describe('the layer list', () => {
   it('adds on top; re-adding an id replaces it in place', () => {
-    const list = listOf('a', 'b', 'c');
+    let list = listOf('a', 'b', 'c');
     expect(ids(list)).toEqual(['c', 'b', 'a']);
-    list.add({ ...entry('b', 'results'), name: 'renamed' });
+    list = addLayer(list, { ...entry('b', 'results'), name: 'renamed' });
     expect(ids(list)).toEqual(['c', 'b', 'a']);
-    expect(list.get('b')).toMatchObject({ kind: 'results', name: 'renamed' });
-    expect(list.get('zzz')).toBeUndefined();
+    expect(findLayer(list, 'b')).toMatchObject({ kind: 'results', name: 'renamed' });
+    expect(findLayer(list, 'zzz')).toBeUndefined();
   });
 
   it('moves up and down, and not past the ends', () => {
-    const list = listOf('a', 'b', 'c');
-    list.move('a', -1);
-    expect(ids(list)).toEqual(['c', 'a', 'b']);
-    list.move('a', -1);
-    expect(ids(list)).toEqual(['a', 'c', 'b']);
-    list.move('a', -1);
-    expect(ids(list)).toEqual(['a', 'c', 'b']);
-    list.move('b', 1);
-    expect(ids(list)).toEqual(['a', 'c', 'b']);
-    list.move('a', 1);
-    expect(ids(list)).toEqual(['c', 'a', 'b']);
-    list.move('missing', 1);
-    expect(ids(list)).toEqual(['c', 'a', 'b']);
+    let list = listOf('a', 'b', 'c');
+    const moves: [string, -1 | 1, string[]][] = [
+      ['a', -1, ['c', 'a', 'b']],
+      ['a', -1, ['a', 'c', 'b']],
+      ['a', -1, ['a', 'c', 'b']],
+      ['b', 1, ['a', 'c', 'b']],
+      ['a', 1, ['c', 'a', 'b']],
+      ['missing', 1, ['c', 'a', 'b']],
+    ];
+    for (const [id, by, expected] of moves) {
+      list = moveLayer(list, id, by);
+      expect(ids(list)).toEqual(expected);
+    }
   });
 
   it('z-index: the top entry highest, all distinct, following moves; 0 for unknown ids', () => {
-    const list = listOf('a', 'b', 'c');
-    const z = () => ids(list).map((id) => list.zIndex(id));
+    let list = listOf('a', 'b', 'c');
+    const z = () => ids(list).map((id) => zIndex(list, id));
     expect(z()).toEqual([...z()].sort((x, y) => y - x));
     expect(new Set(z()).size).toBe(3);
-    expect(list.zIndex('c')).toBeGreaterThan(list.zIndex('a'));
-    list.move('a', -1);
-    list.move('a', -1);
-    expect(list.zIndex('a')).toBeGreaterThan(list.zIndex('c'));
-    expect(list.zIndex('nope')).toBe(0);
+    expect(zIndex(list, 'c')).toBeGreaterThan(zIndex(list, 'a'));
+    list = moveLayer(moveLayer(list, 'a', -1), 'a', -1);
+    expect(zIndex(list, 'a')).toBeGreaterThan(zIndex(list, 'c'));
+    expect(zIndex(list, 'nope')).toBe(0);
     // Above the basemap's z-index (0) however many layers there are.
     expect(Math.min(...z())).toBeGreaterThan(0);
   });
 
   it('removes', () => {
-    const list = listOf('a', 'b', 'c');
-    list.remove('b');
+    let list = listOf('a', 'b', 'c');
+    list = removeLayer(list, 'b');
     expect(ids(list)).toEqual(['c', 'a']);
-    list.remove('b');
+    list = removeLayer(list, 'b');
     expect(ids(list)).toEqual(['c', 'a']);
-    expect(list.zIndex('b')).toBe(0);
+    expect(zIndex(list, 'b')).toBe(0);
   });
 
   it('opacity is clamped to 0–1; visibility toggles; both leave other fields and order alone', () => {
-    const list = listOf('a', 'b');
-    list.setOpacity('a', 1.7);
-    expect(list.get('a')!.opacity).toBe(1);
-    list.setOpacity('a', -0.2);
-    expect(list.get('a')!.opacity).toBe(0);
-    list.setOpacity('a', 0.35);
-    expect(list.get('a')!.opacity).toBe(0.35);
-    list.setVisible('b', false);
-    expect(list.get('b')).toEqual({ ...entry('b'), visible: false });
-    expect(list.get('a')).toEqual({ ...entry('a'), opacity: 0.35 });
+    let list = listOf('a', 'b');
+    list = setOpacity(list, 'a', 1.7);
+    expect(findLayer(list, 'a')!.opacity).toBe(1);
+    list = setOpacity(list, 'a', -0.2);
+    expect(findLayer(list, 'a')!.opacity).toBe(0);
+    list = setOpacity(list, 'a', 0.35);
+    expect(findLayer(list, 'a')!.opacity).toBe(0.35);
+    list = setVisible(list, 'b', false);
+    expect(findLayer(list, 'b')).toEqual({ ...entry('b'), visible: false });
+    expect(findLayer(list, 'a')).toEqual({ ...entry('a'), opacity: 0.35 });
     expect(ids(list)).toEqual(['b', 'a']);
   });
 
-  it('tells listeners of every change, until they unsubscribe; no-ops do not notify', () => {
-    const list = new LayerList();
-    const listener = vi.fn();
-    const other = vi.fn();
-    const off = list.onChange(listener);
-    list.onChange(other);
-    list.add(entry('a'));
-    list.add(entry('b'));
-    list.move('b', 1);
-    list.setOpacity('a', 0.5);
-    list.setVisible('a', false);
-    list.remove('b');
-    expect(listener).toHaveBeenCalledTimes(6);
-    list.move('a', -1); // at the top already
-    list.setOpacity('missing', 0.5);
-    expect(listener).toHaveBeenCalledTimes(6);
-    off();
-    list.add(entry('c'));
-    expect(listener).toHaveBeenCalledTimes(6);
-    expect(other).toHaveBeenCalledTimes(7);
+  it('never changes a list in place; a change that changes nothing gives the same list back', () => {
+    const list = listOf('a', 'b');
+    const before = structuredClone(list);
+    const changed = [
+      addLayer(list, entry('c')),
+      moveLayer(list, 'a', -1),
+      removeLayer(list, 'a'),
+      setOpacity(list, 'a', 0.5),
+      setVisible(list, 'b', false),
+    ];
+    for (const next of changed) expect(next).not.toBe(list);
+    expect(list).toEqual(before);
+    // The store tells listeners by identity: these must not look like changes.
+    expect(moveLayer(list, 'b', -1)).toBe(list);
+    expect(moveLayer(list, 'missing', 1)).toBe(list);
+    expect(removeLayer(list, 'missing')).toBe(list);
+    expect(setOpacity(list, 'missing', 0.5)).toBe(list);
+    expect(setOpacity(list, 'a', 1)).toBe(list);
+    expect(setVisible(list, 'a', true)).toBe(list);
+    expect(updateLayer(list, 'a', { name: 'a.tif' })).toBe(list);
+    // Only the changed entry is a new object.
+    const faded = setOpacity(list, 'a', 0.5);
+    expect(findLayer(faded, 'b')).toBe(findLayer(list, 'b'));
   });
 });

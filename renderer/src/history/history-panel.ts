@@ -1,6 +1,11 @@
-/** Recent runs with their provenance; each can be shown, exported or run again. */
+/**
+ * Recent runs with their provenance; each can be shown, exported or run again.
+ * One row per run, kept while the run is listed and rebuilt only when the run
+ * changed, so an open provenance stays open when the history refreshes.
+ */
 import type { RunRecord } from '../../../shared/ipc/contract.js';
-import { el } from '../ui/dom.js';
+import type { AppStore } from '../state/app-state.js';
+import { KeyedList, el, type Row } from '../ui/dom.js';
 import { commandLine } from '../run/settings-model.js';
 
 export interface HistoryActions {
@@ -9,32 +14,52 @@ export interface HistoryActions {
   exportRun(run: RunRecord, format: 'csv' | 'gpkg'): void;
 }
 
-export function renderHistory(root: HTMLElement, runs: RunRecord[], actions: HistoryActions): void {
-  root.replaceChildren();
-  if (runs.length === 0) {
-    root.append(el('p', { class: 'empty' }, 'No runs yet.'));
-    return;
-  }
-  for (const run of runs.slice(0, 30)) {
-    const inputs = run.settings.inputs.map((p) => p.split(/[\\/]/).pop()).join(', ');
-    const provenance = el('details', {}, el('summary', {}, 'Provenance'), el('pre', {}, JSON.stringify(run.provenance ?? { settings: run.settings }, null, 1)), el('code', {}, commandLine(run.settings)));
-    root.append(
-      el(
-        'div',
-        { class: `run ${run.state}`, 'data-testid': 'history-run', 'data-run-id': run.id },
-        el('div', { class: 'run-head' }, el('strong', {}, run.state), ` ${run.started.replace('T', ' ').slice(0, 19)} · ${run.cells} cells`),
-        el('div', { class: 'run-inputs' }, inputs),
-        run.message ? el('div', { class: 'run-message' }, run.message) : null,
-        el(
-          'div',
-          { class: 'buttons' },
-          run.state === 'finished' ? el('button', { onclick: () => actions.show(run) }, 'Show') : null,
-          run.state === 'finished' ? el('button', { 'data-testid': 'export-csv', onclick: () => actions.exportRun(run, 'csv') }, 'Export CSV') : null,
-          run.state === 'finished' ? el('button', { 'data-testid': 'export-gpkg', onclick: () => actions.exportRun(run, 'gpkg') }, 'Export GeoPackage') : null,
-          el('button', { 'data-testid': 'rerun', onclick: () => actions.rerun(run) }, 'Re-run'),
-        ),
-        provenance,
-      ),
-    );
-  }
+/** Runs listed, newest first. */
+const LISTED = 30;
+
+export function showHistoryPanel(root: HTMLElement, store: AppStore, actions: HistoryActions): void {
+  const rows = new KeyedList<RunRecord>(root, (run) => run.id, (run) => runRow(run, actions), el('p', { class: 'empty' }, 'No runs yet.'));
+  store.select((s) => s.history, (runs) => rows.render(runs.slice(0, LISTED)));
+}
+
+function runRow(first: RunRecord, actions: HistoryActions): Row<RunRecord> {
+  const node = el('div', { 'data-testid': 'history-run', 'data-run-id': first.id });
+  let shown = '';
+  return {
+    node,
+    update(run) {
+      // The history is read afresh each time: the same run comes back as another object.
+      const key = JSON.stringify(run);
+      if (key === shown) return;
+      shown = key;
+      node.className = `run ${run.state}`;
+      node.replaceChildren(...runContent(run, actions).filter((child) => child !== null));
+    },
+  };
+}
+
+function runContent(run: RunRecord, actions: HistoryActions): (HTMLElement | null)[] {
+  const inputs = run.settings.inputs.map((p) => p.split(/[\\/]/).pop()).join(', ');
+  const provenance = el(
+    'details',
+    {},
+    el('summary', {}, 'Provenance'),
+    el('pre', {}, JSON.stringify(run.provenance ?? { settings: run.settings }, null, 1)),
+    el('code', {}, commandLine(run.settings)),
+  );
+  const finished = run.state === 'finished';
+  return [
+    el('div', { class: 'run-head' }, el('strong', {}, run.state), ` ${run.started.replace('T', ' ').slice(0, 19)} · ${run.cells} cells`),
+    el('div', { class: 'run-inputs' }, inputs),
+    run.message ? el('div', { class: 'run-message' }, run.message) : null,
+    el(
+      'div',
+      { class: 'buttons' },
+      finished ? el('button', { onclick: () => actions.show(run) }, 'Show') : null,
+      finished ? el('button', { 'data-testid': 'export-csv', onclick: () => actions.exportRun(run, 'csv') }, 'Export CSV') : null,
+      finished ? el('button', { 'data-testid': 'export-gpkg', onclick: () => actions.exportRun(run, 'gpkg') }, 'Export GeoPackage') : null,
+      el('button', { 'data-testid': 'rerun', onclick: () => actions.rerun(run) }, 'Re-run'),
+    ),
+    provenance,
+  ];
 }

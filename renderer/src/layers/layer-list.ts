@@ -1,8 +1,10 @@
 /**
- * The layer list's model, apart from the DOM and the map: layers in drawing
+ * The layer list's rules, apart from the DOM and the map: layers in drawing
  * order (the first is drawn on top, as in QGIS), with visibility and opacity.
+ * Pure functions over a read-only list: each change returns a new list (the
+ * same list when nothing changed), as the store wants.
  */
-export type LayerKind = 'raster' | 'area' | 'grid' | 'results';
+export type LayerKind = 'raster' | 'results';
 
 export interface LayerEntry {
   id: string;
@@ -13,68 +15,49 @@ export interface LayerEntry {
   opacity: number;
 }
 
-export class LayerList {
-  private entries: LayerEntry[] = [];
-  private readonly listeners = new Set<() => void>();
+type List<E extends LayerEntry> = readonly E[];
 
-  /** Top first. */
-  get layers(): readonly LayerEntry[] {
-    return this.entries;
-  }
+/** Adds a layer on top (or replaces the one with the same id, keeping its place). */
+export function addLayer<E extends LayerEntry>(list: List<E>, entry: E): List<E> {
+  const at = list.findIndex((e) => e.id === entry.id);
+  return at >= 0 ? list.with(at, entry) : [entry, ...list];
+}
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+export function findLayer<E extends LayerEntry>(list: List<E>, id: string): E | undefined {
+  return list.find((e) => e.id === id);
+}
 
-  /** Adds a layer on top (or replaces the one with the same id, keeping its place). */
-  add(entry: LayerEntry): void {
-    const at = this.entries.findIndex((e) => e.id === entry.id);
-    if (at >= 0) this.entries[at] = entry;
-    else this.entries.unshift(entry);
-    this.changed();
-  }
+export function removeLayer<E extends LayerEntry>(list: List<E>, id: string): List<E> {
+  return list.some((e) => e.id === id) ? list.filter((e) => e.id !== id) : list;
+}
 
-  get(id: string): LayerEntry | undefined {
-    return this.entries.find((e) => e.id === id);
-  }
+/** Moves a layer up (towards the top, −1) or down (+1); no change at the ends. */
+export function moveLayer<E extends LayerEntry>(list: List<E>, id: string, by: -1 | 1): List<E> {
+  const from = list.findIndex((e) => e.id === id);
+  const to = from + by;
+  if (from < 0 || to < 0 || to >= list.length) return list;
+  return list.with(from, list[to]).with(to, list[from]);
+}
 
-  remove(id: string): void {
-    this.entries = this.entries.filter((e) => e.id !== id);
-    this.changed();
-  }
+/** Changes some fields of one layer (the same list when the id is unknown or nothing differs). */
+export function updateLayer<E extends LayerEntry>(list: List<E>, id: string, change: Partial<E>): List<E> {
+  const at = list.findIndex((e) => e.id === id);
+  if (at < 0) return list;
+  const entry = list[at];
+  if (Object.entries(change).every(([key, value]) => Object.is(entry[key as keyof E], value))) return list;
+  return list.with(at, { ...entry, ...change });
+}
 
-  /** Moves a layer up (towards the top, −1) or down (+1); no-op at the ends. */
-  move(id: string, by: -1 | 1): void {
-    const from = this.entries.findIndex((e) => e.id === id);
-    const to = from + by;
-    if (from < 0 || to < 0 || to >= this.entries.length) return;
-    [this.entries[from], this.entries[to]] = [this.entries[to], this.entries[from]];
-    this.changed();
-  }
+export function setVisible<E extends LayerEntry>(list: List<E>, id: string, visible: boolean): List<E> {
+  return updateLayer(list, id, { visible } as Partial<E>);
+}
 
-  setVisible(id: string, visible: boolean): void {
-    this.update(id, { visible });
-  }
+export function setOpacity<E extends LayerEntry>(list: List<E>, id: string, opacity: number): List<E> {
+  return updateLayer(list, id, { opacity: Math.min(1, Math.max(0, opacity)) } as Partial<E>);
+}
 
-  setOpacity(id: string, opacity: number): void {
-    this.update(id, { opacity: Math.min(1, Math.max(0, opacity)) });
-  }
-
-  /** The z-index each layer gets on the map: the top entry highest. */
-  zIndex(id: string): number {
-    const i = this.entries.findIndex((e) => e.id === id);
-    return i < 0 ? 0 : 100 + this.entries.length - i;
-  }
-
-  private update(id: string, change: Partial<LayerEntry>): void {
-    const at = this.entries.findIndex((e) => e.id === id);
-    if (at < 0) return;
-    this.entries[at] = { ...this.entries[at], ...change };
-    this.changed();
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) listener();
-  }
+/** The z-index each layer gets on the map: the top entry highest, all above the basemap (0). */
+export function zIndex(list: List<LayerEntry>, id: string): number {
+  const i = list.findIndex((e) => e.id === id);
+  return i < 0 ? 0 : 100 + list.length - i;
 }

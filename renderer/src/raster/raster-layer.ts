@@ -16,6 +16,7 @@ import type { RasterView, RcfApi } from '../../../shared/ipc/contract.js';
 import { rasterProjection } from '../map/projections.js';
 import { paintRgba } from './paint.js';
 import { computeStretch, type Stretch, type StretchMode } from './stretch.js';
+import { LatestRequest, isCancelledError } from '../requests.js';
 
 export interface RasterStyle {
   /** 1-based: one band (grey) or three (RGB). */
@@ -23,22 +24,29 @@ export interface RasterStyle {
   stretch: StretchMode;
 }
 
+/** What a shown preview was painted with, for the layer panel. */
+export interface RasterDisplay {
+  /** The style it was painted in. */
+  style: RasterStyle;
+  /** The stretch of each shown band. */
+  stretches: (Stretch | null)[];
+  /** Which pixels the preview covers (the service's words). */
+  source: string;
+}
+
 /** Longer side of the preview, in pixels. */
 const PREVIEW_SIZE = 1024;
 
 export class RasterLayer {
   readonly layer: ImageLayer<ImageStatic> | VectorLayer;
-  /** The stretch of each shown band, for the layer panel. */
-  stretches: (Stretch | null)[] = [];
-  previewSource = '';
   private url: string | null = null;
+  /** The newest render wins: an older preview arriving late is not shown. */
+  private readonly renders = new LatestRequest();
 
   readonly view: RasterView;
-  style: RasterStyle;
 
-  constructor(view: RasterView, style: RasterStyle) {
+  constructor(view: RasterView) {
     this.view = view;
-    this.style = style;
     const projection = rasterProjection(view);
     const t = view.transform;
     if (projection && t[2] === 0 && t[4] === 0) {
@@ -68,14 +76,24 @@ export class RasterLayer {
     return [Math.min(...xs.map((p) => p[0])), Math.min(...xs.map((p) => p[1])), Math.max(...xs.map((p) => p[0])), Math.max(...xs.map((p) => p[1]))];
   }
 
-  /** Reads the preview for the current style and shows it. */
-  async render(rcf: RcfApi): Promise<void> {
-    if (!(this.layer instanceof ImageLayer)) return;
-    const preview = await rcf.preview({ path: this.view.path, bands: this.style.bands, maxSize: PREVIEW_SIZE });
+  /**
+   * Reads the preview in this style and shows it. Null when nothing was shown:
+   * an outline-only raster, or a newer render (or the service) superseded this one.
+   */
+  async render(rcf: RcfApi, style: RasterStyle): Promise<RasterDisplay | null> {
+    if (!(this.layer instanceof ImageLayer)) return null;
+    const isNewest = this.renders.begin();
+    let preview;
+    try {
+      preview = await rcf.preview({ path: this.view.path, bands: style.bands, maxSize: PREVIEW_SIZE });
+    } catch (error) {
+      if (!isNewest() || isCancelledError(error)) return null;
+      throw error;
+    }
+    if (!isNewest()) return null;
     const plane = preview.width * preview.height;
-    this.stretches = preview.bands.map((_, b) => computeStretch(preview.data.subarray(b * plane, (b + 1) * plane), this.style.stretch));
-    this.previewSource = preview.source;
-    const rgba = paintRgba({ width: preview.width, height: preview.height, data: preview.data, bands: preview.bands.length }, this.stretches);
+    const stretches = preview.bands.map((_, b) => computeStretch(preview.data.subarray(b * plane, (b + 1) * plane), style.stretch));
+    const rgba = paintRgba({ width: preview.width, height: preview.height, data: preview.data, bands: preview.bands.length }, stretches);
     const t = this.view.transform;
     const canvas = document.createElement('canvas');
     canvas.width = preview.width;
@@ -94,6 +112,7 @@ export class RasterLayer {
       flipped.drawImage(canvas, 0, -canvas.height);
     }
     const blob = await new Promise<Blob>((resolve, reject) => image.toBlob((b) => (b ? resolve(b) : reject(new Error('cannot encode the preview'))), 'image/png'));
+    if (!isNewest()) return null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = URL.createObjectURL(blob);
     const x0 = t[0];
@@ -102,9 +121,11 @@ export class RasterLayer {
     const y1 = t[3] + this.view.height * t[5];
     const imageExtent: Extent = [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)];
     this.layer.setSource(new ImageStatic({ url: this.url, imageExtent, projection: rasterProjection(this.view)!, interpolate: false }));
+    return { style, stretches, source: preview.source };
   }
 
   dispose(): void {
+    this.renders.supersede();
     if (this.url) URL.revokeObjectURL(this.url);
   }
 }

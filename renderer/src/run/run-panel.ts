@@ -1,15 +1,20 @@
 /**
  * The run panel: every option of `rcf featurize`, scaling presets, the grid
  * preview with its cell count, time and memory estimates, then run with
- * progress and cancel.
+ * progress and cancel. The form is the store's: the panel rebuilds its fields
+ * only when the form changed from elsewhere (a history re-run) or a field
+ * shows something derived (the preset from scale and offset); the rest
+ * follows the store element by element.
  */
 import { el, field, select } from '../ui/dom.js';
+import { formatBytes, formatCount, formatDuration } from '../ui/format.js';
+import type { AppState, AppStore } from '../state/app-state.js';
 import { SCALE_PRESETS, matchPreset } from './presets.js';
 import { OPTION_GROUPS, RUN_OPTION_KEYS, RUN_OPTIONS, appliesTo, type OptionGroup, type RunOption, type RunOptionKey } from '../../../shared/run/index.js';
 import type { RunForm } from './settings-model.js';
 
 export interface RunPanelActions {
-  changed(): void;
+  changed(form: RunForm): void;
   chooseWeights(): Promise<string | null>;
   chooseTraining(): Promise<string[]>;
   previewGrid(): void;
@@ -21,26 +26,31 @@ export interface RunPanelActions {
 export class RunPanel {
   readonly root = el('section', { class: 'run-panel' });
   private readonly formRoot = el('div', { class: 'run-form' });
-  readonly gridInfo = el('div', { class: 'grid-info', 'data-testid': 'grid-info' }, 'Grid: not previewed yet');
-  readonly estimateInfo = el('div', { class: 'estimate', 'data-testid': 'estimate' });
-  readonly errors = el('ul', { class: 'form-errors', 'data-testid': 'form-errors' });
+  private readonly gridInfo = el('div', { class: 'grid-info', 'data-testid': 'grid-info' });
+  private readonly estimateInfo = el('div', { class: 'estimate', 'data-testid': 'estimate' });
+  private readonly errors = el('ul', { class: 'form-errors', 'data-testid': 'form-errors' });
   private readonly progressBar = el('progress', { max: 1, value: 0, 'data-testid': 'run-progress' });
   private readonly progressText = el('div', { class: 'progress-text', 'data-testid': 'run-progress-text' });
   private readonly runButton: HTMLButtonElement;
   private readonly cancelButton: HTMLButtonElement;
 
-  form: RunForm;
+  private form: RunForm;
   private readonly actions: RunPanelActions;
 
-  constructor(form: RunForm, actions: RunPanelActions) {
-    this.form = form;
+  constructor(store: AppStore, actions: RunPanelActions) {
+    this.form = store.get().form;
     this.actions = actions;
     this.runButton = el('button', { class: 'primary', 'data-testid': 'run', onclick: () => actions.run() }, 'Run featurizer');
     this.cancelButton = el('button', { 'data-testid': 'cancel', disabled: true, onclick: () => actions.cancel() }, 'Cancel');
     this.root.append(
       el('h2', {}, 'Featurize'),
       this.formRoot,
-      el('div', { class: 'buttons' }, el('button', { 'data-testid': 'preview-grid', onclick: () => actions.previewGrid() }, 'Preview grid'), el('button', { 'data-testid': 'estimate-button', onclick: () => actions.estimate() }, 'Estimate')),
+      el(
+        'div',
+        { class: 'buttons' },
+        el('button', { 'data-testid': 'preview-grid', onclick: () => actions.previewGrid() }, 'Preview grid'),
+        el('button', { 'data-testid': 'estimate-button', onclick: () => actions.estimate() }, 'Estimate'),
+      ),
       this.gridInfo,
       this.estimateInfo,
       this.errors,
@@ -49,32 +59,30 @@ export class RunPanel {
       this.progressText,
     );
     this.renderForm();
-  }
-
-  setForm(form: RunForm): void {
-    this.form = form;
-    this.renderForm();
-  }
-
-  showErrors(errors: string[]): void {
-    this.errors.replaceChildren(...errors.map((e) => el('li', {}, e)));
-  }
-
-  setRunning(running: boolean): void {
-    this.runButton.disabled = running;
-    this.cancelButton.disabled = !running;
-  }
-
-  setProgress(done: number, total: number, text: string): void {
-    this.progressBar.max = Math.max(1, total);
-    this.progressBar.value = done;
-    this.progressText.textContent = text;
+    store.select((s) => s.form, (form) => {
+      // The panel's own edits are in the store already; another form replaces the fields.
+      if (form === this.form) return;
+      this.form = form;
+      this.renderForm();
+    });
+    store.select(gridText, (text) => (this.gridInfo.textContent = text));
+    store.select(estimateText, (text) => (this.estimateInfo.textContent = text));
+    store.select((s) => s.formErrors, (errors) => this.errors.replaceChildren(...errors.map((e) => el('li', {}, e))));
+    store.select((s) => s.run.running, (running) => {
+      this.runButton.disabled = running;
+      this.cancelButton.disabled = !running;
+    });
+    store.select((s) => s.run.progress, ({ done, total, text }) => {
+      this.progressBar.max = Math.max(1, total);
+      this.progressBar.value = done;
+      this.progressText.textContent = text;
+    });
   }
 
   private update(change: Partial<RunForm>, rerender = false): void {
     this.form = { ...this.form, ...change };
     if (rerender) this.renderForm();
-    this.actions.changed();
+    this.actions.changed(this.form);
   }
 
   /** One option's control, from the options table: a choice, a checkbox, a file chooser or a text field. */
@@ -136,4 +144,25 @@ export class RunPanel {
     });
     this.formRoot.replaceChildren(...sections);
   }
+}
+
+function gridText(state: AppState): string {
+  const grid = state.grid;
+  if (grid.status === 'pending') return 'Grid: computing…';
+  if (grid.status === 'failed') return 'Grid: —';
+  const area = `Area: ${state.area.description}.`;
+  if (grid.status === 'none') return `${area} Grid: not previewed yet`;
+  const preview = grid.value;
+  const per = preview.perInput.map((p) => `${p.name}: ${formatCount(p.cells)} of ${p.cellPixels} px`).join('; ');
+  const drawn = preview.truncated ? `; the first ${formatCount(preview.cells.length)} are drawn` : '';
+  return `${area} ${formatCount(preview.count)} cells will be featurized (${per})${drawn}`;
+}
+
+function estimateText(state: AppState): string {
+  const estimate = state.estimate;
+  if (estimate.status === 'pending') return 'Estimating (a short calibration run)…';
+  if (estimate.status !== 'done') return '';
+  const e = estimate.value;
+  const work = `${(e.flops / 1e9).toFixed(1)} GFLOP at ${e.gflopsPerSecond.toFixed(1)} GFLOP/s measured on ${e.backend}`;
+  return `About ${formatDuration(e.seconds)} and ${formatBytes(e.bytes)} of memory for ${formatCount(e.cells)} cells (${work})`;
 }

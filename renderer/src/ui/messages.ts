@@ -6,6 +6,12 @@ import { el } from './dom.js';
 
 export type MessageLevel = 'error' | 'warning' | 'info';
 
+/** A button on a message, e.g. Restart. */
+export interface MessageAction {
+  label: string;
+  run(): void;
+}
+
 export class MessageBar {
   private readonly root: HTMLElement;
 
@@ -13,17 +19,21 @@ export class MessageBar {
     this.root = root;
   }
 
-  show(level: MessageLevel, text: string): void {
+  /** Shows a message (with an optional action button); returns the function that takes it away. */
+  show(level: MessageLevel, text: string, action?: MessageAction): () => void {
     // The same message again moves to the top instead of stacking up.
     for (const existing of [...this.root.children]) {
       if (existing.classList.contains(level) && existing.firstElementChild?.textContent === text) existing.remove();
     }
-    const item = el('div', { class: `message ${level}`, role: level === 'error' ? 'alert' : 'status', 'data-testid': `message-${level}` }, el('span', {}, text));
+    const role = level === 'error' ? 'alert' : 'status';
+    const item = el('div', { class: `message ${level}`, role, 'data-testid': `message-${level}` }, el('span', {}, text));
+    if (action) item.append(el('button', { 'data-testid': 'message-action', onclick: () => action.run() }, action.label));
     item.append(el('button', { class: 'dismiss', title: 'Dismiss', onclick: () => item.remove() }, '×'));
     this.root.prepend(item);
     while (this.root.children.length > 6) this.root.lastElementChild?.remove();
     // Errors stay until dismissed; the rest fade out.
     if (level !== 'error') setTimeout(() => item.remove(), level === 'info' ? 8000 : 20000);
+    return () => item.remove();
   }
 
   error(error: unknown): void {

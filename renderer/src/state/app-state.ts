@@ -1,0 +1,102 @@
+/**
+ * The renderer's state, in one store: the map's layers (one list: identity,
+ * order, visibility, opacity, and for rasters their style), the area, the
+ * run form, the grid preview and estimate, the current run, the shown run,
+ * the history and the selected cell. Controllers change it; panels and the
+ * map render from it.
+ */
+import type VectorLayer from 'ol/layer/Vector.js';
+import type BaseLayer from 'ol/layer/Base.js';
+import type { AreaSpec, CellValues, Estimate, GridPreview, RunRecord } from '../../../shared/ipc/contract.js';
+import type { LayerEntry } from '../layers/layer-list.js';
+import type { RasterDisplay, RasterLayer, RasterStyle } from '../raster/raster-layer.js';
+import type { RunForm } from '../run/settings-model.js';
+import { Store } from './store.js';
+
+export interface RasterEntry extends LayerEntry {
+  kind: 'raster';
+  /** The raster on the map (its OpenLayers layer and preview image). */
+  raster: RasterLayer;
+  style: RasterStyle;
+  /** What the shown preview was painted with; null until the first preview is shown. */
+  display: RasterDisplay | null;
+  /** When it was first opened: a run's inputs keep that order, whatever the drawing order. */
+  opened: number;
+}
+
+export interface ResultsEntry extends LayerEntry {
+  kind: 'results';
+  layer: VectorLayer;
+  runId: string;
+}
+
+export type MapLayerEntry = RasterEntry | ResultsEntry;
+
+/** The OpenLayers layer an entry is shown with: its identity on the map. */
+export function olLayerOf(entry: MapLayerEntry): BaseLayer {
+  return entry.kind === 'raster' ? entry.raster.layer : entry.layer;
+}
+
+export interface AreaState {
+  /** What the service gets: a file, drawn polygons, or null (every cell). */
+  spec: AreaSpec | null;
+  /** For people: "drawn (1 polygon)", "from aoi.geojson", … */
+  description: string;
+}
+
+/** A request's progress: not asked (or reset by a change), in flight, or answered. */
+export type Requested<T> = { status: 'none' } | { status: 'pending' } | { status: 'done'; value: T } | { status: 'failed' };
+
+export interface CurrentRun {
+  /** The run's id once the service gave it; progress for other runs is ignored. */
+  id: string | null;
+  running: boolean;
+  progress: { done: number; total: number; text: string };
+}
+
+export interface AppState {
+  /** Top first. */
+  layers: readonly MapLayerEntry[];
+  area: AreaState;
+  form: RunForm;
+  /** The form's problems, as of the last time settings were asked for. */
+  formErrors: readonly string[];
+  grid: Requested<GridPreview>;
+  estimate: Requested<Estimate>;
+  run: CurrentRun;
+  /** The run whose results were shown last: what the toolbar exports. */
+  shownRun: RunRecord | null;
+  history: readonly RunRecord[];
+  cell: CellValues | null;
+  /** The header's status line. */
+  status: string;
+  /** Why the featurizer service stopped, while it is stopped. */
+  serviceStopped: { message: string } | null;
+}
+
+export type AppStore = Store<AppState>;
+
+export const NO_AREA: AreaState = { spec: null, description: 'none: every cell of the rasters' };
+
+export function initialState(form: RunForm): AppState {
+  return {
+    layers: [],
+    area: NO_AREA,
+    form,
+    formErrors: [],
+    grid: { status: 'none' },
+    estimate: { status: 'none' },
+    run: { id: null, running: false, progress: { done: 0, total: 1, text: '' } },
+    shownRun: null,
+    history: [],
+    cell: null,
+    status: '',
+    serviceStopped: null,
+  };
+}
+
+/** The rasters a run would featurize, in the order they were opened. */
+export function rasterInputs(state: AppState): string[] {
+  const rasters = state.layers.filter((l): l is RasterEntry => l.kind === 'raster');
+  return rasters.sort((a, b) => a.opened - b.opened).map((l) => l.id);
+}
