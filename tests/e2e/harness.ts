@@ -60,6 +60,12 @@ export interface AppHarness {
 }
 
 let browser: Browser | null = null;
+
+/** The window size: 1400×900, or RCF_E2E_VIEWPORT=WxH (e.g. 1366x768, 1920x1080) to look at the screens at another size. */
+function viewport(): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/.exec(process.env.RCF_E2E_VIEWPORT ?? '');
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : { width: 1400, height: 900 };
+}
 /** Built once per test process from the current sources (a bridge left from an earlier checkout would test old code). */
 let bridge: Promise<void> | null = null;
 
@@ -67,7 +73,7 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build:app` first');
   await (bridge ??= buildBridge());
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
-  const context: BrowserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+  const context: BrowserContext = await browser.newContext({ viewport: viewport(), deviceScaleFactor: 1 });
   const outsideRequests: string[] = [];
   const pageErrors: string[] = [];
   await context.route('**/*', async (route) => {
