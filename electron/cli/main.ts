@@ -1,6 +1,7 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFile } from 'node:fs/promises';
+import { UserError } from '../../shared/errors/index.js';
 import { CONVENTIONS, type Convention } from '../../shared/rcf/conventions.js';
 import { NODATA_POLICIES, type NodataPolicy } from '../../shared/rcf/cell-sums.js';
 import { openRaster, rasterInfoJson, RasterError, type Raster } from '../engine/raster/index.js';
@@ -74,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
-  const known = [RasterError, WeightsError, BackendError, JobError, OutputError, AoiError];
+  const known = [RasterError, WeightsError, BackendError, JobError, OutputError, AoiError, UserError];
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`rcf: ${(e as Error).message}\n`);
     return 2;

@@ -13,6 +13,7 @@ import { rectRing } from '../../shared/geo/affine.js';
 import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';
 import type { AreaSpec, EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { BACKENDS } from '../../shared/ipc/settings.js';
+import type { Provenance } from '../../shared/provenance/index.js';
 import { crsFromEpsg, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { sameCrs, makeTransformer } from '../engine/aoi/crs.js';
 import { parseGeoJson } from '../engine/aoi/geojson.js';
@@ -277,7 +278,7 @@ export function createService(options: ServiceOptions): Service {
     options.emit('ended', ended);
   }
 
-  async function finishedRun(runId: string): Promise<{ csv: string; provenance: Record<string, unknown> }> {
+  async function finishedRun(runId: string): Promise<{ csv: string; provenance: Provenance }> {
     const record = await store.load(runId);
     if (record.state !== 'finished') throw new Error(`run ${runId} is ${record.state}; it has no results`);
     const csv = store.csvPath(runId);

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { parseCellSize } from '../grid/cells.js';
+import { Provenance } from '../provenance/index.js';
 import { BACKENDS, CONVENTIONS, EDGE_POLICIES, NODATA_POLICIES } from './settings.js';
 
 // No eval-based fast paths: the renderer's CSP forbids eval, and both sides must validate alike.
@@ -143,8 +144,8 @@ export const RunRecord = z.object({
   ended: z.string().nullable(),
   message: z.string().nullable(),
   cells: z.number().int().nonnegative(),
-  /** The job's provenance (see the engine's featurize-job), once finished. */
-  provenance: z.record(z.string(), z.unknown()).nullable(),
+  /** The job's provenance (shared/provenance), once finished. */
+  provenance: Provenance.nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
