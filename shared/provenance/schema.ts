@@ -169,7 +169,9 @@ export const Provenance = z.custom<Provenance>().superRefine((value, ctx) => {
 export function parseProvenance(json: unknown, where: string): Provenance {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw refusal(where, 'not a JSON object');
   const version: unknown = (json as { version?: unknown }).version;
-  if (typeof version === 'number' && version > PROVENANCE_VERSION) throw refusal(where, `version ${version}, written by a newer RCF Desktop`);
+  if (typeof version === 'number' && version > PROVENANCE_VERSION) {
+    throw refusal(where, `version ${version}, written by a newer RCF Desktop`);
+  }
   const document = version === undefined ? { version: PROVENANCE_VERSION, ...json } : json;
   const result = Provenance.safeParse(document);
   if (!result.success) {
@@ -192,7 +194,8 @@ export function parseProvenanceText(text: string, where: string): Provenance {
 }
 
 function refusal(where: string, reason: string): UserError {
-  return new UserError(`${fileLabel(where)}: not a provenance document RCF Desktop can read (${reason})`, { kind: 'bad-input', path: where });
+  const message = `${fileLabel(where)}: not a provenance document RCF Desktop can read (${reason})`;
+  return new UserError(message, { kind: 'bad-input', path: where });
 }
 
 /** `grid.per_input[0].cells`. */

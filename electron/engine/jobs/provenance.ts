@@ -103,7 +103,9 @@ export function buildProvenance(p: ProvenanceParts): Provenance {
 function filterProvenance(bank: WeightsFile) {
   const o = bank.origin;
   if (o.mode === 'file') return { mode: 'file' as const, weights_file: o.path };
-  if (o.mode === 'gaussian') return { mode: 'gaussian' as const, seed: o.seed, generator: 'xoshiro128** + Marsaglia polar (shared/rcf/random.ts)' };
+  if (o.mode === 'gaussian') {
+    return { mode: 'gaussian' as const, seed: o.seed, generator: 'xoshiro128** + Marsaglia polar (shared/rcf/random.ts)' };
+  }
   return {
     mode: 'empirical' as const,
     seed: o.seed,

@@ -286,7 +286,9 @@ print(s.IsSame(e))`, [custom]).trim()).toBe('1');
     expect(existsSync(`${file}.partial`)).toBe(true);
 
     await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg\.partial holds an unfinished run/);
-    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(/other settings or inputs/);
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
+      /other settings or inputs/,
+    );
     await expect(GpkgOutput.open(file, layout(K + 1), KEY, { resume: true, overwrite: false })).rejects.toThrow(/other columns/);
     const second = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
     expect(second.alreadyFinished).toBe(false);
@@ -298,7 +300,9 @@ print(s.IsSame(e))`, [custom]).trim()).toBe('1');
     expect(validate(file)).toBe('0');
 
     await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg already exists/);
-    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(/r\.gpkg was made with other settings/);
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
+      /r\.gpkg was made with other settings/,
+    );
     const again = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
     expect(again.alreadyFinished).toBe(true);
     expect(again.doneCells.size).toBe(0);

@@ -41,7 +41,8 @@ describe('parseProvenance', () => {
     (doc.inputs as { width: unknown }[])[0].width = '627';
     const e = refusal(doc);
     expect(e.message).toBe(
-      'features.csv.json: not a provenance document RCF Desktop can read (inputs[0].width: Invalid input: expected number, received string)',
+      'features.csv.json: not a provenance document RCF Desktop can read ' +
+        '(inputs[0].width: Invalid input: expected number, received string)',
     );
     expect(e.kind).toBe('bad-input');
     expect(e.path).toBe(WHERE);
@@ -59,7 +60,9 @@ describe('parseProvenance', () => {
       /\(grid\.per_input: expected one entry per input, in the same order\)$/,
     );
     expect(refusal({ ...doc, rcf: { mode: 'random' }, cells: null }).message).toMatch(/\(rcf\.mode: .*; 1 more problem\)$/);
-    expect(() => parseProvenanceText('{"app": ', WHERE)).toThrow(/^features\.csv\.json: not a provenance document RCF Desktop can read \(not JSON: /);
+    expect(() => parseProvenanceText('{"app": ', WHERE)).toThrow(
+      /^features\.csv\.json: not a provenance document RCF Desktop can read \(not JSON: /,
+    );
   });
 });
 
