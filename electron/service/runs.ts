@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../../shared/errors/index.js';
 import { RunRecord } from '../../shared/ipc/contract.js';
+import { parseProvenance } from '../../shared/provenance/index.js';
 
 export class RunStore {
   readonly root: string;
@@ -51,13 +52,17 @@ export class RunStore {
   }
 
   async load(id: string): Promise<RunRecord> {
+    const file = join(this.dir(id), 'record.json');
     let text: string;
     try {
-      text = await readFile(join(this.dir(id), 'record.json'), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch {
       throw new UserError(`run ${id} does not exist`);
     }
-    return RunRecord.parse(JSON.parse(text));
+    const json = JSON.parse(text);
+    // Records written before provenance had a version are upgraded here; a damaged provenance is refused, naming the file.
+    if (json?.provenance !== null && json?.provenance !== undefined) json.provenance = parseProvenance(json.provenance, file);
+    return RunRecord.parse(json);
   }
 
   /** All readable runs, newest first (by `started`); a folder whose record is damaged is left out. */

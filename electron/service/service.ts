@@ -19,6 +19,7 @@ import { runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize
 import { planRun, type RunPlan } from '../engine/jobs/plan.js';
 import { estimatePlan } from '../engine/jobs/estimate.js';
 import { resultsLayer } from '../engine/jobs/results-layer.js';
+import type { Provenance } from '../../shared/provenance/index.js';
 import { readCsvCells, readCsvProvenance } from '../engine/export/read-csv.js';
 import { pathExists } from '../engine/export/output.js';
 import { RunStore } from './runs.js';
@@ -211,7 +212,7 @@ export function createService(options: ServiceOptions): Service {
     options.emit('ended', ended);
   }
 
-  async function finishedRun(runId: string): Promise<{ csv: string; provenance: Record<string, unknown> }> {
+  async function finishedRun(runId: string): Promise<{ csv: string; provenance: Provenance }> {
     const record = await store.load(runId);
     if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; it has no results`);
     const csv = store.csvPath(runId);

@@ -12,6 +12,7 @@
  */
 import { z } from '../zod.js';
 import { PolygonsLonLat, RunSettings, filePath as path } from '../run/index.js';
+import { Provenance } from '../provenance/index.js';
 
 const lonLat = z.tuple([z.number(), z.number()]);
 /** A closed ring of [lon, lat] (WGS84). */
@@ -87,8 +88,8 @@ export const RunRecord = z.object({
   ended: z.string().nullable(),
   message: z.string().nullable(),
   cells: z.number().int().nonnegative(),
-  /** The job's provenance (see the engine's featurize-job), once finished. */
-  provenance: z.record(z.string(), z.unknown()).nullable(),
+  /** The job's provenance (shared/provenance), once finished. */
+  provenance: Provenance.nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -10,6 +10,7 @@
  */
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import type { CellResult } from '../rcf/featurize.js';
+import { parseProvenanceText } from '../../../shared/provenance/index.js';
 import { csvField, formatFloat32, formatFloat64 } from './format.js';
 import { OutputError, pathExists, type FeatureOutput, type OutputOptions } from './output.js';
 
@@ -74,7 +75,7 @@ export class CsvOutput implements FeatureOutput {
       await Promise.all([path, partial, partialKey, sidecar].map((p) => rm(p, { force: true })));
     } else if (await pathExists(path)) {
       if (!options.resume) throw new OutputError(`${path} already exists; use --overwrite to replace it or --resume to continue it`);
-      const finishedKey = await readRunKey(sidecar);
+      const finishedKey = await readFinishedRunKey(sidecar);
       if (finishedKey !== key) throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
       return new CsvOutput(path, null, new Set(), true);
     } else if (await pathExists(partial)) {
@@ -125,6 +126,17 @@ export class CsvOutput implements FeatureOutput {
     await this.handle.close();
     this.handle = null;
   }
+}
+
+/** The run identity in a finished output's provenance sidecar, or null without one; a sidecar that is not provenance is refused. */
+async function readFinishedRunKey(sidecar: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(sidecar, 'utf8');
+  } catch {
+    return null;
+  }
+  return JSON.stringify(parseProvenanceText(text, sidecar).run) ?? null;
 }
 
 async function readRunKey(path: string): Promise<string | null> {

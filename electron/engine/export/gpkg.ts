@@ -49,6 +49,7 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { parseProvenanceText } from '../../../shared/provenance/index.js';
 import type { CrsInfo } from '../crs/index.js';
 import type { CellResult } from '../rcf/featurize.js';
 import { blobEnvelope, polygonBlob, ringEnvelope } from './gpkg/geometry.js';
@@ -333,18 +334,24 @@ function extent(db: DatabaseSync): { minX: number; minY: number; maxX: number; m
   return e;
 }
 
-/** The run identity recorded in a finished GeoPackage's provenance, or null when it has none (or is not ours). */
+/**
+ * The run identity recorded in a finished GeoPackage's provenance, or null when it has none (or is not ours);
+ * provenance that RCF Desktop cannot read is refused.
+ */
 function readFinishedRunKey(Database: typeof DatabaseSync, path: string): string | null {
+  let metadata: string;
   let db: DatabaseSync | null = null;
   try {
     db = new Database(path, { readOnly: true });
     const row = db.prepare('SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = ? ORDER BY id LIMIT 1').get(PROVENANCE_URI);
-    return row ? JSON.stringify(JSON.parse(String(row.metadata)).run) : null;
+    if (!row) return null;
+    metadata = String(row.metadata);
   } catch {
     return null;
   } finally {
     db?.close();
   }
+  return JSON.stringify(parseProvenanceText(metadata, path).run) ?? null;
 }
 
 

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { parseProvenanceText, type Provenance } from '../../../shared/provenance/index.js';
 import { OutputError } from './output.js';
 import type { CellResult } from '../rcf/featurize.js';
 
@@ -47,13 +48,15 @@ export async function* readCsvCells(path: string): AsyncGenerator<CsvCell> {
   }
 }
 
-/** The provenance sidecar (`OUT.csv.json`) of a finished CSV export. */
-export async function readCsvProvenance(path: string): Promise<Record<string, unknown>> {
+/** The provenance sidecar (`OUT.csv.json`) of a finished CSV export, validated (a UserError when it is not one). */
+export async function readCsvProvenance(path: string): Promise<Provenance> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(`${path}.json`, 'utf8')) as Record<string, unknown>;
+    text = await readFile(`${path}.json`, 'utf8');
   } catch (e) {
     throw new OutputError(`${path}.json: cannot read the provenance (${(e as Error).message})`);
   }
+  return parseProvenanceText(text, `${path}.json`);
 }
 
 /** RFC 4180 fields of one line (quoted fields may hold commas and doubled quotes). */

@@ -11,16 +11,15 @@ import type { RunSettings } from '../../../shared/run/index.js';
 import { describeAoi, type AoiDescription } from '../aoi/index.js';
 import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
 import { defaultThreads } from '../rcf/backends.js';
-import type { WeightsFile } from '../rcf/weights.js';
 import { CsvOutput } from '../export/csv.js';
 import { GpkgOutput } from '../export/gpkg.js';
 import { OutputError, type FeatureOutput } from '../export/output.js';
-import { sha256File } from '../hash.js';
-import { appVersion } from '../app-version.js';
 import { JobError } from './errors.js';
 import { filterBank, planRun } from './plan.js';
 import { sameCrs } from '../crs/index.js';
 import type { Raster } from '../raster/index.js';
+import type { Provenance } from '../../../shared/provenance/index.js';
+import { buildProvenance, provenanceInputs } from './provenance.js';
 
 /** A featurize job: a run's settings, and where and how to write it. */
 export interface FeaturizeJobSpec extends RunSettings {
@@ -45,7 +44,8 @@ export interface JobHooks {
 
 export interface JobResult {
   out: string;
-  provenance: Record<string, unknown>;
+  /** null when the outputs were already finished (`--resume`): nothing was run. */
+  provenance: Provenance | null;
   cellsComputed: number;
   cellsSkipped: number;
   alreadyFinished: boolean;
@@ -80,21 +80,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const settings: FeaturizeSettings = { bandIndexes: bands, scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads };
 
     const names = sourceNames(spec.inputs);
-    const inputs = await Promise.all(
-      rasters.map(async (r, i) => ({
-        path: r.info.path,
-        name: names[i],
-        sha256: await sha256File(r.info.path),
-        width: r.info.width,
-        height: r.info.height,
-        dtype: r.info.dtype,
-        transform: r.info.transform,
-        crs: r.info.crs,
-        nodata: r.info.nodata,
-        scales: bands.map((b) => r.info.scales[b]),
-        offsets: bands.map((b) => r.info.offsets[b]),
-      })),
-    );
+    const inputs = await provenanceInputs(rasters, names, bands);
     // Everything that determines the output; resume only continues an identical run.
     const runKey = {
       inputs: inputs.map((i) => ({ name: i.name, sha256: i.sha256 })),
@@ -127,7 +113,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       throw e;
     }
     if (outputs.every((o) => o.alreadyFinished)) {
-      return { out: outs[0], provenance: {}, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
+      return { out: outs[0], provenance: null, cellsComputed: 0, cellsSkipped: 0, alreadyFinished: true };
     }
     const finished = outputs.findIndex((o) => o.alreadyFinished);
     if (finished >= 0) {
@@ -155,45 +141,21 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       await Promise.all(outputs.map((o) => o.close()));
       throw e;
     }
-    const provenance = {
-      app: { name: 'rcf-desktop', version: appVersion() },
+    const provenance = buildProvenance({
       started: startedAt,
-      finished: new Date().toISOString(),
       inputs,
-      bands: bands.map((b) => b + 1),
-      scaling: {
-        scale: scaling.scale,
-        offset: scaling.offset,
-        raster_scale_offset: scaling.useRasterScale,
-        formula: scaling.useRasterScale ? '(raw*band_scale+band_offset)*scale+offset' : 'raw*scale+offset',
-      },
-      grid: {
-        cell_size: formatCellSize(cellSize),
-        origin: 'top-left pixel of each raster',
-        edge,
-        per_input: grids.map((g, i) => ({
-          name: names[i],
-          cell_pixels: formatCellSize(g.resolved.cellSize),
-          cell_map_size: g.resolved.effective,
-          cells: g.cells.length,
-        })),
-        aoi: aoiDescription,
-      },
-      rcf: {
-        ...filterProvenance(bank),
-        convention,
-        features: 2 * bank.filters,
-        filters: bank.filters,
-        channels: bank.channels,
-        kernel: bank.kernel,
-        bias,
-        feature_order: 'f0..f{F2-1} = mean relu(+), f{F2}..f{K-1} = mean relu(-)',
-        weights_sha256: bank.sha256,
-      },
-      nodata_policy: spec.nodata,
-      backend: { name: summary.backend, device: summary.device, threads: summary.threads },
-      cells: { computed: summary.cellsComputed, resumed: summary.cellsSkipped },
-    };
+      bandIndexes: bands,
+      scaling,
+      cellSize,
+      edge,
+      grids,
+      aoi: aoiDescription,
+      bank,
+      convention,
+      bias,
+      nodata: spec.nodata,
+      summary,
+    });
     for (const o of outputs) await o.finish(provenance);
     return { out: outs[0], provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
   } finally {
@@ -204,13 +166,6 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
 function sharesOneCrs(rasters: Raster[]): boolean {
   const first = rasters[0].info.crs;
   return first !== null && rasters.every((r) => r.info.crs !== null && sameCrs(r.info.crs, first));
-}
-
-function filterProvenance(bank: WeightsFile): Record<string, unknown> {
-  const o = bank.origin;
-  if (o.mode === 'file') return { mode: 'file', weights_file: o.path };
-  if (o.mode === 'gaussian') return { mode: 'gaussian', seed: o.seed, generator: 'xoshiro128** + Marsaglia polar (shared/rcf/random.ts)' };
-  return { mode: 'empirical', seed: o.seed, patch_pool: o.pool, train: o.train, patches: o.patches.map((p) => [p.source, p.y, p.x]), patch_columns: ['train_index', 'y', 'x'] };
 }
 
 export { OutputError };

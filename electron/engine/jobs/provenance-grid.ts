@@ -4,26 +4,13 @@
  * cell exactly, so outputs that keep only centres (CSV) can still be drawn.
  */
 import { rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
-import { makeGrid, parseCellSize, type CellSize, type EdgePolicy, type Grid } from '../../../shared/grid/cells.js';
-import { makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
-
-interface ProvenanceInput {
-  name: string;
-  width: number;
-  height: number;
-  transform: GeoTransform;
-  crs: CrsInfo | null;
-}
-
-export class ProvenanceError extends Error {
-  override name = 'ProvenanceError';
-}
+import { makeGrid, parseCellSize, type CellSize, type Grid } from '../../../shared/grid/cells.js';
+import type { Provenance } from '../../../shared/provenance/index.js';
+import { makeLonLatTransformer } from '../crs/index.js';
 
 /** Returns the WGS84 outline of cell (source, row, col), or null when the source has no CRS or no such cell. */
-export function cellOutlinesLonLat(provenance: Record<string, unknown>): (source: string, row: number, col: number) => [number, number][] | null {
-  const inputs = provenance.inputs as ProvenanceInput[] | undefined;
-  const grid = provenance.grid as { edge: EdgePolicy; per_input: { name: string; cell_pixels: string }[] } | undefined;
-  if (!Array.isArray(inputs) || !grid || !Array.isArray(grid.per_input)) throw new ProvenanceError('the provenance has no inputs or grid');
+export function cellOutlinesLonLat(provenance: Provenance): (source: string, row: number, col: number) => [number, number][] | null {
+  const { inputs, grid } = provenance;
   const bySource = new Map<string, { grid: Grid; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }>();
   inputs.forEach((input, i) => {
     const cells = makeGrid(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);

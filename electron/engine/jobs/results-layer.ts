@@ -6,6 +6,7 @@
  * axes, one to project every cell.
  */
 import { fitPca, projectRow, scoresToRgb } from '../../../shared/analysis/pca.js';
+import type { Provenance } from '../../../shared/provenance/index.js';
 import { readCsvCells } from '../export/read-csv.js';
 import { cellOutlinesLonLat } from './provenance-grid.js';
 
@@ -20,7 +21,7 @@ export interface ResultsLayer {
   explained: number[];
 }
 
-export async function resultsLayer(csv: string, provenance: Record<string, unknown>): Promise<ResultsLayer> {
+export async function resultsLayer(csv: string, provenance: Provenance): Promise<ResultsLayer> {
   const outline = cellOutlinesLonLat(provenance);
   const cells: { cellId: string; ring: [number, number][]; validFraction: number; usable: number | null }[] = [];
   const indexOf = new Map<string, number>();

@@ -11,6 +11,7 @@ import { GpkgOutput, OutputError, type GpkgLayout } from '../../../electron/engi
 import { lookupEpsg, type CrsInfo } from '../../../electron/engine/crs/index.js';
 import type { CellResult } from '../../../electron/engine/rcf/featurize.js';
 import { ROOT } from '../../helpers/cli.js';
+import { currentProvenance, firstVersionDocument } from '../../helpers/provenance.js';
 import { SYSTEM_PYTHON, runPython } from '../../helpers/python.js';
 
 function utm(code: number): CrsInfo {
@@ -273,34 +274,41 @@ print(s.IsSame(e))`, [custom]).trim()).toBe('1');
     const dir = tempDir();
     const file = join(dir, 'r.gpkg');
     const K = 4;
+    // Finished outputs are recognised by the run identity in their provenance, which must be one RCF Desktop can read.
+    const KEY = firstVersionDocument().run;
+    const OTHER_KEY = { ...KEY, bias: 0 };
     const all = [0, 1, 2, 3, 4].map((c) => makeCell('a.tif', 0, c, K));
-    const first = await GpkgOutput.open(file, layout(K), { run: 1 }, fresh);
+    const first = await GpkgOutput.open(file, layout(K), KEY, fresh);
     for (const c of all.slice(0, 3)) await first.write(c);
     await first.close();
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(true);
 
-    await expect(GpkgOutput.open(file, layout(K), { run: 1 }, fresh)).rejects.toThrow(/r\.gpkg\.partial holds an unfinished run/);
-    await expect(GpkgOutput.open(file, layout(K), { run: 2 }, { resume: true, overwrite: false })).rejects.toThrow(/other settings or inputs/);
-    await expect(GpkgOutput.open(file, layout(K + 1), { run: 1 }, { resume: true, overwrite: false })).rejects.toThrow(/other columns/);
-    const second = await GpkgOutput.open(file, layout(K), { run: 1 }, { resume: true, overwrite: false });
+    await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg\.partial holds an unfinished run/);
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
+      /other settings or inputs/,
+    );
+    await expect(GpkgOutput.open(file, layout(K + 1), KEY, { resume: true, overwrite: false })).rejects.toThrow(/other columns/);
+    const second = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
     expect(second.alreadyFinished).toBe(false);
     expect([...second.doneCells]).toEqual(all.slice(0, 3).map((c) => c.cellId));
     for (const c of all.slice(3)) await second.write(c);
-    await second.finish({ tool: 'rcf' });
+    await second.finish(currentProvenance());
     expect(existsSync(`${file}.partial`)).toBe(false);
     expect(rows(file, 'SELECT fid, cell_id FROM cells ORDER BY fid').map((r) => r.cell_id)).toEqual(all.map((c) => c.cellId));
     expect(validate(file)).toBe('0');
 
-    await expect(GpkgOutput.open(file, layout(K), { run: 1 }, fresh)).rejects.toThrow(/r\.gpkg already exists/);
-    await expect(GpkgOutput.open(file, layout(K), { run: 2 }, { resume: true, overwrite: false })).rejects.toThrow(/r\.gpkg was made with other settings/);
-    const again = await GpkgOutput.open(file, layout(K), { run: 1 }, { resume: true, overwrite: false });
+    await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg already exists/);
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
+      /r\.gpkg was made with other settings/,
+    );
+    const again = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
     expect(again.alreadyFinished).toBe(true);
     expect(again.doneCells.size).toBe(0);
     await again.finish({}); // a no-op: the file stays as it was
     expect(rows(file, 'SELECT count(*) AS n FROM cells')[0].n).toBe(5);
 
-    const over = await GpkgOutput.open(file, layout(K), { run: 2 }, { resume: false, overwrite: true });
+    const over = await GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: false, overwrite: true });
     expect(over.alreadyFinished).toBe(false);
     expect(over.doneCells.size).toBe(0);
     expect(existsSync(file)).toBe(false);

@@ -1,0 +1,1 @@
+export { PROVENANCE_VERSION, Provenance, parseProvenance, parseProvenanceText } from './schema.js';
