@@ -4,9 +4,11 @@
  * process (service/main.ts), in the end-to-end tests and in unit tests.
  *
  * Runs execute here, one AbortController each: `cancelRun` aborts, and the
- * engine stops within one strip of cells.
+ * engine stops within one strip of cells. Previews and estimates stop between
+ * their steps when their call's signal aborts (a newer request superseded them).
  */
 import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { CancelledError } from '../../shared/errors/index.js';
 import { basename, join } from 'node:path';
 import { formatCellSize, parseCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
@@ -79,11 +81,12 @@ export function createService(options: ServiceOptions): Service {
       });
     },
 
-    async preview({ path, bands, maxSize }) {
+    async preview({ path, bands, maxSize }, signal) {
       return withRaster(path, async (raster) => {
+        stopIfCancelled(signal);
         const bad = bands.find((b) => b > raster.info.bands);
         if (bad !== undefined) throw new Error(`${basename(path)}: has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
-        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize);
+        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize, signal);
         return { ...pixels, bands };
       });
     },
@@ -93,11 +96,12 @@ export function createService(options: ServiceOptions): Service {
       return { name: aoi.layer ?? basename(path), polygons: polygonsLonLat(aoi) };
     },
 
-    async gridPreview({ settings, limit }) {
-      return withPlan(settings, async ({ rasters, grids }) => {
+    async gridPreview({ settings, limit }, signal) {
+      return withPlan(settings, signal, async ({ rasters, grids }) => {
         const rings: [number, number][][] = [];
         let count = 0;
         grids.forEach((g, i) => {
+          stopIfCancelled(signal);
           count += g.cells.length;
           const outline = outlineOf(rasters[i]);
           for (const cell of g.cells) {
@@ -115,8 +119,8 @@ export function createService(options: ServiceOptions): Service {
       });
     },
 
-    async estimate({ settings }) {
-      return withPlan(settings, async ({ rasters, grids, shape }) =>
+    async estimate({ settings }, signal) {
+      return withPlan(settings, signal, async ({ rasters, grids, shape }) =>
         estimateRun({
           rasters: grids.map((g, i) => ({ width: rasters[i].info.width, cells: g.cells })),
           ...shape,
@@ -293,6 +297,11 @@ export function createService(options: ServiceOptions): Service {
   };
 }
 
+/** Ends a cancelled (superseded) call between its steps. */
+function stopIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError();
+}
+
 async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise<T>): Promise<T> {
   const raster = await openRaster(path);
   try {
@@ -308,18 +317,23 @@ interface Plan {
   shape: { filters: number; channels: number; kernel: number };
 }
 
-/** Opens the inputs and lays out the cells a run would featurize (what the job itself does). */
-async function withPlan<T>(settings: RunSettings, work: (plan: Plan) => Promise<T>): Promise<T> {
+/** Opens the inputs and lays out the cells a run would featurize (what the job itself does), stopping between steps once cancelled. */
+async function withPlan<T>(settings: RunSettings, signal: AbortSignal, work: (plan: Plan) => Promise<T>): Promise<T> {
   const rasters: Raster[] = [];
   try {
-    for (const path of settings.inputs) rasters.push(await openRaster(path));
+    for (const path of settings.inputs) {
+      rasters.push(await openRaster(path));
+      stopIfCancelled(signal);
+    }
     const channels = settings.bands?.length ?? rasters[0].info.bands;
     const shape =
       settings.filters.mode === 'file'
         ? await loadWeights(settings.filters.weights).then((w) => ({ filters: w.filters, channels: w.channels, kernel: w.kernel }))
         : { filters: filtersForFeatures(settings.filters.features), channels, kernel: settings.filters.kernel };
     const aoi = settings.area ? await areaAoi(settings.area) : null;
+    stopIfCancelled(signal);
     const grids = planGrids(rasters, parseCellSize(settings.cellSize), settings.edge, aoi, shape.kernel);
+    stopIfCancelled(signal);
     return await work({ rasters, grids, shape });
   } finally {
     await Promise.all(rasters.map((r) => r.close().catch(() => {})));

@@ -44,9 +44,9 @@ export function buildRcfApi(transports: ApiTransports): RcfApi {
   for (const name of Object.keys(appCalls) as AppCallName[]) {
     api[name] = async (request: unknown) => {
       const checked = appCalls[name].request.safeParse(request);
-      if (!checked.success) throw new RpcError(describeInvalid(name, checked.error));
+      if (!checked.success) throw new RpcError(describeInvalid(name, checked.error), 'bad-input');
       const response = appCalls[name].response.safeParse(await transports.invokeApp(name, checked.data));
-      if (!response.success) throw new RpcError(describeInvalid(`${name} (response)`, response.error));
+      if (!response.success) throw new RpcError(describeInvalid(`${name} (response)`, response.error), 'bug');
       return response.data;
     };
   }
