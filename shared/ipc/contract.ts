@@ -244,11 +244,15 @@ export const appCalls = {
   chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
   /** A native save dialog; null when dismissed. */
   chooseExportPath: call(z.object({ format: ExportFormat, suggestedName: z.string() }), z.object({ path: path.nullable() })),
+  /** Starts a new featurizer service after it stopped, and connects the window to it. */
+  restartService: call(z.object({}), z.object({})),
 } as const;
 
 export const MENU_COMMANDS = ['open-rasters', 'open-area', 'export', 'about'] as const;
 export const appEvents = {
   menu: z.object({ command: z.enum(MENU_COMMANDS) }),
+  /** The featurizer service exited unexpectedly; `restartService` starts a new one. */
+  serviceStopped: z.object({ message: z.string() }),
 } as const;
 
 export type ServiceCallName = keyof typeof serviceCalls;
