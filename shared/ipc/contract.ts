@@ -200,7 +200,10 @@ const latestOnly = () => '';
 export const serviceCalls = {
   /** Opens a raster's header (structure checked) for display. */
   inspect: call(z.object({ path }), RasterView),
-  /** Reads a display preview from the best overview (or a decimated read), off the UI thread; a newer one of the same raster supersedes it. */
+  /**
+   * Reads a display preview from the best overview (or a decimated read), off the UI thread;
+   * a newer preview of the same raster supersedes it.
+   */
   preview: call(
     z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }),
     RasterPreview,
@@ -209,7 +212,9 @@ export const serviceCalls = {
   /** Reads an area file and returns its polygons in WGS84. */
   readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: polygonsLonLat })),
   /** The cells a run with these settings would featurize. */
-  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview, { supersede: latestOnly }),
+  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview, {
+    supersede: latestOnly,
+  }),
   /** Time and memory a run would take. */
   estimate: call(z.object({ settings: RunSettings }), Estimate, { supersede: latestOnly }),
   /** Starts a run; progress and the outcome come as events. */

@@ -9,8 +9,15 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, isCancelled, kindOf, UserError } from '../../../shared/errors/index.js';
-import { buildRcfApi } from '../../../shared/ipc/api.js';
-import { serviceCalls, serviceEvents, type GridPreview, type RunRecord, type RunSettings, type ServiceHandlers } from '../../../shared/ipc/contract.js';
+import { buildRcfApi, forContextBridge, fromContextBridge } from '../../../shared/ipc/api.js';
+import {
+  serviceCalls,
+  serviceEvents,
+  type GridPreview,
+  type RunRecord,
+  type RunSettings,
+  type ServiceHandlers,
+} from '../../../shared/ipc/contract.js';
 import { connectRpc, reconnectingRpc, serveRpc, RpcError, SERVICE_STOPPED, type PortLike } from '../../../shared/ipc/rpc.js';
 
 type TestPort = PortLike & { sent: unknown[] };
@@ -499,6 +506,51 @@ describe('buildRcfApi', () => {
     sendAppEvent('menu', { command: 'about' });
     expect(menu).toHaveBeenCalledTimes(1);
     expect(Object.keys(serviceEvents)).toContain('notice');
+  });
+
+  /** What Electron's contextBridge does to an exposed API: answers are copied; a rejection arrives as a new Error with only its message. */
+  function throughContextBridge<T extends object>(exposed: T): T {
+    const crossed = Object.entries(exposed).map(([name, fn]) => {
+      const proxy = (...args: unknown[]) => {
+        const result = (fn as (...a: unknown[]) => unknown)(...args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(structuredClone, (error: Error) => Promise.reject(new Error(error.message)));
+      };
+      return [name, proxy];
+    });
+    return Object.fromEntries(crossed) as T;
+  }
+
+  it("a failure's kind crosses the contextBridge only as forContextBridge's outcome, rejected again by fromContextBridge", async () => {
+    const { rcf, server } = api((name) => (name === 'chooseArea' ? { path: '/areas/a.geojson' } : {}));
+    const request = { path: '/data/a.tif', bands: [1], maxSize: 64 };
+
+    const bare = throughContextBridge(rcf);
+    const lost = rejectionOf(bare.preview(request));
+    await bare.preview(request);
+    const lostError = await lost;
+    expect((lostError as Error).message).toBe('preview: superseded by a newer request');
+    expect(kindOf(lostError)).toBe('bug');
+
+    const page = fromContextBridge(throughContextBridge(forContextBridge(rcf)));
+    const superseded = rejectionOf(page.preview(request));
+    const latest = page.preview({ ...request, bands: [2] });
+    const error = await superseded;
+    expect(error).toBeInstanceOf(RpcError);
+    expect(isCancelled(error)).toBe(true);
+    expect((error as Error).message).toBe('preview: superseded by a newer request');
+    const preview = await latest;
+    expect(preview.bands).toEqual([2]);
+    expect(preview.data).toBeInstanceOf(Float32Array);
+    expect(kindOf(await rejectionOf(page.preview({ ...request, maxSize: 5 })))).toBe('bad-input');
+    expect(kindOf(await rejectionOf(page.cancelRun({ runId: 'boom' })))).toBe('bug');
+    expect(await page.chooseArea({})).toEqual({ path: '/areas/a.geojson' });
+    const notice = vi.fn();
+    page.on('notice', notice);
+    server.emit('notice', { runId: 'run-1', message: 'through the bridge' });
+    await tick();
+    expect(notice).toHaveBeenCalledWith({ runId: 'run-1', message: 'through the bridge' });
+    expect(page.pathForFile({ name: 'scene.tif' } as File)).toBe('/dropped/scene.tif');
   });
 
   it("pathForFile is the transport's", () => {
