@@ -8,8 +8,8 @@
  * their steps when their call's signal aborts (a newer request superseded them).
  */
 import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { CancelledError } from '../../shared/errors/index.js';
 import { basename, join } from 'node:path';
+import { CancelledError } from '../../shared/errors/index.js';
 import { formatCellSize, parseCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
 import { fitPca, projectRow, scoresToRgb } from '../../shared/analysis/pca.js';

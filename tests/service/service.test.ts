@@ -28,7 +28,9 @@ const AOI = join(ROOT, 'tests/fixtures/aoi/landsat_hole_4326.geojson');
 type Events = { [E in ServiceEventName]: EventPayload<E>[] };
 
 /** The handlers called directly: serveRpc passes each call's signal; here it is one nobody aborts, unless a test passes its own. */
-type Handlers = { [N in keyof ServiceHandlers]: (request: Parameters<ServiceHandlers[N]>[0], signal?: AbortSignal) => ReturnType<ServiceHandlers[N]> };
+type Handlers = {
+  [N in keyof ServiceHandlers]: (request: Parameters<ServiceHandlers[N]>[0], signal?: AbortSignal) => ReturnType<ServiceHandlers[N]>;
+};
 interface Service {
   handlers: Handlers;
   close(): Promise<void>;
@@ -44,9 +46,9 @@ function startService(dataDir: string): { service: Service; events: Events } {
       (events[event] as unknown[]).push(payload);
     },
   });
-  const handlers = Object.fromEntries(
-    Object.entries(service.handlers).map(([name, handler]) => [name, (request: never, signal = new AbortController().signal) => handler(request, signal)]),
-  ) as Handlers;
+  type Untyped = (request: never, signal: AbortSignal) => unknown;
+  const withSignal = (handler: Untyped) => (request: never, signal = new AbortController().signal) => handler(request, signal);
+  const handlers = Object.fromEntries(Object.entries(service.handlers).map(([name, handler]) => [name, withSignal(handler)])) as Handlers;
   return { service: { handlers, close: () => service.close() }, events };
 }
 
@@ -477,8 +479,9 @@ describe('service: cancelled and superseded previews and estimates', () => {
       expect((await second).perInput[0].cellPixels).toBe('128');
       expect((await secondEstimate).cells).toBe((await second).count);
       // The server aborted the older calls' signals and answered them (ids 1 and 3) as cancelled.
-      await waitFor('the answers to the older calls', () => (answers.filter((a) => a.id === 1 || a.id === 3).length === 2 ? true : undefined));
-      expect(answers.filter((a) => a.id === 1 || a.id === 3)).toEqual([
+      const older = () => answers.filter((a) => a.id === 1 || a.id === 3);
+      await waitFor('the answers to the older calls', () => (older().length === 2 ? true : undefined));
+      expect(older()).toEqual([
         expect.objectContaining({ ok: false, errorKind: 'cancelled' }),
         expect.objectContaining({ ok: false, errorKind: 'cancelled' }),
       ]);
