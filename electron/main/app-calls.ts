@@ -1,7 +1,7 @@
 /**
- * The app calls main answers (native dialogs), over one IPC channel. Each call
- * is checked twice: the sender must be the app's own top frame, and the name
- * and payload must match the contract.
+ * The app calls main answers (native dialogs, restarting the service), over
+ * one IPC channel. Each call is checked twice: the sender must be the app's
+ * own top frame, and the name and payload must match the contract.
  */
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../shared/ipc/contract.js';
@@ -14,7 +14,7 @@ const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'j
 
 type FileFilter = { name: string; extensions: string[] };
 
-function handlersFor(window: () => BrowserWindow | null): AppHandlers {
+function handlersFor(window: () => BrowserWindow | null, restartService: () => void): AppHandlers {
   // Dialogs are modal to the window when there is one.
   const showOpen = (options: OpenDialogOptions) => {
     const owner = window();
@@ -44,15 +44,15 @@ function handlersFor(window: () => BrowserWindow | null): AppHandlers {
       const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
       return { path: result.canceled || !result.filePath ? null : result.filePath };
     },
-    // Placeholder until main can restart the service (another branch adds the real handler).
     async restartService() {
-      throw new Error('restarting the featurizer service is not available yet: restart the app');
+      restartService();
+      return {};
     },
   };
 }
 
-export function handleAppCalls(window: () => BrowserWindow | null): void {
-  const handlers = handlersFor(window);
+export function handleAppCalls(window: () => BrowserWindow | null, restartService: () => void): void {
+  const handlers = handlersFor(window, restartService);
   ipcMain.handle(APP_CALL_CHANNEL, async (event: IpcMainInvokeEvent, name: unknown, payload: unknown) => {
     const frameUrl = event.senderFrame?.url ?? '';
     if (!isAppUrl(frameUrl) || event.senderFrame?.parent !== null) throw new Error('refused: not the app window');

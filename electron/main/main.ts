@@ -12,6 +12,8 @@ import { buildMenu } from './menu.js';
 import { APP_ORIGIN } from './policy.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { startService, type ServiceHost } from './service-host.js';
+import { APP_EVENT_CHANNEL } from '../../shared/ipc/channels.js';
+import { SERVICE_STOPPED } from '../../shared/ipc/rpc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/electron/main → the package root. */
@@ -37,14 +39,21 @@ function createWindow(): void {
     webPreferences: secureWebPreferences(PRELOAD),
   });
   window.once('ready-to-show', () => window?.show());
-  // A new port after every load: a reloaded page starts with a fresh connection.
-  window.webContents.on('did-finish-load', () => window && service?.connect(window));
+  // A new port after every load: a reloaded page starts with a fresh connection (or learns the service stopped).
+  window.webContents.on('did-finish-load', () => {
+    if (window && service && !service.connect(window)) tellServiceStopped();
+  });
   window.webContents.on('render-process-gone', (_e, details) => {
     dialog.showErrorBox('RCF Desktop', `The window stopped (${details.reason}); it will be reloaded.`);
     window?.reload();
   });
   window.on('closed', () => (window = null));
   void window.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+/** The window shows this and offers `restartService`. */
+function tellServiceStopped(): void {
+  window?.webContents.send(APP_EVENT_CHANNEL, 'serviceStopped', { message: SERVICE_STOPPED });
 }
 
 hardenApp();
@@ -55,9 +64,10 @@ app.on('second-instance', () => {
 app.whenReady().then(() => {
   serveRenderer(RENDERER_DIR);
   service = startService(SERVICE, app.getPath('userData'), (code) => {
-    if (code !== 0 && !quitting) dialog.showErrorBox('RCF Desktop', `The featurizer service stopped unexpectedly (exit code ${code}). Restart the app.`);
+    console.error(`rcf: the featurizer service exited unexpectedly (exit code ${code})`);
+    tellServiceStopped();
   });
-  handleAppCalls(() => window);
+  handleAppCalls(() => window, () => window && service?.restart(window));
   Menu.setApplicationMenu(buildMenu(() => window));
   createWindow();
   app.on('activate', () => {
@@ -65,11 +75,7 @@ app.whenReady().then(() => {
   });
 });
 
-let quitting = false;
-app.on('before-quit', () => {
-  quitting = true;
-  service?.stop();
-});
+app.on('before-quit', () => service?.stop());
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });

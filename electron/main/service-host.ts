@@ -7,23 +7,46 @@ import { MessageChannelMain, utilityProcess, type BrowserWindow, type UtilityPro
 import { SERVICE_PORT_CHANNEL } from '../../shared/ipc/channels.js';
 
 export interface ServiceHost {
-  /** Gives the window its own port to the service (again after each reload). */
-  connect(window: BrowserWindow): void;
+  /** Gives the window its own port to the service (again after each reload); false when the service has stopped. */
+  connect(window: BrowserWindow): boolean;
+  /** Starts a new service in place of the current one (stopping it first if it still runs) and connects the window to it. */
+  restart(window: BrowserWindow): void;
   stop(): void;
 }
 
-export function startService(entry: string, dataDir: string, onExit: (code: number) => void): ServiceHost {
-  const child: UtilityProcess = utilityProcess.fork(entry, ['--data-dir', dataDir], { serviceName: 'RCF featurizer', stdio: 'inherit' });
-  child.on('exit', (code) => onExit(code));
+/** `onUnexpectedExit`: the service exited without being asked to (stop and restart ask). */
+export function startService(entry: string, dataDir: string, onUnexpectedExit: (code: number) => void): ServiceHost {
+  let child: UtilityProcess | null = null;
+  const fork = () => {
+    const started = utilityProcess.fork(entry, ['--data-dir', dataDir], { serviceName: 'RCF featurizer', stdio: 'inherit' });
+    started.on('exit', (code) => {
+      if (child !== started) return;
+      child = null;
+      onUnexpectedExit(code);
+    });
+    child = started;
+  };
+  const stop = () => {
+    const running = child;
+    child = null;
+    running?.kill();
+  };
+  const connect = (window: BrowserWindow) => {
+    if (!child) return false;
+    const { port1, port2 } = new MessageChannelMain();
+    child.postMessage({ kind: 'connect' }, [port1]);
+    window.webContents.postMessage(SERVICE_PORT_CHANNEL, null, [port2]);
+    return true;
+  };
+  fork();
 
   return {
-    connect(window) {
-      const { port1, port2 } = new MessageChannelMain();
-      child.postMessage({ kind: 'connect' }, [port1]);
-      window.webContents.postMessage(SERVICE_PORT_CHANNEL, null, [port2]);
+    connect,
+    restart(window) {
+      stop();
+      fork();
+      connect(window);
     },
-    stop() {
-      child.kill();
-    },
+    stop,
   };
 }

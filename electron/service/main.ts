@@ -47,6 +47,7 @@ parentPort.on('message', ({ ports }) => {
       {
         post: (message) => port.postMessage(message),
         listen: (onMessage) => port.on('message', (event) => onMessage(event.data)),
+        onClose: (listener) => port.on('close', listener),
       },
       service.handlers,
       (why) => console.error(`rcf service: rejected a message: ${why}`),

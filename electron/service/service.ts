@@ -4,13 +4,14 @@
  * process (service/main.ts), in the end-to-end tests and in unit tests.
  *
  * Runs execute here, one AbortController each: `cancelRun` aborts, and the
- * engine stops within one strip of cells.
+ * engine stops within one strip of cells. Previews and estimates stop between
+ * their steps when their call's signal aborts (a newer request superseded them).
  */
 import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { formatCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
-import { fileProblem, UserError } from '../../shared/errors/index.js';
+import { CancelledError, fileProblem, UserError } from '../../shared/errors/index.js';
 import type { EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
 import { drawnAreaGeoJson, readAoi, type Aoi } from '../engine/aoi/index.js';
 import { crsFromEpsg, makeLonLatTransformer, makeTransformer, sameCrs } from '../engine/crs/index.js';
@@ -67,11 +68,12 @@ export function createService(options: ServiceOptions): Service {
       });
     },
 
-    async preview({ path, bands, maxSize }) {
+    async preview({ path, bands, maxSize }, signal) {
       return withRaster(path, async (raster) => {
+        stopIfCancelled(signal);
         const bad = bands.find((b) => b > raster.info.bands);
         if (bad !== undefined) throw new RasterError(path, `has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
-        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize);
+        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize, signal);
         return { ...pixels, bands };
       });
     },
@@ -81,11 +83,12 @@ export function createService(options: ServiceOptions): Service {
       return { name: aoi.layer ?? basename(path), polygons: polygonsLonLat(aoi) };
     },
 
-    async gridPreview({ settings, limit }) {
-      return withPlan(settings, async ({ rasters, grids }) => {
+    async gridPreview({ settings, limit }, signal) {
+      return withPlan(settings, signal, async ({ rasters, grids }) => {
         const rings: [number, number][][] = [];
         let count = 0;
         grids.forEach((g, i) => {
+          stopIfCancelled(signal);
           count += g.cells.length;
           const outline = outlineOf(rasters[i]);
           for (const cell of g.cells) {
@@ -103,8 +106,8 @@ export function createService(options: ServiceOptions): Service {
       });
     },
 
-    async estimate({ settings }) {
-      return withPlan(settings, (plan) => estimatePlan(plan, settings));
+    async estimate({ settings }, signal) {
+      return withPlan(settings, signal, (plan) => estimatePlan(plan, settings));
     },
 
     async startRun({ settings }) {
@@ -228,6 +231,11 @@ export function createService(options: ServiceOptions): Service {
   };
 }
 
+/** Ends a cancelled (superseded) call between its steps. */
+function stopIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError();
+}
+
 async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise<T>): Promise<T> {
   const raster = await openRaster(path);
   try {
@@ -237,10 +245,11 @@ async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise
   }
 }
 
-/** Plans the run as the job will (engine/jobs/plan.ts), for the preview and the estimate. */
-async function withPlan<T>(settings: RunSettings, work: (plan: RunPlan) => Promise<T>): Promise<T> {
-  const plan = await planRun(settings);
+/** Plans the run as the job will (engine/jobs/plan.ts), for the preview and the estimate; stops between steps once cancelled. */
+async function withPlan<T>(settings: RunSettings, signal: AbortSignal, work: (plan: RunPlan) => Promise<T>): Promise<T> {
+  const plan = await planRun(settings, signal);
   try {
+    stopIfCancelled(signal);
     return await work(plan);
   } finally {
     await plan.close();

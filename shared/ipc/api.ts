@@ -4,6 +4,7 @@
  * main. The preload builds it with Electron's transports, the end-to-end tests
  * with Playwright bindings; the renderer cannot tell them apart.
  */
+import { ERROR_KINDS, kindOf, type ErrorKind } from '../errors/index.js';
 import {
   appCalls,
   appEvents,
@@ -12,6 +13,9 @@ import {
   serviceEvents,
   type AppCallName,
   type AppEventName,
+  type CallName,
+  type CallRequest,
+  type CallResponse,
   type EventName,
   type RcfApi,
   type ServiceCallName,
@@ -44,9 +48,9 @@ export function buildRcfApi(transports: ApiTransports): RcfApi {
   for (const name of Object.keys(appCalls) as AppCallName[]) {
     api[name] = async (request: unknown) => {
       const checked = appCalls[name].request.safeParse(request);
-      if (!checked.success) throw new RpcError(describeInvalid(name, checked.error));
+      if (!checked.success) throw new RpcError(describeInvalid(name, checked.error), 'bad-input');
       const response = appCalls[name].response.safeParse(await transports.invokeApp(name, checked.data));
-      if (!response.success) throw new RpcError(describeInvalid(`${name} (response)`, response.error));
+      if (!response.success) throw new RpcError(describeInvalid(`${name} (response)`, response.error), 'bug');
       return response.data;
     };
   }
@@ -58,5 +62,51 @@ export function buildRcfApi(transports: ApiTransports): RcfApi {
     return () => set.delete(listener);
   };
   api.pathForFile = (file: File) => transports.pathForFile(file);
+  return api as RcfApi;
+}
+
+/** A call's result in a form Electron's contextBridge carries whole: of an Error it keeps only the message. */
+export type BridgedOutcome<T> = { ok: true; value: T } | { ok: false; message: string; kind: ErrorKind };
+
+/** The API as it crosses the contextBridge: every call resolves to its outcome. */
+export type BridgedRcfApi = { [N in CallName]: (request: CallRequest<N>) => Promise<BridgedOutcome<CallResponse<N>>> } & Pick<
+  RcfApi,
+  'on' | 'pathForFile'
+>;
+
+const callNames = [...Object.keys(serviceCalls), ...Object.keys(appCalls)] as CallName[];
+
+/**
+ * What the preload exposes: the calls of `api`, each resolving to its outcome,
+ * so that a failure's kind reaches the page (a rejection would arrive as a bare
+ * Error with only its message).
+ */
+export function forContextBridge(api: RcfApi): BridgedRcfApi {
+  const bridged: Record<string, unknown> = { on: api.on, pathForFile: api.pathForFile };
+  for (const name of callNames) {
+    const call = api[name] as (request: unknown) => Promise<unknown>;
+    bridged[name] = (request: unknown) =>
+      call(request).then(
+        (value) => ({ ok: true, value }),
+        (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error), kind: kindOf(error) }),
+      );
+  }
+  return bridged as BridgedRcfApi;
+}
+
+/**
+ * The page's side of forContextBridge: calls reject again, with errors of the
+ * page's own RpcError (so `kindOf` and `isCancelled` work there).
+ */
+export function fromContextBridge(bridged: BridgedRcfApi): RcfApi {
+  const api: Record<string, unknown> = { on: bridged.on, pathForFile: bridged.pathForFile };
+  for (const name of callNames) {
+    const call = bridged[name] as (request: unknown) => Promise<BridgedOutcome<unknown>>;
+    api[name] = async (request: unknown) => {
+      const outcome = await call(request);
+      if (outcome.ok) return outcome.value;
+      throw new RpcError(outcome.message, ERROR_KINDS.includes(outcome.kind) ? outcome.kind : 'bug');
+    };
+  }
   return api as RcfApi;
 }

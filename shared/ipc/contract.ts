@@ -127,21 +127,41 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 
 const runId = z.object({ runId: RunRecord.shape.id });
 
-function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
-  return { request, response };
+interface CallOptions<Req extends z.ZodType> {
+  /**
+   * For calls whose answer is stale once a newer request is made: calls with
+   * the same key supersede each other, and the client cancels the older one.
+   */
+  supersede?: (request: z.output<Req>) => string;
 }
+
+function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res, options: CallOptions<Req> = {}) {
+  return { request, response, ...options };
+}
+
+/** Every call of a kind supersedes the one before it. */
+const latestOnly = () => '';
 
 export const serviceCalls = {
   /** Opens a raster's header (structure checked) for display. */
   inspect: call(z.object({ path }), RasterView),
-  /** Reads a display preview from the best overview (or a decimated read), off the UI thread. */
-  preview: call(z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }), RasterPreview),
+  /**
+   * Reads a display preview from the best overview (or a decimated read), off the UI thread;
+   * a newer preview of the same raster supersedes it.
+   */
+  preview: call(
+    z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }),
+    RasterPreview,
+    { supersede: (request) => request.path },
+  ),
   /** Reads an area file and returns its polygons in WGS84. */
   readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: PolygonsLonLat })),
   /** The cells a run with these settings would featurize. */
-  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview),
+  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview, {
+    supersede: latestOnly,
+  }),
   /** Time and memory a run would take. */
-  estimate: call(z.object({ settings: RunSettings }), Estimate),
+  estimate: call(z.object({ settings: RunSettings }), Estimate, { supersede: latestOnly }),
   /** Starts a run; progress and the outcome come as events. */
   startRun: call(z.object({ settings: RunSettings }), z.object({ runId: RunRecord.shape.id })),
   /** Stops a run within one strip of cells; its partial output is kept unfinished. */
@@ -174,12 +194,14 @@ export const appCalls = {
   chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
   /** A native save dialog; null when dismissed. */
   chooseExportPath: call(z.object({ format: ExportFormat, suggestedName: z.string() }), z.object({ path: path.nullable() })),
+  /** Starts a new featurizer service after it stopped, and connects the window to it. */
   restartService: call(z.object({}), z.object({})),
 } as const;
 
 export const MENU_COMMANDS = ['open-rasters', 'open-area', 'export', 'about'] as const;
 export const appEvents = {
   menu: z.object({ command: z.enum(MENU_COMMANDS) }),
+  /** The featurizer service exited unexpectedly; `restartService` starts a new one. */
   serviceStopped: z.object({ message: z.string() }),
 } as const;
 
@@ -196,8 +218,13 @@ export type CallRequest<N extends CallName> = z.input<Calls[N]['request']>;
 export type CallResponse<N extends CallName> = z.output<Calls[N]['response']>;
 export type EventPayload<N extends EventName> = z.output<Events[N]>;
 
-/** What the service implements: one handler per service call, checked at compile time. */
-export type ServiceHandlers = { [N in ServiceCallName]: (request: z.output<(typeof serviceCalls)[N]['request']>) => Promise<CallResponse<N>> };
+/**
+ * What the service implements: one handler per service call, checked at compile time.
+ * `signal` aborts when the caller cancels the call (or a newer call supersedes it).
+ */
+export type ServiceHandlers = {
+  [N in ServiceCallName]: (request: z.output<(typeof serviceCalls)[N]['request']>, signal: AbortSignal) => Promise<CallResponse<N>>;
+};
 /** What Electron main implements. */
 export type AppHandlers = { [N in AppCallName]: (request: z.output<(typeof appCalls)[N]['request']>) => Promise<CallResponse<N>> };
 
@@ -214,6 +241,12 @@ export function isServiceCall(name: string): name is ServiceCallName {
 }
 export function isAppCall(name: string): name is AppCallName {
   return Object.hasOwn(appCalls, name);
+}
+
+/** The key under which a call supersedes older ones (see CallOptions), or null for a call that never does. */
+export function supersedeKey(name: ServiceCallName, request: unknown): string | null {
+  const supersede = (serviceCalls[name] as { supersede?: (request: unknown) => string }).supersede;
+  return supersede ? `${name}:${supersede(request)}` : null;
 }
 
 /** A one-line, human message for a payload that failed its schema. */

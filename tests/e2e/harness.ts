@@ -7,6 +7,10 @@
  * The renderer is served from a test origin by request interception, under
  * the app's own headers and CSP. Every request outside that origin is aborted and
  * recorded, so a test can fail on any network use.
+ *
+ * `stopService()` stops the service as a crash would (the window's port closes,
+ * main sends `serviceStopped`); the renderer's `restartService` call starts a new
+ * one on the same data folder, as Electron main does.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,10 +18,9 @@ import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createService } from '../../electron/service/service.js';
-import { serveRpc } from '../../shared/ipc/rpc.js';
-import { appCalls, isAppCall } from '../../shared/ipc/contract.js';
-import type { AppCallName, AppEventName, CallResponse, EventPayload } from '../../shared/ipc/contract.js';
+import { createService, type Service } from '../../electron/service/service.js';
+import { serveRpc, SERVICE_STOPPED } from '../../shared/ipc/rpc.js';
+import { appCalls, isAppCall, type AppCallName, type AppEventName, type CallResponse, type EventPayload } from '../../shared/ipc/contract.js';
 import { rendererFile, rendererHeaders } from '../../electron/main/policy.js';
 import { decode, encode } from './bridge/codec.js';
 
@@ -43,7 +46,17 @@ async function buildBridge(): Promise<void> {
   });
 }
 
-type DialogAnswers = { [N in AppCallName]?: CallResponse<N>[] };
+/** The app calls that open a native dialog (the rest the harness answers itself). */
+type DialogName = Exclude<AppCallName, 'restartService'>;
+type DialogAnswers = { [N in DialogName]?: CallResponse<N>[] };
+
+/** The test window's hooks into its bridge (bridge/bridge.ts). */
+interface BridgeWindow {
+  __rcfDeliver(message: unknown): void;
+  __rcfServiceClosed(): void;
+  __rcfServiceConnect(): void;
+  __rcfAppEvent(name: string, payload: unknown): void;
+}
 
 export interface AppHarness {
   page: Page;
@@ -53,7 +66,16 @@ export interface AppHarness {
   /** Console errors and page errors. */
   pageErrors: string[];
   /** Queues the answer the next native dialog of that kind gives. */
-  answerDialog<N extends AppCallName>(name: N, answer: CallResponse<N>): void;
+  answerDialog<N extends DialogName>(name: N, answer: CallResponse<N>): void;
+  /**
+   * Stops the service as if it had crashed: its in-flight handlers are aborted and
+   * its later messages dropped, the window's port closes (pending and later calls
+   * reject as 'disconnected'), and the window gets `serviceStopped`. The renderer's
+   * `restartService({})` then starts a new service on the same data folder.
+   */
+  stopService(): Promise<void>;
+  /** How many services were started: 1, plus one per restartService. */
+  serviceStarts(): number;
   /** Sends an event from Electron main (a menu command, the service stopping) to the page. */
   emitAppEvent<E extends AppEventName>(name: E, payload: EventPayload<E>): Promise<void>;
   close(): Promise<void>;
@@ -101,22 +123,53 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
 
   const dataDir = await mkdtemp(join(tmpdir(), 'rcf-e2e-'));
   await mkdir(dataDir, { recursive: true });
-  let toService: (message: unknown) => void = () => {};
-  // Events reach the page through the same port as call results.
-  const service = createService({ dataDir, emit: (event, payload) => relay.emit(event, payload) });
-  const relay = serveRpc(
-    {
-      post: (message) => void page.evaluate((m) => (window as unknown as { __rcfDeliver(m: unknown): void }).__rcfDeliver(m), encode(message)).catch(() => {}),
-      listen: (onMessage) => (toService = onMessage),
-    },
-    service.handlers,
-  );
-  await page.exposeBinding('__rcfServicePost', (_source, message: unknown) => toService(decode(message)));
+
+  /** The running service and its end of the window's port; null once stopped. */
+  let current: { service: Service; receive(message: unknown): void; close(): void } | null = null;
+  let starts = 0;
+  const startService = () => {
+    let toService: (message: unknown) => void = () => {};
+    let closed = () => {};
+    // Events reach the page through the same port as call results; nothing does once this service is stopped.
+    const service = createService({ dataDir, emit: (event, payload) => relay.emit(event, payload) });
+    const relay = serveRpc(
+      {
+        post: (message) => {
+          if (current?.service !== service) return;
+          void page.evaluate((m) => (window as unknown as BridgeWindow).__rcfDeliver(m), encode(message)).catch(() => {});
+        },
+        listen: (onMessage) => (toService = onMessage),
+        onClose: (listener) => (closed = listener),
+      },
+      service.handlers,
+    );
+    starts++;
+    current = { service, receive: (message) => toService(message), close: () => closed() };
+  };
+  /** Ends the current service, if any: its port closes at both ends, and its runs are cancelled. */
+  const dropService = async () => {
+    const stopping = current;
+    current = null;
+    if (!stopping) return;
+    stopping.close();
+    await page.evaluate(() => (window as unknown as BridgeWindow).__rcfServiceClosed()).catch(() => {});
+    await stopping.service.close();
+  };
+  startService();
+  await page.exposeBinding('__rcfServicePost', (_source, message: unknown) => current?.receive(decode(message)));
 
   const answers: DialogAnswers = {};
+  // As Electron main: a new service in place of the old one, and a new port to it for the window.
+  const restartService = async () => {
+    await dropService();
+    startService();
+    await page.evaluate(() => (window as unknown as BridgeWindow).__rcfServiceConnect());
+    return {};
+  };
   await page.exposeBinding('__rcfAppCall', async (_source, name: string, request: unknown) => {
     if (!isAppCall(name)) throw new Error(`unknown app call ${name}`);
     appCalls[name].request.parse(request);
+    if (name === 'restartService') return restartService();
     const queued = answers[name]?.shift();
     if (queued === undefined) throw new Error(`the test did not expect the dialog ${name}`);
     return queued;
@@ -140,8 +193,14 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
       type AppEventEntry = { __rcfAppEvent(name: string, payload: unknown): void };
       await page.evaluate(([n, p]) => (window as unknown as AppEventEntry).__rcfAppEvent(n, p), [name, payload] as const);
     },
+    async stopService() {
+      await dropService();
+      const stopped = { message: SERVICE_STOPPED };
+      await page.evaluate((payload) => (window as unknown as BridgeWindow).__rcfAppEvent('serviceStopped', payload), stopped);
+    },
+    serviceStarts: () => starts,
     async close() {
-      await service.close();
+      await current?.service.close();
       await context.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -55,7 +55,7 @@ function harness(): Harness {
     service,
     notices,
     async run(settings) {
-      const { runId } = await service.handlers.startRun({ settings });
+      const { runId } = await service.handlers.startRun({ settings }, new AbortController().signal);
       return ended.get(runId) ?? new Promise((resolve) => waiting.set(runId, resolve));
     },
     rows(record) {

@@ -72,7 +72,7 @@ describe('the run store', () => {
       /^record\.json: not a provenance document RCF Desktop can read \(nodata_policy: Invalid option: /,
     );
     expect((error as UserError).path).toBe(join(dir, 'record.json'));
-    const { runs } = await service(dataDir).handlers.history({});
+    const { runs } = await service(dataDir).handlers.history({}, new AbortController().signal);
     expect(runs.map((r) => [r.id, r.provenance?.version])).toEqual([['old', 2]]);
   });
 });
@@ -81,7 +81,7 @@ describe('the results layer', () => {
   it('draws the cells of a run the first version wrote, from its sidecar', async () => {
     const dataDir = tempDir();
     firstVersionRun(dataDir, 'old');
-    const results = await service(dataDir).handlers.results({ runId: 'old' });
+    const results = await service(dataDir).handlers.results({ runId: 'old' }, new AbortController().signal);
     // Each outline, rebuilt from the provenance's grid, is centred on the cell's centre as the CSV records it.
     const centres = new Map(readCsv(join(PROVENANCE_FIXTURES, 'gaussian.csv')).rows.map((r) => [r[0], [Number(r[6]), Number(r[7])]]));
     expect(results.cells.map((c) => c.cellId)).toEqual([...centres.keys()]);
@@ -99,7 +99,7 @@ describe('the results layer', () => {
     const sidecar = firstVersionDocument();
     (sidecar.grid as { per_input: unknown[] }).per_input = [];
     writeFileSync(join(dir, 'features.csv.json'), JSON.stringify(sidecar));
-    await expect(service(dataDir).handlers.results({ runId: 'old' })).rejects.toThrow(
+    await expect(service(dataDir).handlers.results({ runId: 'old' }, new AbortController().signal)).rejects.toThrow(
       /^features\.csv\.json: not a provenance document .* \(grid\.per_input: expected one entry per input, in the same order\)$/,
     );
   });

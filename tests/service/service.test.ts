@@ -6,9 +6,20 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createService, type Service } from '../../electron/service/service.js';
+import { createService } from '../../electron/service/service.js';
 import { RunStore } from '../../electron/service/runs.js';
-import { RunSettings, serviceCalls, serviceEvents, type EventPayload, type RunRecord, type RunSettingsInput, type ServiceEventName } from '../../shared/ipc/contract.js';
+import { isCancelled, kindOf } from '../../shared/errors/index.js';
+import { connectRpc, serveRpc, type PortLike } from '../../shared/ipc/rpc.js';
+import {
+  RunSettings,
+  serviceCalls,
+  serviceEvents,
+  type EventPayload,
+  type RunRecord,
+  type RunSettingsInput,
+  type ServiceEventName,
+  type ServiceHandlers,
+} from '../../shared/ipc/contract.js';
 import { argvFromSettings } from '../../shared/run/index.js';
 import { rcf, readCsv, tempDir, ROOT } from '../helpers/cli.js';
 import { runPython } from '../helpers/python.js';
@@ -17,6 +28,15 @@ const SAMPLE = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
 const AOI = join(ROOT, 'tests/fixtures/aoi/landsat_hole_4326.geojson');
 
 type Events = { [E in ServiceEventName]: EventPayload<E>[] };
+
+/** The handlers called directly: serveRpc passes each call's signal; here it is one nobody aborts, unless a test passes its own. */
+type Handlers = {
+  [N in keyof ServiceHandlers]: (request: Parameters<ServiceHandlers[N]>[0], signal?: AbortSignal) => ReturnType<ServiceHandlers[N]>;
+};
+interface Service {
+  handlers: Handlers;
+  close(): Promise<void>;
+}
 
 /** A service on its own data folder, recording (and validating) every event it emits. */
 function startService(dataDir: string): { service: Service; events: Events } {
@@ -28,7 +48,10 @@ function startService(dataDir: string): { service: Service; events: Events } {
       (events[event] as unknown[]).push(payload);
     },
   });
-  return { service, events };
+  type Untyped = (request: never, signal: AbortSignal) => unknown;
+  const withSignal = (handler: Untyped) => (request: never, signal = new AbortController().signal) => handler(request, signal);
+  const handlers = Object.fromEntries(Object.entries(service.handlers).map(([name, handler]) => [name, withSignal(handler)])) as Handlers;
+  return { service: { handlers, close: () => service.close() }, events };
 }
 
 function settings(over: Partial<RunSettingsInput> = {}): RunSettings {
@@ -385,6 +408,74 @@ describe('service: cancel, refusals and the history', () => {
       expect(csv.features.length).toBe(16);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('service: cancelled and superseded previews and estimates', () => {
+  let dir: string;
+  let service: Service;
+  const s = settings({ cellSize: '64' });
+
+  beforeAll(() => {
+    dir = tempDir('rcf-service-');
+    service = startService(dir).service;
+  });
+  afterAll(() => service.close());
+
+  it('gridPreview, estimate and preview stop with a cancelled error when their signal aborts while they work', async () => {
+    const calls: [string, (signal: AbortSignal) => Promise<unknown>][] = [
+      ['gridPreview', (signal) => service.handlers.gridPreview({ settings: s, limit: 10 }, signal)],
+      ['estimate', (signal) => service.handlers.estimate({ settings: s }, signal)],
+      ['preview', (signal) => service.handlers.preview({ path: SAMPLE, bands: [3, 2, 1], maxSize: 64 }, signal)],
+    ];
+    for (const [name, call] of calls) {
+      const controller = new AbortController();
+      const outcome = call(controller.signal).then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+      // Aborted while the raster is still being opened: the handler stops at its next step.
+      controller.abort();
+      const error = await outcome;
+      expect(isCancelled(error), `${name}: ${String(error)}`).toBe(true);
+      expect(kindOf(error)).toBe('cancelled');
+    }
+    // Left alone, the same calls answer.
+    expect((await service.handlers.gridPreview({ settings: s, limit: 10 })).count).toBeGreaterThan(0);
+    expect((await service.handlers.estimate({ settings: s })).cells).toBeGreaterThan(0);
+  });
+
+  it('over the RPC, a newer gridPreview or estimate supersedes the older: only the newest is answered', async () => {
+    // An in-memory port pair, as the utility process's MessagePort (no close needed here).
+    const ends = [[], []] as ((message: unknown) => void)[][];
+    const port = (me: 0 | 1): PortLike => ({
+      post: (message) => setTimeout(() => ends[1 - me].forEach((listen) => listen(structuredClone(message))), 0),
+      listen: (onMessage) => ends[me].push(onMessage),
+      onClose: () => {},
+    });
+    const answers: { id: number; ok: boolean; errorKind?: string }[] = [];
+    ends[0].push((message) => answers.push(message as (typeof answers)[number]));
+    const real = createService({ dataDir: dir, emit: () => {} });
+    serveRpc(port(1), real.handlers);
+    const client = connectRpc(port(0));
+    try {
+      const first = client.call('gridPreview', { settings: s, limit: 10 });
+      const second = client.call('gridPreview', { settings: settings({ cellSize: '128' }), limit: 10 });
+      const firstEstimate = client.call('estimate', { settings: s });
+      const secondEstimate = client.call('estimate', { settings: settings({ cellSize: '128' }) });
+      for (const older of [first, firstEstimate]) expect(kindOf(await older.catch((e: unknown) => e))).toBe('cancelled');
+      expect((await second).perInput[0].cellPixels).toBe('128');
+      expect((await secondEstimate).cells).toBe((await second).count);
+      // The server aborted the older calls' signals and answered them (ids 1 and 3) as cancelled.
+      const older = () => answers.filter((a) => a.id === 1 || a.id === 3);
+      await waitFor('the answers to the older calls', () => (older().length === 2 ? true : undefined));
+      expect(older()).toEqual([
+        expect.objectContaining({ ok: false, errorKind: 'cancelled' }),
+        expect.objectContaining({ ok: false, errorKind: 'cancelled' }),
+      ]);
+    } finally {
+      await real.close();
     }
   });
 });

@@ -20,8 +20,8 @@ export interface RasterPreviewPixels {
 /** Rows read at once when sampling the full-resolution raster: about this many bytes. */
 const ROW_BAND_BYTES = 64 * 1024 * 1024;
 
-/** Reads bands (0-based) of `raster` decimated to at most maxSize×maxSize, nearest pixel centres. */
-export async function readPreview(raster: Raster, bands: number[], maxSize: number): Promise<RasterPreviewPixels> {
+/** Reads bands (0-based) of `raster` decimated to at most maxSize×maxSize, nearest pixel centres; `signal` stops it between reads. */
+export async function readPreview(raster: Raster, bands: number[], maxSize: number, signal?: AbortSignal): Promise<RasterPreviewPixels> {
   const { width, height } = raster.info;
   const factor = Math.max(1, Math.max(width, height) / maxSize);
   const outW = Math.max(1, Math.round(width / factor));
@@ -49,6 +49,7 @@ export async function readPreview(raster: Raster, bands: number[], maxSize: numb
     const y0 = rowOf[j];
     const y1 = Math.min(srcH, y0 + rowsPerRead);
     const rows = y1 - y0;
+    signal?.throwIfAborted();
     const band = await read(y0, rows);
     for (; j < outH && rowOf[j] < y1; j++) {
       const srcRow = rowOf[j] - y0;

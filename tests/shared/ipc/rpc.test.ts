@@ -8,29 +8,45 @@
  * validates app calls both ways and routes events.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { buildRcfApi } from '../../../shared/ipc/api.js';
-import { RunSettings, serviceCalls, serviceEvents, type RunRecord, type ServiceHandlers } from '../../../shared/ipc/contract.js';
-import { connectRpc, serveRpc, RpcError, type PortLike } from '../../../shared/ipc/rpc.js';
+import { CancelledError, isCancelled, kindOf, UserError } from '../../../shared/errors/index.js';
+import { buildRcfApi, forContextBridge, fromContextBridge } from '../../../shared/ipc/api.js';
+import {
+  RunSettings,
+  serviceCalls,
+  serviceEvents,
+  type GridPreview,
+  type RunRecord,
+  type ServiceHandlers,
+} from '../../../shared/ipc/contract.js';
+import { connectRpc, reconnectingRpc, serveRpc, RpcError, SERVICE_STOPPED, type PortLike } from '../../../shared/ipc/rpc.js';
 
-/** Two ends of a channel; messages are structured-cloned and delivered asynchronously. */
-function portPair(): { a: PortLike & { sent: unknown[] }; b: PortLike & { sent: unknown[] } } {
-  const make = () => {
-    const listeners: ((m: unknown) => void)[] = [];
-    return { listeners, sent: [] as unknown[] };
-  };
+type TestPort = PortLike & { sent: unknown[] };
+
+/** Two ends of a channel; messages are structured-cloned and delivered asynchronously; `close` tells both ends, as a MessagePort does. */
+function portPair(): { a: TestPort; b: TestPort; close(): void } {
+  const make = () => ({ listeners: [] as ((m: unknown) => void)[], closeListeners: [] as (() => void)[], sent: [] as unknown[] });
   const ends = [make(), make()];
+  let closed = false;
   const port = (me: number) => ({
     sent: ends[me].sent,
     post(message: unknown) {
       ends[me].sent.push(message);
+      if (closed) return;
       const copy = structuredClone(message);
       setTimeout(() => ends[1 - me].listeners.forEach((l) => l(copy)), 0);
     },
     listen(onMessage: (m: unknown) => void) {
       ends[me].listeners.push(onMessage);
     },
+    onClose(listener: () => void) {
+      ends[me].closeListeners.push(listener);
+    },
   });
-  return { a: port(0), b: port(1) };
+  const close = () => {
+    closed = true;
+    setTimeout(() => ends.forEach((end) => end.closeListeners.forEach((l) => l())), 0);
+  };
+  return { a: port(0), b: port(1), close };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -61,9 +77,29 @@ const record: RunRecord = {
 
 const notUsed = () => Promise.reject(new Error('not used in this test'));
 
+const grid: GridPreview = { count: 1, perInput: [{ name: 'a.tif', cells: 1, cellPixels: '128' }], cells: [], truncated: false };
+
+/** A call a fake handler holds until the test answers it, or its signal aborts. */
+interface Held {
+  name: string;
+  request: unknown;
+  signal: AbortSignal;
+  answer(value: unknown): void;
+}
+
+/** A handler that waits for the test (see Held) and gives up, as the real ones do, when its signal aborts. */
+function holding(name: string, held: Held[]) {
+  return (request: unknown, signal: AbortSignal) =>
+    new Promise<never>((resolve, reject) => {
+      held.push({ name, request, signal, answer: resolve as (value: unknown) => void });
+      signal.addEventListener('abort', () => reject(new CancelledError()));
+    });
+}
+
 /** Fake handlers; `history` answers whatever `historyAnswer` holds, to send answers outside the contract. */
 function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [record] } }) {
   const calls: { name: string; request: unknown }[] = [];
+  const held: Held[] = [];
   const handlers: ServiceHandlers = {
     inspect: notUsed,
     preview: async (request) => {
@@ -72,14 +108,15 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
       return { width: 4, height: 2, bands: request.bands, data, source: `full resolution, max ${request.maxSize}` };
     },
     readArea: notUsed,
-    gridPreview: notUsed,
-    estimate: notUsed,
+    gridPreview: holding('gridPreview', held),
+    estimate: holding('estimate', held),
     startRun: async (request) => {
       calls.push({ name: 'startRun', request });
       return { runId: 'run-2' };
     },
     cancelRun: async ({ runId }) => {
       if (runId === 'boom') throw new Error('run boom does not exist');
+      if (runId === 'gone') throw new UserError('run gone was deleted');
       return { cancelled: true };
     },
     history: async () => historyAnswer.value as never,
@@ -87,26 +124,31 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
     cellValues: notUsed,
     exportRun: notUsed,
   };
-  return { handlers, calls };
+  return { handlers, calls, held };
 }
 
 function wire(historyAnswer?: { value: unknown }) {
-  const { a, b } = portPair();
+  const { a, b, close } = portPair();
   const bad: string[] = [];
   const fake = fakeHandlers(historyAnswer);
   const server = serveRpc(b, fake.handlers, (why) => bad.push(why));
   const client = connectRpc(a);
-  return { client, server, calls: fake.calls, bad, clientPort: a, serverPort: b };
+  return { client, server, calls: fake.calls, held: fake.held, bad, clientPort: a, serverPort: b, close };
 }
 
-/** The one-line message a rejected promise carries. */
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
+/** What a promise was rejected with. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
     () => {
       throw new Error('expected a rejection');
     },
     (e: unknown) => e,
   );
+}
+
+/** The one-line message a rejected promise carries. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  const error = await rejectionOf(promise);
   expect(error).toBeInstanceOf(RpcError);
   const message = (error as Error).message;
   expect(message).not.toMatch(/\n/);
@@ -253,6 +295,153 @@ describe('serveRpc ↔ connectRpc', () => {
   });
 });
 
+describe('error kinds, cancelling, superseding and disconnects', () => {
+  const request = (cellSize: string) => ({ settings: { ...settings, cellSize }, limit: 100 });
+
+  it("a failure's kind travels with its message: the user's error, a bug, a request outside the contract", async () => {
+    const { client, clientPort } = wire();
+    const userError = await rejectionOf(client.call('cancelRun', { runId: 'gone' }));
+    expect(userError).toBeInstanceOf(RpcError);
+    expect(userError).toBeInstanceOf(UserError);
+    expect(kindOf(userError)).toBe('bad-input');
+    expect((userError as Error).message).toBe('run gone was deleted');
+    expect(kindOf(await rejectionOf(client.call('cancelRun', { runId: 'boom' })))).toBe('bug');
+    // Refused before it leaves, and refused by the server when sent raw: both the caller's input.
+    expect(kindOf(await rejectionOf(client.call('preview', { path: '/a.tif', bands: [1], maxSize: 5 })))).toBe('bad-input');
+    const answers: { id: number; errorKind: string }[] = [];
+    clientPort.listen((m) => answers.push(m as (typeof answers)[number]));
+    clientPort.post({ kind: 'call', id: 100, name: 'preview', payload: { path: '/a.tif', bands: [1], maxSize: 5 } });
+    clientPort.post({ kind: 'call', id: 101, name: 'deleteEverything', payload: {} });
+    await tick();
+    expect(answers.map((a) => [a.id, a.errorKind])).toEqual([
+      [100, 'bad-input'],
+      [101, 'bug'],
+    ]);
+  });
+
+  it("a cancel message aborts the handler's signal, and the call is answered as cancelled", async () => {
+    const { clientPort, held, bad } = wire();
+    const answers: unknown[] = [];
+    clientPort.listen((m) => answers.push(m));
+    clientPort.post({ kind: 'call', id: 7, name: 'gridPreview', payload: request('128') });
+    await tick();
+    expect(held.map((h) => h.signal.aborted)).toEqual([false]);
+    clientPort.post({ kind: 'cancel', id: 7 });
+    // Cancelling a call that is not in progress does nothing.
+    clientPort.post({ kind: 'cancel', id: 8 });
+    await tick();
+    expect(held[0].signal.aborted).toBe(true);
+    expect(isCancelled(held[0].signal.reason)).toBe(true);
+    expect(answers).toEqual([{ kind: 'result', id: 7, ok: false, message: 'cancelled', errorKind: 'cancelled' }]);
+    expect(bad).toEqual([]);
+  });
+
+  it('a call answered after it was cancelled is still answered as cancelled', async () => {
+    const { clientPort, held } = wire();
+    const answers: unknown[] = [];
+    clientPort.listen((m) => answers.push(m));
+    clientPort.post({ kind: 'call', id: 1, name: 'gridPreview', payload: request('128') });
+    await tick();
+    // A handler that ignores its signal and answers anyway.
+    held[0].signal.addEventListener('abort', () => held[0].answer(grid));
+    clientPort.post({ kind: 'cancel', id: 1 });
+    await tick();
+    expect(answers).toEqual([expect.objectContaining({ id: 1, ok: false, errorKind: 'cancelled' })]);
+  });
+
+  it('a newer gridPreview or estimate supersedes the older: it rejects as cancelled and its handler sees the abort', async () => {
+    const { client, held, clientPort } = wire();
+    const first = client.call('gridPreview', request('128'));
+    const firstEstimate = client.call('estimate', { settings });
+    const second = client.call('gridPreview', request('256'));
+    const firstError = await rejectionOf(first);
+    expect(firstError).toBeInstanceOf(CancelledError);
+    expect((firstError as Error).message).toBe('gridPreview: superseded by a newer request');
+    await tick();
+    // The older call was cancelled on the wire; the estimate is a call of another kind and goes on.
+    expect(clientPort.sent).toContainEqual({ kind: 'cancel', id: 1 });
+    expect(held.map((h) => [h.name, (h.request as { settings: RunSettings }).settings.cellSize, h.signal.aborted])).toEqual([
+      ['gridPreview', '128', true],
+      ['estimate', '128', false],
+      ['gridPreview', '256', false],
+    ]);
+    held[2].answer({ ...grid, count: 2 });
+    expect((await second).count).toBe(2);
+
+    const secondEstimate = client.call('estimate', { settings: { ...settings, threads: 4 } });
+    expect(kindOf(await rejectionOf(firstEstimate))).toBe('cancelled');
+    await tick();
+    expect(held[1].signal.aborted).toBe(true);
+    held[3].answer({ cells: 1, windows: 1, flops: 1, gflopsPerSecond: 1, backend: 'cpu', seconds: 1, bytes: 1 });
+    expect((await secondEstimate).backend).toBe('cpu');
+    // Answered calls are not cancelled again by a later one.
+    const third = client.call('gridPreview', request('64'));
+    await tick();
+    expect(clientPort.sent.filter((m) => (m as { kind: string }).kind === 'cancel')).toEqual([
+      { kind: 'cancel', id: 1 },
+      { kind: 'cancel', id: 2 },
+    ]);
+    held[4].answer(grid);
+    expect(await third).toEqual(grid);
+  });
+
+  it('previews supersede each other per raster: a newer preview of one raster does not cancel the preview of another', async () => {
+    const { client, calls } = wire();
+    const a = client.call('preview', { path: '/data/a.tif', bands: [1], maxSize: 64 });
+    const b = client.call('preview', { path: '/data/b.tif', bands: [1], maxSize: 64 });
+    const a2 = client.call('preview', { path: '/data/a.tif', bands: [2], maxSize: 64 });
+    expect(kindOf(await rejectionOf(a))).toBe('cancelled');
+    expect((await b).bands).toEqual([1]);
+    expect((await a2).bands).toEqual([2]);
+    expect(calls.map((c) => (c.request as { path: string }).path)).toEqual(['/data/a.tif', '/data/b.tif', '/data/a.tif']);
+  });
+
+  it('when the port closes, every pending call and every later one rejects as disconnected, and the handlers are aborted', async () => {
+    const { client, held, close, clientPort } = wire();
+    const pending = [client.call('gridPreview', request('128')), client.call('estimate', { settings })].map(rejectionOf);
+    await tick();
+    expect(held).toHaveLength(2);
+    close();
+    await tick();
+    const later = [client.call('history', {}), client.call('gridPreview', request('64'))].map(rejectionOf);
+    const errors = await Promise.all([...pending, ...later]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(RpcError);
+      expect((error as Error).message).toBe(SERVICE_STOPPED);
+      expect(kindOf(error)).toBe('disconnected');
+    }
+    expect(SERVICE_STOPPED).toBe('The featurizer service stopped.');
+    // The server's side of the closed port stops its handlers; later calls never leave.
+    expect(held.map((h) => h.signal.aborted)).toEqual([true, true]);
+    expect(clientPort.sent).toHaveLength(2);
+  });
+
+  it('reconnectingRpc: calls wait for the first port; after a close, calls go to the next port, and listeners hear it', async () => {
+    const rpc = reconnectingRpc();
+    const notices = vi.fn();
+    rpc.client.on('notice', notices);
+    const early = rpc.client.call('history', {});
+
+    const first = portPair();
+    const firstServer = serveRpc(first.b, fakeHandlers().handlers);
+    rpc.connect(first.a);
+    expect((await early).runs).toEqual([record]);
+    firstServer.emit('notice', { runId: 'run-1', message: 'from the first service' });
+    await tick();
+    first.close();
+    await tick();
+    expect(kindOf(await rejectionOf(rpc.client.call('history', {})))).toBe('disconnected');
+
+    const second = portPair();
+    const secondServer = serveRpc(second.b, fakeHandlers({ value: { runs: [] } }).handlers);
+    rpc.connect(second.a);
+    expect(await rpc.client.call('history', {})).toEqual({ runs: [] });
+    secondServer.emit('notice', { runId: 'run-2', message: 'from the restarted service' });
+    await tick();
+    expect(notices.mock.calls.map(([n]) => n.message)).toEqual(['from the first service', 'from the restarted service']);
+  });
+});
+
 describe('buildRcfApi', () => {
   function api(appAnswer: (name: string, request: unknown) => unknown) {
     const { client, server } = wire();
@@ -317,6 +506,51 @@ describe('buildRcfApi', () => {
     sendAppEvent('menu', { command: 'about' });
     expect(menu).toHaveBeenCalledTimes(1);
     expect(Object.keys(serviceEvents)).toContain('notice');
+  });
+
+  /** What Electron's contextBridge does to an exposed API: answers are copied; a rejection arrives as a new Error with only its message. */
+  function throughContextBridge<T extends object>(exposed: T): T {
+    const crossed = Object.entries(exposed).map(([name, fn]) => {
+      const proxy = (...args: unknown[]) => {
+        const result = (fn as (...a: unknown[]) => unknown)(...args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(structuredClone, (error: Error) => Promise.reject(new Error(error.message)));
+      };
+      return [name, proxy];
+    });
+    return Object.fromEntries(crossed) as T;
+  }
+
+  it("a failure's kind crosses the contextBridge only as forContextBridge's outcome, rejected again by fromContextBridge", async () => {
+    const { rcf, server } = api((name) => (name === 'chooseArea' ? { path: '/areas/a.geojson' } : {}));
+    const request = { path: '/data/a.tif', bands: [1], maxSize: 64 };
+
+    const bare = throughContextBridge(rcf);
+    const lost = rejectionOf(bare.preview(request));
+    await bare.preview(request);
+    const lostError = await lost;
+    expect((lostError as Error).message).toBe('preview: superseded by a newer request');
+    expect(kindOf(lostError)).toBe('bug');
+
+    const page = fromContextBridge(throughContextBridge(forContextBridge(rcf)));
+    const superseded = rejectionOf(page.preview(request));
+    const latest = page.preview({ ...request, bands: [2] });
+    const error = await superseded;
+    expect(error).toBeInstanceOf(RpcError);
+    expect(isCancelled(error)).toBe(true);
+    expect((error as Error).message).toBe('preview: superseded by a newer request');
+    const preview = await latest;
+    expect(preview.bands).toEqual([2]);
+    expect(preview.data).toBeInstanceOf(Float32Array);
+    expect(kindOf(await rejectionOf(page.preview({ ...request, maxSize: 5 })))).toBe('bad-input');
+    expect(kindOf(await rejectionOf(page.cancelRun({ runId: 'boom' })))).toBe('bug');
+    expect(await page.chooseArea({})).toEqual({ path: '/areas/a.geojson' });
+    const notice = vi.fn();
+    page.on('notice', notice);
+    server.emit('notice', { runId: 'run-1', message: 'through the bridge' });
+    await tick();
+    expect(notice).toHaveBeenCalledWith({ runId: 'run-1', message: 'through the bridge' });
+    expect(page.pathForFile({ name: 'scene.tif' } as File)).toBe('/dropped/scene.tif');
   });
 
   it("pathForFile is the transport's", () => {
