@@ -28,6 +28,11 @@ export default tseslint.config(
     // zod is configured once (jitless, for the renderer's CSP) before any schema is built: schemas import it from there.
     files: ['shared/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts'],
     ignores: ['shared/zod.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'zod', message: "import { z } from shared/zod.ts, which configures zod once" }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'zod', message: 'import { z } from shared/zod.ts, which configures zod once' }] },
+      ],
+    },
   },
 );

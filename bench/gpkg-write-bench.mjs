@@ -37,7 +37,13 @@ function* cells(n, features) {
       lat: NaN,
       validFraction: 1,
       features: pool[i % pool.length],
-      ring: [[x0, y0], [x0 + 2560, y0], [x0 + 2560, y0 - 2560], [x0, y0 - 2560], [x0, y0]],
+      ring: [
+        [x0, y0],
+        [x0 + 2560, y0],
+        [x0 + 2560, y0 - 2560],
+        [x0, y0 - 2560],
+        [x0, y0],
+      ],
     };
   }
 }
@@ -47,13 +53,20 @@ try {
   for (const features of [512, 4096]) {
     const file = join(dir, `k${features}.gpkg`);
     const start = performance.now();
-    const out = await GpkgOutput.open(file, { features, sources: [{ name: 'bench.tif', crs }] }, { bench: features }, { resume: false, overwrite: true });
+    const out = await GpkgOutput.open(
+      file,
+      { features, sources: [{ name: 'bench.tif', crs }] },
+      { bench: features },
+      { resume: false, overwrite: true },
+    );
     for (const cell of cells(CELLS, features)) await out.write(cell);
     out.setWeights([features / 2, 4, 3, 3], new Float32Array((features / 2) * 4 * 9));
     await out.finish({ bench: true });
     const seconds = (performance.now() - start) / 1000;
     const mb = statSync(file).size / 1e6;
-    console.log(`K=${features}: ${CELLS} cells in ${seconds.toFixed(2)} s = ${Math.round(CELLS / seconds)} cells/s (${mb.toFixed(0)} MB, ${(mb / seconds).toFixed(0)} MB/s)`);
+    console.log(
+      `K=${features}: ${CELLS} cells in ${seconds.toFixed(2)} s = ${Math.round(CELLS / seconds)} cells/s (${mb.toFixed(0)} MB, ${(mb / seconds).toFixed(0)} MB/s)`,
+    );
     rmSync(file, { force: true });
   }
 } finally {

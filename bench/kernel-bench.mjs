@@ -133,10 +133,12 @@ for (const [i, c] of CASES.entries()) {
   const ms = native[i];
   let line =
     `C=${String(c.channels).padStart(2)} F2=${String(c.filters).padStart(4)}: native ${ms.toFixed(2).padStart(7)} ms/tile` +
-    `  ${(SIZE * SIZE / ms / 1000).toFixed(2).padStart(6)} MP/s  ${(flops / ms / 1e6).toFixed(0).padStart(4)} GFLOP/s`;
+    `  ${((SIZE * SIZE) / ms / 1000).toFixed(2).padStart(6)} MP/s  ${(flops / ms / 1e6).toFixed(0).padStart(4)} GFLOP/s`;
   if (torch) {
     const t = torch.res[i];
-    line += `  | torch torchgeo ${t.torchgeo.toFixed(1)} ms (x${(t.torchgeo / ms).toFixed(1)})` + `, conv-once ${t.once.toFixed(1)} ms (x${(t.once / ms).toFixed(1)})`;
+    line +=
+      `  | torch torchgeo ${t.torchgeo.toFixed(1)} ms (x${(t.torchgeo / ms).toFixed(1)})` +
+      `, conv-once ${t.once.toFixed(1)} ms (x${(t.once / ms).toFixed(1)})`;
   }
   console.log(line);
 }

@@ -12,12 +12,26 @@ const service = createService({ dataDir: mkdtempSync(join(tmpdir(), 'rcf-preview
 const path = process.argv[2];
 let worst = 0;
 let last = performance.now();
-const timer = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last); last = now; }, 10);
+const timer = setInterval(() => {
+  const now = performance.now();
+  worst = Math.max(worst, now - last);
+  last = now;
+}, 10);
 const t0 = performance.now();
 await service.handlers.inspect({ path });
 const t1 = performance.now();
 const p = await service.handlers.preview({ path, bands: [1, 2, 3], maxSize: 1024 });
 const t2 = performance.now();
 clearInterval(timer);
-console.log(JSON.stringify({ file: path, inspect_ms: Math.round(t1 - t0), preview_ms: Math.round(t2 - t1), size: [p.width, p.height], source: p.source, worst_event_loop_gap_ms: Math.round(worst), rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(
+  JSON.stringify({
+    file: path,
+    inspect_ms: Math.round(t1 - t0),
+    preview_ms: Math.round(t2 - t1),
+    size: [p.width, p.height],
+    source: p.source,
+    worst_event_loop_gap_ms: Math.round(worst),
+    rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);
 await service.close();

@@ -29,7 +29,8 @@ function findNodeDir() {
 }
 
 const nodeDir = findNodeDir();
-if (!nodeDir) fail('no Node headers found (looked for include/node/node_api.h under node_modules/node, the node binary prefix, /usr, /usr/local)');
+if (!nodeDir)
+  fail('no Node headers found (looked for include/node/node_api.h under node_modules/node, the node binary prefix, /usr, /usr/local)');
 
 const nodeGyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 if (!existsSync(nodeGyp)) fail(`node-gyp not installed (${nodeGyp} missing); run npm install`);

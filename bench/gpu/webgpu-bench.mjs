@@ -108,6 +108,21 @@ for (const C of [4, 13]) {
     console.error(JSON.stringify(result));
   }
 }
-console.log(JSON.stringify({ ok: true, adapter: avail.adapter, isFallback: avail.isFallback, tileSize: SIZE, kernel: k, concurrency: CONCURRENCY, reps: REPS, results }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      ok: true,
+      adapter: avail.adapter,
+      isFallback: avail.isFallback,
+      tileSize: SIZE,
+      kernel: k,
+      concurrency: CONCURRENCY,
+      reps: REPS,
+      results,
+    },
+    null,
+    2,
+  ),
+);
 await closeWebgpu();
 process.exit(0);

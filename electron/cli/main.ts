@@ -96,7 +96,9 @@ function reportError(e: unknown): number {
     return 1;
   }
   // Anything else is a bug or an unforeseen condition: still one line, details on request.
-  process.stderr.write(`rcf: ${err instanceof Error ? err.message : String(e)}${process.env.RCF_DEBUG ? '' : ' (set RCF_DEBUG=1 for details)'}\n`);
+  process.stderr.write(
+    `rcf: ${err instanceof Error ? err.message : String(e)}${process.env.RCF_DEBUG ? '' : ' (set RCF_DEBUG=1 for details)'}\n`,
+  );
   if (process.env.RCF_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 1;
 }
@@ -117,7 +119,9 @@ async function infoCommand(args: string[]): Promise<number> {
 async function weightsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { channels: { type: 'string' }, out: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (training rasters go after --train)`);
-  const unknown = Object.keys(RUN_FLAGS).find((flag) => values[flag] !== undefined && !WEIGHTS_OPTIONS.some((key) => RUN_OPTIONS[key].flag === flag));
+  const unknown = Object.keys(RUN_FLAGS).find(
+    (flag) => values[flag] !== undefined && !WEIGHTS_OPTIONS.some((key) => RUN_OPTIONS[key].flag === flag),
+  );
   if (unknown) throw new UsageError(`--${unknown} does not apply to rcf weights`);
   const out = required(values.out, '--out W.npy');
   const options = asUsage(() => runOptionsOf(optionsFromFlags(values, WEIGHTS_OPTIONS)));
@@ -143,7 +147,12 @@ async function weightsCommand(args: string[]): Promise<number> {
     }
   }
   await saveWeights(out, bank);
-  const about = { app: { name: 'rcf-desktop', version: appVersion() }, shape: [bank.filters, bank.channels, bank.kernel, bank.kernel], sha256: bank.sha256, origin: bank.origin };
+  const about = {
+    app: { name: 'rcf-desktop', version: appVersion() },
+    shape: [bank.filters, bank.channels, bank.kernel, bank.kernel],
+    sha256: bank.sha256,
+    origin: bank.origin,
+  };
   await writeFile(`${out}.json`, JSON.stringify(about, null, 1) + '\n');
   const made = `${bank.filters} ${options.mode} filters of ${bank.channels}×${bank.kernel}×${bank.kernel} (K = ${2 * bank.filters} features)`;
   process.stderr.write(`rcf: wrote ${out}: ${made}, sha256 ${bank.sha256}\n`);
@@ -165,7 +174,11 @@ async function featurizeCommand(args: string[]): Promise<number> {
   if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
   const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
-  const progressStyle = oneOf(values.progress ?? (process.stderr.isTTY ? 'bar' : 'none'), ['bar', 'json', 'none'] as const, '--progress') as ProgressStyle;
+  const progressStyle = oneOf(
+    values.progress ?? (process.stderr.isTTY ? 'bar' : 'none'),
+    ['bar', 'json', 'none'] as const,
+    '--progress',
+  ) as ProgressStyle;
 
   // Cancel: the first SIGINT/SIGTERM stops after the current batch and keeps what is done.
   const controller = new AbortController();
@@ -226,4 +239,3 @@ function integer(value: string, flag: string): number {
   if (!/^-?[0-9]+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got '${value}'`);
   return Number(value);
 }
-

@@ -38,7 +38,9 @@ export function progressReporter(style: ProgressStyle): ProgressReporter {
         const share = p.cellsTotal === 0 ? 1 : p.cellsDone / p.cellsTotal;
         const filled = Math.round(share * width);
         const eta = p.etaSeconds === null ? '' : ` ETA ${formatDuration(p.etaSeconds)}`;
-        process.stderr.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.cellsDone}/${p.cellsTotal} cells ${p.cellsPerSecond.toFixed(1)}/s${eta}`);
+        process.stderr.write(
+          `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.cellsDone}/${p.cellsTotal} cells ${p.cellsPerSecond.toFixed(1)}/s${eta}`,
+        );
         barShown = true;
       }
     },

@@ -8,7 +8,6 @@ import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../sh
 import { isAppUrl } from './policy.js';
 import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
 
-
 const RASTERS = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff', 'gtiff'] }];
 const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'json', 'gpkg'] }];
 

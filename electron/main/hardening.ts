@@ -41,7 +41,8 @@ export function hardenApp(): void {
   session.defaultSession.setPermissionCheckHandler(() => false);
   // Nothing leaves the machine: any request outside the app's protocol is cancelled.
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isAppUrl(details.url) || details.url.startsWith('blob:') || details.url.startsWith('data:') || details.url.startsWith('devtools:');
+    const allowed =
+      isAppUrl(details.url) || details.url.startsWith('blob:') || details.url.startsWith('data:') || details.url.startsWith('devtools:');
     callback({ cancel: !allowed });
   });
 }

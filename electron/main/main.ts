@@ -67,7 +67,10 @@ app.whenReady().then(() => {
     console.error(`rcf: the featurizer service exited unexpectedly (exit code ${code})`);
     tellServiceStopped();
   });
-  handleAppCalls(() => window, () => window && service?.restart(window));
+  handleAppCalls(
+    () => window,
+    () => window && service?.restart(window),
+  );
   Menu.setApplicationMenu(buildMenu(() => window));
   createWindow();
   app.on('activate', () => {

@@ -58,7 +58,10 @@ export function rendererFile(root: string, pathname: string): string | null {
 
 /** The headers a renderer file is served with: its type, no sniffing, and the CSP on pages. */
 export function rendererHeaders(file: string, origin: string = APP_ORIGIN): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' };
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'x-content-type-options': 'nosniff',
+  };
   if (extname(file) === '.html') headers['content-security-policy'] = contentSecurityPolicy(origin);
   return headers;
 }

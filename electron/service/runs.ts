@@ -76,6 +76,8 @@ export class RunStore {
     const records = await Promise.all(ids.map((id) => this.load(id).catch(() => null)));
     // By start time: ids only have whole seconds, and runs started within one second must still list in order.
     const started = (r: RunRecord) => Date.parse(r.started) || 0;
-    return records.filter((r): r is RunRecord => r !== null).sort((a, b) => started(b) - started(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return records
+      .filter((r): r is RunRecord => r !== null)
+      .sort((a, b) => started(b) - started(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 }

@@ -58,7 +58,13 @@ export function createService(options: ServiceOptions): Service {
           bands: info.bands,
           dtype: info.dtype,
           transform: info.transform,
-          crs: info.crs ? { epsg: info.crs.epsg, proj4: info.crs.proj4, name: info.crs.name ?? (info.crs.epsg !== null ? `EPSG:${info.crs.epsg}` : 'custom CRS') } : null,
+          crs: info.crs
+            ? {
+                epsg: info.crs.epsg,
+                proj4: info.crs.proj4,
+                name: info.crs.name ?? (info.crs.epsg !== null ? `EPSG:${info.crs.epsg}` : 'custom CRS'),
+              }
+            : null,
           footprint: footprintLonLat(info),
           nodata: typeof info.nodata === 'number' ? info.nodata : null,
           descriptions: info.descriptions ?? [],
@@ -73,7 +79,12 @@ export function createService(options: ServiceOptions): Service {
         stopIfCancelled(signal);
         const bad = bands.find((b) => b > raster.info.bands);
         if (bad !== undefined) throw new RasterError(path, `has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
-        const pixels = await readPreview(raster, bands.map((b) => b - 1), maxSize, signal);
+        const pixels = await readPreview(
+          raster,
+          bands.map((b) => b - 1),
+          maxSize,
+          signal,
+        );
         return { ...pixels, bands };
       });
     },
@@ -99,7 +110,11 @@ export function createService(options: ServiceOptions): Service {
         });
         return {
           count,
-          perInput: grids.map((g, i) => ({ name: basename(rasters[i].info.path), cells: g.cells.length, cellPixels: formatCellSize(g.resolved.cellSize) })),
+          perInput: grids.map((g, i) => ({
+            name: basename(rasters[i].info.path),
+            cells: g.cells.length,
+            cellPixels: formatCellSize(g.resolved.cellSize),
+          })),
           cells: rings,
           truncated: count > rings.length,
         };
@@ -114,7 +129,16 @@ export function createService(options: ServiceOptions): Service {
       const id = await store.create();
       // Strictly increasing start times, so the history orders runs started within one millisecond too.
       lastStarted = Math.max(Date.now(), lastStarted + 1);
-      const record: RunRecord = { id, settings, state: 'running', started: new Date(lastStarted).toISOString(), ended: null, message: null, cells: 0, provenance: null };
+      const record: RunRecord = {
+        id,
+        settings,
+        state: 'running',
+        started: new Date(lastStarted).toISOString(),
+        ended: null,
+        message: null,
+        cells: 0,
+        provenance: null,
+      };
       await store.save(record);
       const controller = new AbortController();
       const done = execute(record, controller.signal).finally(() => running.delete(id));
@@ -137,7 +161,11 @@ export function createService(options: ServiceOptions): Service {
         runs: await Promise.all(
           runs.map(async (r) => {
             if (r.state !== 'running' || running.has(r.id)) return r;
-            const failed: RunRecord = { ...r, state: 'failed', message: 'interrupted: the app stopped during the run; its unfinished output was kept, not presented as finished' };
+            const failed: RunRecord = {
+              ...r,
+              state: 'failed',
+              message: 'interrupted: the app stopped during the run; its unfinished output was kept, not presented as finished',
+            };
             await store.save(failed).catch(() => {});
             return failed;
           }),
@@ -171,7 +199,10 @@ export function createService(options: ServiceOptions): Service {
       if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; only finished runs can be exported`);
       if (format === 'gpkg') {
         const gpkg = store.gpkgPath(runId);
-        if (!(await pathExists(gpkg))) throw new UserError('GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead');
+        if (!(await pathExists(gpkg)))
+          throw new UserError(
+            'GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead',
+          );
         await copyAtomic(gpkg, path);
       } else {
         // The provenance sidecar first, then the rows: a CSV without its sidecar is never presented as finished.
@@ -191,20 +222,38 @@ export function createService(options: ServiceOptions): Service {
       // A drawn area is also kept as a file, so the run's equivalent command (`--aoi area.geojson`) works as shown.
       if (settings.area?.kind === 'drawn') await writeFile(join(store.dir(id), 'area.geojson'), drawnAreaGeoJson(settings.area.polygons));
       // Every run gets a fresh folder; a re-run is a new run.
-      const spec: FeaturizeJobSpec = { ...settings, out: store.csvPath(id), gpkgIfOneCrs: store.gpkgPath(id), resume: false, overwrite: true };
+      const spec: FeaturizeJobSpec = {
+        ...settings,
+        out: store.csvPath(id),
+        gpkgIfOneCrs: store.gpkgPath(id),
+        resume: false,
+        overwrite: true,
+      };
       const result = await runFeaturizeJob(spec, {
         signal,
         onProgress: (p) => {
           const now = Date.now();
           if (now - lastProgress < PROGRESS_MS && p.cellsDone < p.cellsTotal) return;
           lastProgress = now;
-          options.emit('progress', { runId: id, cellsDone: p.cellsDone, cellsTotal: p.cellsTotal, cellsPerSecond: p.cellsPerSecond, elapsedSeconds: p.elapsedSeconds, etaSeconds: p.etaSeconds });
+          options.emit('progress', {
+            runId: id,
+            cellsDone: p.cellsDone,
+            cellsTotal: p.cellsTotal,
+            cellsPerSecond: p.cellsPerSecond,
+            elapsedSeconds: p.elapsedSeconds,
+            etaSeconds: p.etaSeconds,
+          });
         },
         notice: (message) => options.emit('notice', { runId: id, message }),
       });
       await end({ ...record, state: 'finished', cells: result.cellsComputed + result.cellsSkipped, provenance: result.provenance });
     } catch (error) {
-      if (signal.aborted) await end({ ...record, state: 'cancelled', message: 'stopped by the user; the unfinished output was kept, not presented as finished' });
+      if (signal.aborted)
+        await end({
+          ...record,
+          state: 'cancelled',
+          message: 'stopped by the user; the unfinished output was kept, not presented as finished',
+        });
       else await end({ ...record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   }

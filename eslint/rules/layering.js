@@ -30,7 +30,11 @@ const inside = (p, dir) => p === dir || p.startsWith(`${dir}/`);
 const fromRoot = (absolute) => path.relative(root, absolute).split(path.sep).join('/');
 
 /** 'ol/Map.js' → 'ol', '@scope/pkg/x' → '@scope/pkg'. @param {string} specifier */
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** @param {(typeof LAYERS)[number]} layer */
 function allowed(layer) {

@@ -78,7 +78,10 @@ const panel = new RunPanel(store, {
   cancel: () => run.cancel(),
 });
 byId('run').append(panel.root);
-store.select((s) => s.status, (text) => (byId('status').textContent = text));
+store.select(
+  (s) => s.status,
+  (text) => (byId('status').textContent = text),
+);
 
 const commands = commandTable({ layers, area, results, messages });
 byId('toolbar').append(...toolbarButtons(commands, messages));

@@ -53,13 +53,18 @@ export function fitPca(rows: ArrayLike<number>[], count: number, options: PcaOpt
   }
   // The covariance restricted to the basis: C = (XQ)ᵀ(XQ)/(N−1), m×m.
   const projected = centred.map((row) => basis.map((q) => dot(row, q)));
-  const small = Array.from({ length: m }, (_, a) => Float64Array.from({ length: m }, (_, b) => {
-    let s = 0;
-    for (const p of projected) s += p[a] * p[b];
-    return s / (n - 1);
-  }));
+  const small = Array.from({ length: m }, (_, a) =>
+    Float64Array.from({ length: m }, (_, b) => {
+      let s = 0;
+      for (const p of projected) s += p[a] * p[b];
+      return s / (n - 1);
+    }),
+  );
   const { values, vectors } = jacobiEigen(small);
-  const order = values.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]).slice(0, Math.min(count, m));
+  const order = values
+    .map((v, i) => [v, i] as const)
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, Math.min(count, m));
   const components = order.map(([, i]) => {
     const axis = new Float64Array(k);
     for (let a = 0; a < m; a++) {
@@ -90,7 +95,10 @@ export function projectRow(model: PcaModel, row: ArrayLike<number>): number[] {
 export function scoresToRgb(scores: (number[] | null)[]): ([number, number, number] | null)[] {
   const components = 3;
   const ranges = Array.from({ length: components }, (_, c) => {
-    const values = scores.filter((s): s is number[] => s !== null && c < s.length).map((s) => s[c]).sort((a, b) => a - b);
+    const values = scores
+      .filter((s): s is number[] => s !== null && c < s.length)
+      .map((s) => s[c])
+      .sort((a, b) => a - b);
     if (values.length === 0) return [0, 0] as const;
     const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
     return [at(0.02), at(0.98)] as const;

@@ -76,5 +76,11 @@ export function rasterBounds(t: GeoTransform, width: number, height: number): [n
 /** A pixel rectangle's outline in map coordinates: a closed ring of 5 corners, top-left first, clockwise in pixel space. */
 export function rectRing(t: GeoTransform, rect: { x0: number; y0: number; width: number; height: number }): [number, number][] {
   const { x0, y0, width: w, height: h } = rect;
-  return [pixelToMap(t, x0, y0), pixelToMap(t, x0 + w, y0), pixelToMap(t, x0 + w, y0 + h), pixelToMap(t, x0, y0 + h), pixelToMap(t, x0, y0)];
+  return [
+    pixelToMap(t, x0, y0),
+    pixelToMap(t, x0 + w, y0),
+    pixelToMap(t, x0 + w, y0 + h),
+    pixelToMap(t, x0, y0 + h),
+    pixelToMap(t, x0, y0),
+  ];
 }

@@ -13,10 +13,7 @@
  * - `map`: a side length in metres or degrees, to be resolved per raster;
  * - `whole`: one cell per raster (MOSAIKS's per-image use).
  */
-export type CellSize =
-  | { kind: 'pixels'; size: number; sizeY?: number }
-  | { kind: 'map'; size: number; unit: MapUnit }
-  | { kind: 'whole' };
+export type CellSize = { kind: 'pixels'; size: number; sizeY?: number } | { kind: 'map'; size: number; unit: MapUnit } | { kind: 'whole' };
 
 /** Map units a cell size can be given in: metres (projected CRSs) or degrees (geographic CRSs). */
 export type MapUnit = 'm' | 'deg';
@@ -84,7 +81,9 @@ export function makeGrid(width: number, height: number, cellSize: CellSize, edge
     return { cellSize, edge, rows: 1, cols: 1, cells: [{ row: 0, col: 0, x0: 0, y0: 0, width, height }] };
   }
   if (cellSize.kind === 'map') {
-    throw new Error(`cell size ${formatCellSize(cellSize)} is in map units: resolve it against the raster (resolveCellSize) before making a grid`);
+    throw new Error(
+      `cell size ${formatCellSize(cellSize)} is in map units: resolve it against the raster (resolveCellSize) before making a grid`,
+    );
   }
   const w = cellSize.size;
   const h = cellSize.sizeY ?? cellSize.size;

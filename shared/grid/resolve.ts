@@ -55,12 +55,17 @@ export function resolveCellSize(cellSize: CellSize, t: GeoTransform, units: CrsU
   }
 
   const asked = `cell size ${cellSize.size}${cellSize.unit}`;
-  if (units === null) throw new Error(`${asked} is in map units, but the raster has no known coordinate reference system; give the size in pixels`);
+  if (units === null)
+    throw new Error(`${asked} is in map units, but the raster has no known coordinate reference system; give the size in pixels`);
   if (cellSize.unit === 'm' && units.kind === 'geographic') {
-    throw new Error(`${asked} is in metres, but the raster's CRS is geographic (degrees); give the size in degrees (e.g. 0.01deg) or pixels`);
+    throw new Error(
+      `${asked} is in metres, but the raster's CRS is geographic (degrees); give the size in degrees (e.g. 0.01deg) or pixels`,
+    );
   }
   if (cellSize.unit === 'deg' && units.kind === 'projected') {
-    throw new Error(`${asked} is in degrees, but the raster's CRS is projected (${units.metresPerUnit === 1 ? 'metres' : 'linear units'}); give the size in metres (e.g. 1000m) or pixels`);
+    throw new Error(
+      `${asked} is in degrees, but the raster's CRS is projected (${units.metresPerUnit === 1 ? 'metres' : 'linear units'}); give the size in metres (e.g. 1000m) or pixels`,
+    );
   }
   // The size in the CRS's own units (a projected CRS may count in feet).
   const size = units.kind === 'projected' ? cellSize.size / units.metresPerUnit : cellSize.size;

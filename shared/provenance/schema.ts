@@ -120,33 +120,35 @@ const RunKey = z.strictObject({
   weights_sha256: sha256,
 });
 
-const Fields = z.strictObject({
-  version: z.literal(PROVENANCE_VERSION),
-  app: z.strictObject({ name: z.literal('rcf-desktop'), version: z.string() }),
-  started: timestamp,
-  finished: timestamp,
-  inputs: z.array(Input).min(1),
-  /** 1-based. */
-  bands: z.array(z.number().int().positive()).min(1),
-  scaling: z.strictObject({
-    scale: z.number(),
-    offset: z.number(),
-    raster_scale_offset: z.boolean(),
-    formula: z.enum(['(raw*band_scale+band_offset)*scale+offset', 'raw*scale+offset']),
-  }),
-  grid: Grid,
-  rcf: Rcf,
-  nodata_policy: z.enum(NODATA_POLICIES),
-  backend: z.strictObject({ name: z.string(), device: z.string(), threads: count }),
-  cells: z.strictObject({ computed: count, resumed: count }),
-  /** The run's identity, in the files an output writes (not in record.json). */
-  run: RunKey.optional(),
-}).superRefine((p, ctx) => {
-  // The results layer rebuilds each input's cells from its grid entry.
-  if (p.grid.per_input.length !== p.inputs.length || p.grid.per_input.some((g, i) => g.name !== p.inputs[i].name)) {
-    ctx.addIssue({ code: 'custom', path: ['grid', 'per_input'], message: 'expected one entry per input, in the same order' });
-  }
-});
+const Fields = z
+  .strictObject({
+    version: z.literal(PROVENANCE_VERSION),
+    app: z.strictObject({ name: z.literal('rcf-desktop'), version: z.string() }),
+    started: timestamp,
+    finished: timestamp,
+    inputs: z.array(Input).min(1),
+    /** 1-based. */
+    bands: z.array(z.number().int().positive()).min(1),
+    scaling: z.strictObject({
+      scale: z.number(),
+      offset: z.number(),
+      raster_scale_offset: z.boolean(),
+      formula: z.enum(['(raw*band_scale+band_offset)*scale+offset', 'raw*scale+offset']),
+    }),
+    grid: Grid,
+    rcf: Rcf,
+    nodata_policy: z.enum(NODATA_POLICIES),
+    backend: z.strictObject({ name: z.string(), device: z.string(), threads: count }),
+    cells: z.strictObject({ computed: count, resumed: count }),
+    /** The run's identity, in the files an output writes (not in record.json). */
+    run: RunKey.optional(),
+  })
+  .superRefine((p, ctx) => {
+    // The results layer rebuilds each input's cells from its grid entry.
+    if (p.grid.per_input.length !== p.inputs.length || p.grid.per_input.some((g, i) => g.name !== p.inputs[i].name)) {
+      ctx.addIssue({ code: 'custom', path: ['grid', 'per_input'], message: 'expected one entry per input, in the same order' });
+    }
+  });
 
 export type Provenance = z.output<typeof Fields>;
 

@@ -41,7 +41,12 @@ export function windowMask(image: CellImage, kernel: number): { mask: Uint8Array
  * The window mask from a map of bad pixels (1 = some band is not valid), or
  * from null when every pixel is valid.
  */
-export function maskFromBadPixels(bad: Uint8Array | null, height: number, width: number, kernel: number): { mask: Uint8Array | null; validWindows: number } {
+export function maskFromBadPixels(
+  bad: Uint8Array | null,
+  height: number,
+  width: number,
+  kernel: number,
+): { mask: Uint8Array | null; validWindows: number } {
   const oh = height - kernel + 1;
   const ow = width - kernel + 1;
   if (oh < 1 || ow < 1) return { mask: new Uint8Array(0), validWindows: 0 };

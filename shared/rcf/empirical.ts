@@ -51,7 +51,14 @@ export function drawPatchCoords(
  * origin) into `out` at `outOffset` in [C, k, k] order. Returns false, leaving
  * garbage, when any value is not finite.
  */
-export function extractPatch(image: CellImage, y: number, x: number, kernel: number, out: Float32Array | Float64Array, outOffset: number): boolean {
+export function extractPatch(
+  image: CellImage,
+  y: number,
+  x: number,
+  kernel: number,
+  out: Float32Array | Float64Array,
+  outOffset: number,
+): boolean {
   const { data, channels, height, width } = image;
   let at = outOffset;
   for (let c = 0; c < channels; c++) {

@@ -6,19 +6,36 @@
  * the values here.
  */
 import { UserError } from '../errors/index.js';
-import { RUN_OPTION_KEYS, RUN_OPTIONS, SettingError, appliesTo, type RunOption, type RunOptionKey, type RunOptionValues } from './options.js';
+import {
+  RUN_OPTION_KEYS,
+  RUN_OPTIONS,
+  SettingError,
+  appliesTo,
+  type RunOption,
+  type RunOptionKey,
+  type RunOptionValues,
+} from './options.js';
 import { RunSettings, type AreaSpec } from './settings.js';
 
 /** What node:util's parseArgs needs to know about each run option's flag. */
 export const RUN_FLAGS = Object.fromEntries(
   RUN_OPTION_KEYS.map((key) => {
     const { flag, type } = RUN_OPTIONS[key];
-    return [flag, type === 'flag' ? { type: 'boolean' as const } : type === 'paths' ? { type: 'string' as const, multiple: true } : { type: 'string' as const }];
+    return [
+      flag,
+      type === 'flag'
+        ? { type: 'boolean' as const }
+        : type === 'paths'
+          ? { type: 'string' as const, multiple: true }
+          : { type: 'string' as const },
+    ];
   }),
 ) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 /** Flags whose value may be a negative number, which a parser would take for a flag. */
-export const NUMBER_FLAGS: readonly string[] = RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].type === 'number').map((key) => `--${RUN_OPTIONS[key].flag}`);
+export const NUMBER_FLAGS: readonly string[] = RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].type === 'number').map(
+  (key) => `--${RUN_OPTIONS[key].flag}`,
+);
 
 /** The CLI's name for a setting. */
 export function flagOf(key: RunOptionKey): string {
@@ -43,7 +60,8 @@ export function optionsFromFlags(values: FlagValues, keys: readonly RunOptionKey
     else options[key] = option.parse(raw, key);
   }
   if (options.weights !== undefined) {
-    if (options.mode !== undefined && options.mode !== 'file') throw new SettingError('mode', 'cannot be combined with {} (the file fixes the filters)', 'weights');
+    if (options.mode !== undefined && options.mode !== 'file')
+      throw new SettingError('mode', 'cannot be combined with {} (the file fixes the filters)', 'weights');
     options.mode = 'file';
   }
   const mode = (options.mode ?? RUN_OPTIONS.mode.default) as RunOptionValues['mode'];
@@ -108,10 +126,17 @@ export function optionsHelp(keys: readonly RunOptionKey[] = RUN_OPTION_KEYS): st
   const lines = keys.map((key) => {
     const option = RUN_OPTIONS[key] as RunOption<unknown>;
     const value = option.type === 'flag' ? '' : ` ${option.choices ? option.choices.join('|') : (option.metavar ?? 'VALUE')}`;
-    const fallback = option.default === undefined || option.type === 'flag' || option.type === 'paths' ? '' : ` (default ${option.format(option.default)})`;
+    const fallback =
+      option.default === undefined || option.type === 'flag' || option.type === 'paths'
+        ? ''
+        : ` (default ${option.format(option.default)})`;
     const repeat = option.type === 'paths' ? ' (repeat the flag)' : '';
     return [`  ${flagOf(key)}${value}`, `${option.help}${option.unit ? `, in ${option.unit}` : ''}${repeat}${fallback}`] as const;
   });
   const width = Math.max(...lines.map(([head]) => head.length)) + 2;
-  return lines.map(([head, help]) => (head.length + 2 > width ? `${head}\n${' '.repeat(width)}${help}` : `${head.padEnd(width)}${help}`)).join('\n') + '\n';
+  return (
+    lines
+      .map(([head, help]) => (head.length + 2 > width ? `${head}\n${' '.repeat(width)}${help}` : `${head.padEnd(width)}${help}`))
+      .join('\n') + '\n'
+  );
 }

@@ -86,7 +86,12 @@ export class SettingError extends UserError {
   }
 }
 
-function describeSetting(key: RunOptionKey, problem: string, related: RunOptionKey | undefined, nameOf: (key: RunOptionKey) => string): string {
+function describeSetting(
+  key: RunOptionKey,
+  problem: string,
+  related: RunOptionKey | undefined,
+  nameOf: (key: RunOptionKey) => string,
+): string {
   return `${nameOf(key)} ${related ? problem.replace('{}', nameOf(related)) : problem}`;
 }
 
@@ -94,7 +99,9 @@ function fail(key: string, problem: string): never {
   throw new SettingError(key as RunOptionKey, problem);
 }
 
-function integer<D extends number | undefined = undefined>(d: Described & { min: number; max: number; even?: boolean; default?: D }): RunOption<number, D> {
+function integer<D extends number | undefined = undefined>(
+  d: Described & { min: number; max: number; even?: boolean; default?: D },
+): RunOption<number, D> {
   const check = (n: number): string | null => {
     if (!Number.isInteger(n)) return `must be a whole number, got ${n}`;
     if (n < d.min) return `must be at least ${d.min}, got ${n}`;
@@ -134,7 +141,9 @@ function number<D extends number | undefined = undefined>(d: Described & { defau
   };
 }
 
-function choice<const C extends readonly [string, ...string[]]>(d: Described & { choices: C; default: C[number] }): RunOption<C[number], C[number]> {
+function choice<const C extends readonly [string, ...string[]]>(
+  d: Described & { choices: C; default: C[number] },
+): RunOption<C[number], C[number]> {
   return {
     ...d,
     type: 'choice',
@@ -176,11 +185,25 @@ function text(d: Described & { default: string; check: (text: string) => string 
 export const filePath = z.string().min(1, 'a file path is needed').max(4096);
 
 function path(d: Described): RunOption<string, undefined> {
-  return { ...d, type: 'path', default: undefined, schema: filePath, parse: (value, key) => (value === '' ? fail(key, 'needs a file') : value), format: String };
+  return {
+    ...d,
+    type: 'path',
+    default: undefined,
+    schema: filePath,
+    parse: (value, key) => (value === '' ? fail(key, 'needs a file') : value),
+    format: String,
+  };
 }
 
 function paths(d: Described): RunOption<string[], string[]> {
-  return { ...d, type: 'paths', default: [], schema: z.array(filePath), parse: (value, key) => (value === '' ? fail(key, 'needs a file') : [value]), format: (v) => v.join(',') };
+  return {
+    ...d,
+    type: 'paths',
+    default: [],
+    schema: z.array(filePath),
+    parse: (value, key) => (value === '' ? fail(key, 'needs a file') : [value]),
+    format: (v) => v.join(','),
+  };
 }
 
 /** 1-based band numbers, as people count them. */
@@ -225,7 +248,15 @@ export const RUN_OPTIONS = {
     choiceLabels: { gaussian: 'Random Gaussian', empirical: 'Empirical patches (ZCA)', file: 'Weights file (.npy)' },
     help: 'how the filters are made: random, from ZCA-whitened patches of the imagery, or read from a .npy file',
   }),
-  weights: path({ flag: 'weights', label: 'Weights file', metavar: 'W.npy', modes: ['file'], group: 'filters', files: 'weights', help: 'float32 filters [K/2, C, k, k] (rcf weights makes them)' }),
+  weights: path({
+    flag: 'weights',
+    label: 'Weights file',
+    metavar: 'W.npy',
+    modes: ['file'],
+    group: 'filters',
+    files: 'weights',
+    help: 'float32 filters [K/2, C, k, k] (rcf weights makes them)',
+  }),
   features: integer({
     flag: 'features',
     label: 'Features (K)',
@@ -238,8 +269,29 @@ export const RUN_OPTIONS = {
     group: 'filters',
     help: 'features per cell; half come from each ReLU half, so K is even',
   }),
-  kernel: integer({ flag: 'kernel', label: 'Kernel size', metavar: 'k', min: 1, max: 31, default: 3, unit: 'px', modes: KERNEL_MODES, group: 'filters', help: 'filter side' }),
-  seed: integer({ flag: 'seed', label: 'Seed', metavar: 'S', min: 0, max: 2 ** 32 - 1, default: 0, modes: KERNEL_MODES, group: 'filters', help: 'the same seed gives the same filters' }),
+  kernel: integer({
+    flag: 'kernel',
+    label: 'Kernel size',
+    metavar: 'k',
+    min: 1,
+    max: 31,
+    default: 3,
+    unit: 'px',
+    modes: KERNEL_MODES,
+    group: 'filters',
+    help: 'filter side',
+  }),
+  seed: integer({
+    flag: 'seed',
+    label: 'Seed',
+    metavar: 'S',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: 0,
+    modes: KERNEL_MODES,
+    group: 'filters',
+    help: 'the same seed gives the same filters',
+  }),
   train: paths({
     flag: 'train',
     label: 'Training rasters',
@@ -259,10 +311,21 @@ export const RUN_OPTIONS = {
     group: 'filters',
     help: 'patches whitened together, at least K/2 (62,500 or K/2 when not given)',
   }),
-  bands: bands({ flag: 'bands', label: 'Bands', metavar: '1,2,3', group: 'input', help: 'band numbers, counted from 1; all bands of the first raster when not given' }),
+  bands: bands({
+    flag: 'bands',
+    label: 'Bands',
+    metavar: '1,2,3',
+    group: 'input',
+    help: 'band numbers, counted from 1; all bands of the first raster when not given',
+  }),
   scale: number({ flag: 'scale', label: 'Scale', metavar: 'S', default: 1, group: 'input', help: 'pixel values are multiplied by this' }),
   offset: number({ flag: 'offset', label: 'Offset', metavar: 'O', default: 0, group: 'input', help: 'then this is added' }),
-  rasterScale: flag({ flag: 'raster-scale', label: "Use the raster's scale and offset", group: 'input', help: "apply each band's own scale and offset first" }),
+  rasterScale: flag({
+    flag: 'raster-scale',
+    label: "Use the raster's scale and offset",
+    group: 'input',
+    help: "apply each band's own scale and offset first",
+  }),
   cellSize: text({
     flag: 'cell-size',
     label: 'Cell size',
@@ -272,8 +335,24 @@ export const RUN_OPTIONS = {
     group: 'grid',
     help: 'pixels per cell side, metres (1000m) or degrees (0.01deg) rounded to whole pixels, or whole',
   }),
-  edge: choice({ flag: 'edge', label: 'Edge cells', choices: EDGE_POLICIES, default: 'drop', group: 'grid', choiceLabels: { drop: 'Drop partial cells', keep: 'Keep partial cells' }, help: 'partial cells at the right and bottom: dropped, or featurized too' }),
-  nodata: choice({ flag: 'nodata', label: 'Nodata', choices: NODATA_POLICIES, default: 'mask', group: 'input', choiceLabels: { mask: 'Mask (valid windows only)', propagate: 'Propagate (NaN cell)' }, help: 'nodata pixels are left out of the means (mask) or make the cell NaN (propagate)' }),
+  edge: choice({
+    flag: 'edge',
+    label: 'Edge cells',
+    choices: EDGE_POLICIES,
+    default: 'drop',
+    group: 'grid',
+    choiceLabels: { drop: 'Drop partial cells', keep: 'Keep partial cells' },
+    help: 'partial cells at the right and bottom: dropped, or featurized too',
+  }),
+  nodata: choice({
+    flag: 'nodata',
+    label: 'Nodata',
+    choices: NODATA_POLICIES,
+    default: 'mask',
+    group: 'input',
+    choiceLabels: { mask: 'Mask (valid windows only)', propagate: 'Propagate (NaN cell)' },
+    help: 'nodata pixels are left out of the means (mask) or make the cell NaN (propagate)',
+  }),
   convention: choice({
     flag: 'convention',
     label: 'Convention',
@@ -283,7 +362,13 @@ export const RUN_OPTIONS = {
     choiceLabels: { torchgeo: 'torchgeo (b = −1)', paper: 'paper (β = 0)' },
     help: 'activation: torchgeo relu(c+b), relu(−c−b); paper relu(c−β), relu(−c−β)',
   }),
-  bias: number({ flag: 'bias', label: 'Bias', metavar: 'B', group: 'model', help: "the convention's default when not given (torchgeo −1, paper 0)" }),
+  bias: number({
+    flag: 'bias',
+    label: 'Bias',
+    metavar: 'B',
+    group: 'model',
+    help: "the convention's default when not given (torchgeo −1, paper 0)",
+  }),
   backend: choice({
     flag: 'backend',
     label: 'Backend',
@@ -293,7 +378,15 @@ export const RUN_OPTIONS = {
     choiceLabels: { auto: 'Auto (GPU if present)', cpu: 'CPU', webgpu: 'GPU (WebGPU)', reference: 'Reference (slow)' },
     help: 'auto: a hardware GPU (WebGPU) if there is one, else the CPU; software GPUs only when chosen',
   }),
-  threads: integer({ flag: 'threads', label: 'Threads', metavar: 'N', min: 1, max: 256, group: 'model', help: 'CPU threads; all cores when not given' }),
+  threads: integer({
+    flag: 'threads',
+    label: 'Threads',
+    metavar: 'N',
+    min: 1,
+    max: 256,
+    group: 'model',
+    help: 'CPU threads; all cores when not given',
+  }),
 } as const;
 
 export type RunOptionKey = keyof typeof RUN_OPTIONS;
@@ -304,7 +397,9 @@ export const RUN_OPTION_KEYS = Object.keys(RUN_OPTIONS) as RunOptionKey[];
 export type RunOptionValues = { [K in RunOptionKey]: (typeof RUN_OPTIONS)[K] extends RunOption<infer T, infer _Default> ? T : never };
 /** Options without a default: absent means the fallback their help describes. */
 type OptionalKey = { [K in RunOptionKey]: (typeof RUN_OPTIONS)[K]['default'] extends undefined ? K : never }[RunOptionKey];
-type OptionShape = { [K in RunOptionKey]: K extends OptionalKey ? z.ZodOptional<z.ZodType<RunOptionValues[K]>> : z.ZodDefault<z.ZodType<RunOptionValues[K]>> };
+type OptionShape = {
+  [K in RunOptionKey]: K extends OptionalKey ? z.ZodOptional<z.ZodType<RunOptionValues[K]>> : z.ZodDefault<z.ZodType<RunOptionValues[K]>>;
+};
 
 /** Whether a setting applies under a filter mode. */
 export function appliesTo(key: RunOptionKey, mode: FilterMode): boolean {
@@ -329,7 +424,8 @@ export const runOptionShape = optionShape();
 /** Cross-option rules, for a schema's superRefine: a file mode needs its file; settings of other filter modes are refused. */
 export function checkRunOptions(values: Partial<RunOptionValues>, ctx: z.RefinementCtx): void {
   const mode = values.mode ?? 'gaussian';
-  if (mode === 'file' && values.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'choose a weights file (.npy)' });
+  if (mode === 'file' && values.weights === undefined)
+    ctx.addIssue({ code: 'custom', path: ['weights'], message: 'choose a weights file (.npy)' });
   for (const key of RUN_OPTION_KEYS) {
     if (isGiven(key, values[key]) && !appliesTo(key, mode)) {
       ctx.addIssue({ code: 'custom', path: [key], message: `${RUN_OPTIONS[key].label} does not apply to ${mode} filters` });

@@ -9,7 +9,9 @@ import { ROOT } from '../helpers/cli.js';
 
 // The libraries electron-builder itself uses: its config validator, js-yaml and minimatch.
 const builderRequire = createRequire(join(ROOT, 'node_modules/app-builder-lib/package.json'));
-const { validateConfiguration } = builderRequire('./out/util/config/config.js') as { validateConfiguration(config: unknown, log: { isEnabled: boolean; add(): void }): Promise<void> };
+const { validateConfiguration } = builderRequire('./out/util/config/config.js') as {
+  validateConfiguration(config: unknown, log: { isEnabled: boolean; add(): void }): Promise<void>;
+};
 const yaml = builderRequire('js-yaml') as { load(text: string): unknown };
 const { minimatch } = builderRequire('minimatch') as { minimatch(path: string, pattern: string, options?: object): boolean };
 
@@ -62,7 +64,13 @@ const posix = (p: string) => p.split(sep).join('/');
 describe('build/electron-builder.yml', () => {
   let tree: string[];
   beforeAll(() => {
-    for (const built of ['dist/electron/main/main.js', 'dist/electron/service/main.js', 'dist/renderer/index.html', 'dist/preload/preload.cjs', 'dist/native/rcf_kernel.node']) {
+    for (const built of [
+      'dist/electron/main/main.js',
+      'dist/electron/service/main.js',
+      'dist/renderer/index.html',
+      'dist/preload/preload.cjs',
+      'dist/native/rcf_kernel.node',
+    ]) {
       if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
     }
     tree = ['package.json', ...walk('dist'), ...walk('resources'), ...walk('node_modules/webgpu')];
@@ -70,7 +78,9 @@ describe('build/electron-builder.yml', () => {
 
   it("passes electron-builder's own schema validation, which refuses a misspelt option", async () => {
     await expect(validate(config)).resolves.toBeUndefined();
-    await expect(validate({ ...config, electronFuses: { ...config.electronFuses, runAsNod: false } })).rejects.toThrow(/configuration.electronFuses/);
+    await expect(validate({ ...config, electronFuses: { ...config.electronFuses, runAsNod: false } })).rejects.toThrow(
+      /configuration.electronFuses/,
+    );
     await expect(validate({ ...config, filez: config.files })).rejects.toThrow(/filez/);
   });
 
@@ -96,15 +106,25 @@ describe('build/electron-builder.yml', () => {
   });
 
   it('has files and asarUnpack patterns that each match something in the built tree', () => {
-    for (const pattern of config.files.filter((p) => !p.startsWith('!'))) expect(tree.filter((f) => match(f, pattern)), pattern).not.toEqual([]);
-    for (const pattern of config.asarUnpack) expect(tree.filter((f) => match(f, pattern)), pattern).not.toEqual([]);
+    for (const pattern of config.files.filter((p) => !p.startsWith('!')))
+      expect(
+        tree.filter((f) => match(f, pattern)),
+        pattern,
+      ).not.toEqual([]);
+    for (const pattern of config.asarUnpack)
+      expect(
+        tree.filter((f) => match(f, pattern)),
+        pattern,
+      ).not.toEqual([]);
   });
 
   it("packs package.json's main, the service, the preload and the renderer", () => {
-    for (const entry of [pkg.main, 'package.json', 'dist/electron/service/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html']) expect(packed(entry), entry).toBe(true);
+    for (const entry of [pkg.main, 'package.json', 'dist/electron/service/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html'])
+      expect(packed(entry), entry).toBe(true);
     expect(existsSync(join(ROOT, pkg.main))).toBe(true);
     // Not the test and bench folders, nor TypeScript sources.
-    for (const path of ['tests/service/service.test.ts', 'electron/main/main.ts', 'bench/rcf-bench.mjs']) expect(packed(path), path).toBe(false);
+    for (const path of ['tests/service/service.test.ts', 'electron/main/main.ts', 'bench/rcf-bench.mjs'])
+      expect(packed(path), path).toBe(false);
   });
 
   it('packs every file the main and service processes import, and the packages they import are dependencies', () => {
@@ -143,9 +163,17 @@ describe('build/electron-builder.yml', () => {
     const natives = tree.filter((f) => f.endsWith('.node') && (packed(f) || f.startsWith('node_modules/')));
     expect(natives).toContain('dist/native/rcf_kernel.node');
     expect(natives.filter((f) => f.startsWith('node_modules/webgpu/')).length).toBeGreaterThan(0);
-    for (const f of natives) expect(config.asarUnpack.some((p) => match(f, p)), `${f} is unpacked`).toBe(true);
+    for (const f of natives)
+      expect(
+        config.asarUnpack.some((p) => match(f, p)),
+        `${f} is unpacked`,
+      ).toBe(true);
     // Dawn's DLLs on Windows sit beside dawn.node and must be unpacked with it.
-    for (const dll of tree.filter((f) => f.startsWith('node_modules/webgpu/') && f.endsWith('.dll'))) expect(config.asarUnpack.some((p) => match(dll, p)), dll).toBe(true);
+    for (const dll of tree.filter((f) => f.startsWith('node_modules/webgpu/') && f.endsWith('.dll')))
+      expect(
+        config.asarUnpack.some((p) => match(dll, p)),
+        dll,
+      ).toBe(true);
     for (const f of tree.filter((f) => config.asarUnpack.some((p) => match(f, p)))) {
       const dependency = f.startsWith('node_modules/') && Object.hasOwn(pkg.dependencies, f.split('/')[1]);
       expect(packed(f) || dependency, f).toBe(true);

@@ -21,7 +21,22 @@ describe('rcf featurize --aoi', () => {
   ] as const) {
     it(`selects GDAL's cells for ${aoi} with --cell-size ${cellSize} --edge ${edge}`, () => {
       const out = join(dir, `${aoi}.csv`);
-      const r = rcf(['featurize', SAMPLE, '--aoi', join(AOI, aoi), '--cell-size', cellSize, '--edge', edge, '--features', '8', '--scale', '0.0001', '--out', out]);
+      const r = rcf([
+        'featurize',
+        SAMPLE,
+        '--aoi',
+        join(AOI, aoi),
+        '--cell-size',
+        cellSize,
+        '--edge',
+        edge,
+        '--features',
+        '8',
+        '--scale',
+        '0.0001',
+        '--out',
+        out,
+      ]);
       expect(r.stderr).toMatch(/wrote/);
       expect(r.code).toBe(0);
       const got = readCsv(out).rows.map((row) => [Number(row[2]), Number(row[3])]);
@@ -36,7 +51,9 @@ describe('rcf featurize --aoi', () => {
 
   it('gives partial edge cells with --edge keep, their features over their own windows', () => {
     const out = join(dir, 'keep.csv');
-    expect(rcf(['featurize', SAMPLE, '--cell-size', '256', '--edge', 'keep', '--features', '8', '--scale', '0.0001', '--out', out]).code).toBe(0);
+    expect(
+      rcf(['featurize', SAMPLE, '--cell-size', '256', '--edge', 'keep', '--features', '8', '--scale', '0.0001', '--out', out]).code,
+    ).toBe(0);
     const rows = readCsv(out).rows;
     // 627×603 px: 3×3 cells, the last column 115 px wide and the last row 91 px high.
     expect(rows.map((r) => `${r[2]},${r[3]}`)).toEqual(['0,0', '0,1', '0,2', '1,0', '1,1', '1,2', '2,0', '2,1', '2,2']);

@@ -18,21 +18,18 @@ interface ExpectedCell {
   features: (number | null)[];
 }
 
-function reference(raster: string, weights: string, opts: { bands: string; scale: number; cell: string; policy: string; convention?: string; bias?: number }): ExpectedCell[] {
+function reference(
+  raster: string,
+  weights: string,
+  opts: { bands: string; scale: number; cell: string; policy: string; convention?: string; bias?: number },
+): ExpectedCell[] {
   const convention = opts.convention ?? 'torchgeo';
   const bias = opts.bias ?? (convention === 'torchgeo' ? -1 : 0);
   return JSON.parse(
-    runPython(`import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'tests/reference'))}); exec(open(${JSON.stringify(REFERENCE)}).read())`, [
-      raster,
-      weights,
-      opts.bands,
-      String(opts.scale),
-      '0',
-      opts.cell,
-      opts.policy,
-      convention,
-      String(bias),
-    ]),
+    runPython(
+      `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'tests/reference'))}); exec(open(${JSON.stringify(REFERENCE)}).read())`,
+      [raster, weights, opts.bands, String(opts.scale), '0', opts.cell, opts.policy, convention, String(bias)],
+    ),
   ) as ExpectedCell[];
 }
 
@@ -92,7 +89,22 @@ describe('rcf featurize', () => {
       it(`handles nodata in ${fixture} with --nodata ${policy}`, () => {
         const raster = join(FIXTURES, fixture);
         const out = join(dir, `${fixture}.${policy}.csv`);
-        const r = rcf(['featurize', raster, '--weights', w64, '--bands', '1,2,3', '--scale', String(scale), '--cell-size', '100', '--nodata', policy, '--out', out]);
+        const r = rcf([
+          'featurize',
+          raster,
+          '--weights',
+          w64,
+          '--bands',
+          '1,2,3',
+          '--scale',
+          String(scale),
+          '--cell-size',
+          '100',
+          '--nodata',
+          policy,
+          '--out',
+          out,
+        ]);
         expect(r.code).toBe(0);
         const expected = reference(raster, w64, { bands: '1,2,3', scale, cell: '100', policy });
         // The fixture has a cell without any valid window: its features are NaN (empty).
@@ -105,25 +117,55 @@ describe('rcf featurize', () => {
   it('follows the paper convention with its own bias', () => {
     const raster = join(FIXTURES, 'l8_300_u16.tif');
     const out = join(dir, 'paper.csv');
-    const r = rcf(['featurize', raster, '--weights', w64, '--bands', '4,3,2', '--scale', '0.0001', '--cell-size', '150', '--convention', 'paper', '--bias', '0.25', '--out', out]);
+    const r = rcf([
+      'featurize',
+      raster,
+      '--weights',
+      w64,
+      '--bands',
+      '4,3,2',
+      '--scale',
+      '0.0001',
+      '--cell-size',
+      '150',
+      '--convention',
+      'paper',
+      '--bias',
+      '0.25',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
-    expectMatches(out, reference(raster, w64, { bands: '4,3,2', scale: 0.0001, cell: '150', policy: 'mask', convention: 'paper', bias: 0.25 }), 64);
+    expectMatches(
+      out,
+      reference(raster, w64, { bands: '4,3,2', scale: 0.0001, cell: '150', policy: 'mask', convention: 'paper', bias: 0.25 }),
+      64,
+    );
   });
 
   it('gives the same features with the reference backend and 1 or 2 threads', () => {
     const raster = join(FIXTURES, 'l8_300_nodata0.tif');
-    const outs = [['--backend', 'reference'], ['--threads', '1'], ['--threads', '2']].map((flags, i) => {
+    const outs = [
+      ['--backend', 'reference'],
+      ['--threads', '1'],
+      ['--threads', '2'],
+    ].map((flags, i) => {
       const out = join(dir, `same${i}.csv`);
-      expect(rcf(['featurize', raster, '--weights', w64, '--bands', '1,2,3', '--scale', '0.0001', '--cell-size', '100', ...flags, '--out', out]).code).toBe(0);
+      expect(
+        rcf(['featurize', raster, '--weights', w64, '--bands', '1,2,3', '--scale', '0.0001', '--cell-size', '100', ...flags, '--out', out])
+          .code,
+      ).toBe(0);
       return readCsv(out).rows;
     });
     for (const rows of outs.slice(1)) {
-      rows.forEach((r, i) => r.slice(9).forEach((v, f) => {
-        const a = Number(v);
-        const b = Number(outs[0][i][9 + f]);
-        if (v === '') expect(outs[0][i][9 + f]).toBe('');
-        else expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
-      }));
+      rows.forEach((r, i) =>
+        r.slice(9).forEach((v, f) => {
+          const a = Number(v);
+          const b = Number(outs[0][i][9 + f]);
+          if (v === '') expect(outs[0][i][9 + f]).toBe('');
+          else expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
+        }),
+      );
     }
   });
 
@@ -131,7 +173,24 @@ describe('rcf featurize', () => {
     const raster = join(FIXTURES, 'l8_300_u16.tif');
     const out = join(dir, 'prov.csv');
     // --backend cpu: with the default (auto) a machine with a GPU would record that instead.
-    expect(rcf(['featurize', raster, '--features', '32', '--seed', '7', '--cell-size', '150', '--scale', '0.0001', '--backend', 'cpu', '--out', out]).code).toBe(0);
+    expect(
+      rcf([
+        'featurize',
+        raster,
+        '--features',
+        '32',
+        '--seed',
+        '7',
+        '--cell-size',
+        '150',
+        '--scale',
+        '0.0001',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]).code,
+    ).toBe(0);
     const { rows } = readCsv(out);
     const centres = JSON.parse(
       runPython(
@@ -146,7 +205,9 @@ describe('rcf featurize', () => {
     const prov = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
     expect(prov.rcf).toMatchObject({ mode: 'gaussian', seed: 7, convention: 'torchgeo', features: 32, kernel: 3, bias: -1 });
     expect(prov.rcf.weights_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(prov.inputs[0].sha256).toBe(runPython('import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', [raster]).trim());
+    expect(prov.inputs[0].sha256).toBe(
+      runPython('import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', [raster]).trim(),
+    );
     expect(prov.grid).toMatchObject({ cell_size: '150', edge: 'drop' });
     expect(prov.nodata_policy).toBe('mask');
     expect(prov.backend.device).toMatch(/CPU/);

@@ -4,7 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rcf, ROOT } from '../helpers/cli.js';
 
-const FILES = ['resources/sample/landsat8_b2-b5.tif', 'tests/fixtures/rasters/stars__geomatrix.tif', 'tests/fixtures/featurize/l8_300_nan_f32.tif'];
+const FILES = [
+  'resources/sample/landsat8_b2-b5.tif',
+  'tests/fixtures/rasters/stars__geomatrix.tif',
+  'tests/fixtures/featurize/l8_300_nan_f32.tif',
+];
 
 describe('rcf info', () => {
   for (const file of FILES) {
@@ -24,7 +28,10 @@ describe('rcf info', () => {
       // gdalinfo's wgs84Extent is the footprint polygon; its centre is not the centre pixel for
       // rotated rasters, so compare with the transformed centre from cornerCoordinates instead.
       const [cx, cy] = gdal.cornerCoordinates.center;
-      const lonlat = execFileSync('gdaltransform', ['-s_srs', gdal.coordinateSystem.wkt, '-t_srs', 'EPSG:4326', '-output_xy'], { input: `${cx} ${cy}\n`, encoding: 'utf8' })
+      const lonlat = execFileSync('gdaltransform', ['-s_srs', gdal.coordinateSystem.wkt, '-t_srs', 'EPSG:4326', '-output_xy'], {
+        input: `${cx} ${cy}\n`,
+        encoding: 'utf8',
+      })
         .trim()
         .split(/\s+/)
         .map(Number);

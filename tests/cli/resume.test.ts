@@ -6,7 +6,22 @@ import { rcf, rcfChild, tempDir, ROOT } from '../helpers/cli.js';
 
 const RASTER = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
 // 342 small cells at K=8192: long enough to interrupt, short enough for CI.
-const ARGS = ['featurize', RASTER, '--features', '8192', '--seed', '3', '--scale', '0.0001', '--cell-size', '32', '--threads', '1', '--progress', 'json'];
+const ARGS = [
+  'featurize',
+  RASTER,
+  '--features',
+  '8192',
+  '--seed',
+  '3',
+  '--scale',
+  '0.0001',
+  '--cell-size',
+  '32',
+  '--threads',
+  '1',
+  '--progress',
+  'json',
+];
 
 /** Starts a run and sends `signal` once at least `afterCells` cells are reported done. */
 function interruptedRun(out: string, signal: NodeJS.Signals, afterCells: number): Promise<{ code: number | null; stderr: string }> {

@@ -18,21 +18,49 @@ describe('rcf weights', () => {
   it('writes Gaussian N(0,1) filters [K/2, C, k, k] that NumPy loads, the same for the same seed', () => {
     const a = join(dir, 'g1.npy');
     const b = join(dir, 'g2.npy');
-    for (const out of [a, b]) expect(rcf(['weights', '--mode', 'gaussian', '--channels', '4', '--features', '4096', '--kernel', '3', '--seed', '0', '--out', out]).code).toBe(0);
+    for (const out of [a, b])
+      expect(
+        rcf(['weights', '--mode', 'gaussian', '--channels', '4', '--features', '4096', '--kernel', '3', '--seed', '0', '--out', out]).code,
+      ).toBe(0);
     expect(readFileSync(a)).toEqual(readFileSync(b));
-    const stats = JSON.parse(runPython('import numpy as np,sys,json; w=np.load(sys.argv[1]); print(json.dumps([list(w.shape), w.dtype.str, float(w.mean()), float(w.std())]))', [a]));
+    const stats = JSON.parse(
+      runPython(
+        'import numpy as np,sys,json; w=np.load(sys.argv[1]); print(json.dumps([list(w.shape), w.dtype.str, float(w.mean()), float(w.std())]))',
+        [a],
+      ),
+    );
     expect(stats[0]).toEqual([2048, 4, 3, 3]);
     expect(stats[1]).toBe('<f4');
     expect(Math.abs(stats[2])).toBeLessThan(0.02);
     expect(stats[3]).toBeCloseTo(1, 1);
     const sidecar = JSON.parse(readFileSync(`${a}.json`, 'utf8'));
     expect(sidecar.origin).toEqual({ mode: 'gaussian', seed: 0 });
-    expect(sidecar.sha256).toBe(runPython('import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', [a]).trim());
+    expect(sidecar.sha256).toBe(
+      runPython('import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', [a]).trim(),
+    );
   });
 
   it('samples empirical filters away from nodata, records where, and whitens them as ZCA says', () => {
     const out = join(dir, 'emp.npy');
-    const r = rcf(['weights', '--mode', 'empirical', '--features', '64', '--kernel', '3', '--seed', '5', '--train', NODATA, '--bands', '1,2,3', '--patches', '3000', '--out', out]);
+    const r = rcf([
+      'weights',
+      '--mode',
+      'empirical',
+      '--features',
+      '64',
+      '--kernel',
+      '3',
+      '--seed',
+      '5',
+      '--train',
+      NODATA,
+      '--bands',
+      '1,2,3',
+      '--patches',
+      '3000',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toMatch(/wrote/);
     expect(r.code).toBe(0);
     const w = parseNpy(readFileSync(out));
@@ -66,7 +94,22 @@ print(json.dumps([int((raw == 0).any(1).sum()), float(cos.min()), float(np.abs(w
 
   it('featurizes with empirical filters made on the fly from the input and records them', () => {
     const out = join(dir, 'emp.csv');
-    const r = rcf(['featurize', SAMPLE, '--mode', 'empirical', '--features', '32', '--seed', '1', '--patches', '2000', '--scale', '0.0001', '--out', out]);
+    const r = rcf([
+      'featurize',
+      SAMPLE,
+      '--mode',
+      'empirical',
+      '--features',
+      '32',
+      '--seed',
+      '1',
+      '--patches',
+      '2000',
+      '--scale',
+      '0.0001',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(readCsv(out).header).toHaveLength(9 + 32);
     const prov = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
@@ -76,11 +119,19 @@ print(json.dumps([int((raw == 0).any(1).sum()), float(cos.min()), float(np.abs(w
 
   it('says what is wrong in one line', () => {
     const cases: [string[], RegExp, number][] = [
-      [['weights', '--mode', 'gaussian', '--features', '7', '--channels', '3', '--out', join(dir, 'x.npy')], /^rcf: --features must be an even number, got 7\n$/, 2],
+      [
+        ['weights', '--mode', 'gaussian', '--features', '7', '--channels', '3', '--out', join(dir, 'x.npy')],
+        /^rcf: --features must be an even number, got 7\n$/,
+        2,
+      ],
       [['weights', '--mode', 'gaussian', '--features', '8', '--out', join(dir, 'x.npy')], /missing --channels/, 2],
       [['weights', '--mode', 'empirical', '--features', '8', '--out', join(dir, 'x.npy')], /needs at least one --train/, 2],
       [['weights', '--mode', 'fourier', '--channels', '3', '--out', join(dir, 'x.npy')], /--mode must be one of gaussian, empirical/, 2],
-      [['weights', '--mode', 'empirical', '--features', '8', '--train', join(dir, 'missing.tif'), '--out', join(dir, 'x.npy')], /missing\.tif/, 1],
+      [
+        ['weights', '--mode', 'empirical', '--features', '8', '--train', join(dir, 'missing.tif'), '--out', join(dir, 'x.npy')],
+        /missing\.tif/,
+        1,
+      ],
     ];
     for (const [args, message, code] of cases) {
       const r = rcf(args);

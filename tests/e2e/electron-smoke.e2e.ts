@@ -20,11 +20,18 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
-if (!binary) console.warn('SKIPPED: the Electron smoke test: no Electron binary in node_modules/electron (it is downloaded on first use, which needs the internet)');
+if (!binary)
+  console.warn(
+    'SKIPPED: the Electron smoke test: no Electron binary in node_modules/electron (it is downloaded on first use, which needs the internet)',
+  );
 
 describe.skipIf(!binary)('the Electron app', () => {
   it('opens a sandboxed window on app://rcf with window.rcf and a working service', async () => {
-    const app = await electron.launch({ executablePath: binary!, args: [ROOT, '--no-sandbox'], env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' } });
+    const app = await electron.launch({
+      executablePath: binary!,
+      args: [ROOT, '--no-sandbox'],
+      env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
+    });
     try {
       const window = await app.firstWindow();
       await window.waitForLoadState('domcontentloaded');
@@ -33,7 +40,9 @@ describe.skipIf(!binary)('the Electron app', () => {
       // The bridge exists; Node and ipcRenderer do not.
       expect(await window.evaluate(() => typeof (window as unknown as { rcf?: object }).rcf)).toBe('object');
       expect(await window.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
-      const history = await window.evaluate(() => (window as unknown as { rcf: { history(r: object): Promise<{ runs: unknown[] }> } }).rcf.history({}));
+      const history = await window.evaluate(() =>
+        (window as unknown as { rcf: { history(r: object): Promise<{ runs: unknown[] }> } }).rcf.history({}),
+      );
       expect(Array.isArray(history.runs)).toBe(true);
       // Navigation away from the app is refused.
       await window.evaluate(() => (location.href = 'https://example.com/'));

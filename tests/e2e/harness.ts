@@ -20,7 +20,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { createService, type Service } from '../../electron/service/service.js';
 import { serveRpc, SERVICE_STOPPED } from '../../shared/ipc/rpc.js';
-import { appCalls, isAppCall, type AppCallName, type AppEventName, type CallResponse, type EventPayload } from '../../shared/ipc/contract.js';
+import {
+  appCalls,
+  isAppCall,
+  type AppCallName,
+  type AppEventName,
+  type CallResponse,
+  type EventPayload,
+} from '../../shared/ipc/contract.js';
 import { rendererFile, rendererHeaders } from '../../electron/main/policy.js';
 import { decode, encode } from './bridge/codec.js';
 
@@ -29,7 +36,6 @@ const ROOT = normalize(join(import.meta.dirname, '..', '..'));
 const RENDERER = join(ROOT, 'dist', 'renderer');
 const BRIDGE = join(ROOT, 'tests', '.generated', 'e2e', 'bridge.js');
 export const CHROMIUM = process.env.RCF_CHROMIUM ?? '/usr/bin/chromium';
-
 
 /** The test preload as one browser script. */
 async function buildBridge(): Promise<void> {

@@ -58,7 +58,9 @@ describe('stopping and restarting the service (e2e harness)', () => {
     expect(app.serviceStarts()).toBe(2);
     const settings: RunSettingsInput = { inputs: [SAMPLE], features: 16, scale: 0.0001, cellSize: '128', backend: 'cpu', threads: 1 };
     const runId = await page.evaluate((s) => (window as unknown as PageState).rcf.startRun({ settings: s }).then((r) => r.runId), settings);
-    await expect.poll(() => page.evaluate(() => (window as unknown as PageState).ended), { timeout: 60_000 }).toEqual([`${runId} finished`]);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as PageState).ended), { timeout: 60_000 })
+      .toEqual([`${runId} finished`]);
     const runs = await page.evaluate(() => (window as unknown as PageState).rcf.history({}).then((h) => h.runs.map((r) => r.state)));
     expect(runs).toEqual(['finished']);
   });

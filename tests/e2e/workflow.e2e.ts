@@ -94,7 +94,9 @@ describe('the desktop workflow in Chromium', () => {
     await page.mouse.click(b.x, b.y);
     await page.getByTestId('preview-grid').click();
     await expect.poll(() => page.getByTestId('grid-info').textContent(), { timeout: 30_000 }).toMatch(/\d+ cells will be featurized/);
-    const cells = Number(/([\d,]+) cells will be featurized/.exec((await page.getByTestId('grid-info').textContent())!)![1].replace(/,/g, ''));
+    const cells = Number(
+      /([\d,]+) cells will be featurized/.exec((await page.getByTestId('grid-info').textContent())!)![1].replace(/,/g, ''),
+    );
     expect(cells).toBeGreaterThan(4);
     expect(cells).toBeLessThan(81); // the sample has 9×9 cells of 64 px; the area holds fewer
     await page.getByTestId('estimate-button').click();
@@ -125,7 +127,35 @@ describe('the desktop workflow in Chromium', () => {
     const runId = (await page.getByTestId('history-run').first().getAttribute('data-run-id'))!;
     const area = join(app.dataDir, 'runs', runId, 'area.geojson');
     const cli = join(work, 'cli.csv');
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'electron', 'cli', 'rcf.js'), 'featurize', SAMPLE, '--out', cli, '--mode', 'gaussian', '--features', '64', '--kernel', '3', '--seed', '0', '--scale', '0.0001', '--cell-size', '64', '--aoi', area, '--backend', 'cpu', '--progress', 'none'], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'dist', 'electron', 'cli', 'rcf.js'),
+        'featurize',
+        SAMPLE,
+        '--out',
+        cli,
+        '--mode',
+        'gaussian',
+        '--features',
+        '64',
+        '--kernel',
+        '3',
+        '--seed',
+        '0',
+        '--scale',
+        '0.0001',
+        '--cell-size',
+        '64',
+        '--aoi',
+        area,
+        '--backend',
+        'cpu',
+        '--progress',
+        'none',
+      ],
+      { stdio: 'pipe' },
+    );
     const exported = await readFile(out, 'utf8');
     expect(exported.split('\n').length).toBeGreaterThan(5);
     expect(exported).toBe(await readFile(cli, 'utf8'));
@@ -141,9 +171,31 @@ describe('the desktop workflow in Chromium', () => {
     await expect.poll(() => page.getByTestId('grid-info').textContent(), { timeout: 30_000 }).toContain('from landsat_multi_3857.geojson');
     await page.getByTestId('preview-grid').click();
     await expect.poll(() => page.getByTestId('grid-info').textContent(), { timeout: 30_000 }).toMatch(/\d+ cells will be featurized/);
-    const shown = Number(/([\d,]+) cells will be featurized/.exec((await page.getByTestId('grid-info').textContent())!)![1].replace(/,/g, ''));
+    const shown = Number(
+      /([\d,]+) cells will be featurized/.exec((await page.getByTestId('grid-info').textContent())!)![1].replace(/,/g, ''),
+    );
     const cli = join(work, 'cli-area.csv');
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'electron', 'cli', 'rcf.js'), 'featurize', SAMPLE, '--out', cli, '--features', '16', '--cell-size', '64', '--aoi', AREA_3857, '--backend', 'cpu', '--progress', 'none'], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'dist', 'electron', 'cli', 'rcf.js'),
+        'featurize',
+        SAMPLE,
+        '--out',
+        cli,
+        '--features',
+        '16',
+        '--cell-size',
+        '64',
+        '--aoi',
+        AREA_3857,
+        '--backend',
+        'cpu',
+        '--progress',
+        'none',
+      ],
+      { stdio: 'pipe' },
+    );
     const rows = (await readFile(cli, 'utf8')).trim().split('\n').length - 1;
     expect(shown).toBe(rows);
     await shot(page, '08-imported-area');
@@ -154,7 +206,9 @@ describe('the desktop workflow in Chromium', () => {
     await page.locator('[data-testid=history-run].finished [data-testid=rerun]').first().click();
     await expect.poll(() => page.locator('[data-testid=history-run].finished').count(), { timeout: 120_000 }).toBe(2);
     const [again, first] = await page.locator('[data-testid=history-run].finished').all();
-    expect(await again.locator('.run-head').textContent()).toContain(/· (\d+) cells/.exec((await first.locator('.run-head').textContent())!)![0]);
+    expect(await again.locator('.run-head').textContent()).toContain(
+      /· (\d+) cells/.exec((await first.locator('.run-head').textContent())!)![0],
+    );
     await shot(page, '09-history');
   });
 

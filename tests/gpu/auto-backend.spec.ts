@@ -21,14 +21,21 @@ const DAWN = pathToFileURL(join(ROOT, 'node_modules/webgpu/index.js')).href;
 
 /** Runs `code` (an ES module) in a fresh Node, as the CLI or the app's service would. */
 function node(code: string, env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** probeWebgpu() in a fresh process: its answer and everything that process wrote to stderr. */
 function probeInChild(env: NodeJS.ProcessEnv): { probe: WebgpuProbe; stderr: string } {
   requireBuilt();
-  const r = node(`const m = await import(${JSON.stringify(pathToFileURL(PROBE_JS).href)}); process.stdout.write(JSON.stringify(await m.probeWebgpu()));`, env);
+  const r = node(
+    `const m = await import(${JSON.stringify(pathToFileURL(PROBE_JS).href)}); process.stdout.write(JSON.stringify(await m.probeWebgpu()));`,
+    env,
+  );
   expect(r.code, r.stderr).toBe(0);
   return { probe: JSON.parse(r.stdout) as WebgpuProbe, stderr: r.stderr };
 }
@@ -47,8 +54,13 @@ describe('the WebGPU probe', () => {
   it('keeps Dawn out of the process: asked in a child whose warnings never reach stderr', () => {
     const env = lavapipeOnly();
     // The control: Dawn asked directly, in-process, writes its warnings to stderr here.
-    const direct = node(`const { create } = await import(${JSON.stringify(DAWN)}); await create([]).requestAdapter({ powerPreference: 'high-performance' });`, env);
-    expect(direct.stderr, 'Dawn no longer warns on lavapipe, so this test shows nothing: find another noisy case').toMatch(/artificially reduced/);
+    const direct = node(
+      `const { create } = await import(${JSON.stringify(DAWN)}); await create([]).requestAdapter({ powerPreference: 'high-performance' });`,
+      env,
+    );
+    expect(direct.stderr, 'Dawn no longer warns on lavapipe, so this test shows nothing: find another noisy case').toMatch(
+      /artificially reduced/,
+    );
 
     const cold = probeInChild(env);
     expect(cold.stderr).toBe('');
@@ -75,7 +87,8 @@ describe('the WebGPU probe', () => {
 
     const path = join(env.RCF_CACHE_DIR!, 'webgpu-probe.json');
     const file = JSON.parse(readFileSync(path, 'utf8'));
-    for (const e of Object.values(file.entries) as { probedAt: string }[]) e.probedAt = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
+    for (const e of Object.values(file.entries) as { probedAt: string }[])
+      e.probedAt = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
     writeFileSync(path, JSON.stringify(file));
     expect(probeInChild(env).probe.cached).toBe(false);
 
@@ -112,7 +125,9 @@ describe('bindKernel(auto) on Dawn', () => {
   it('runs the WebGPU kernel when the probe reports a hardware GPU, and names the adapter it got', async () => {
     const notices: string[] = [];
     // The probe's answer is made up (this machine has only lavapipe); the device is Dawn's real one.
-    const kernel = await bindKernel(bank, p.biasPos, p.biasNeg, 'auto', 2, (m) => notices.push(m), { probe: async () => ({ adapter: H200 }) });
+    const kernel = await bindKernel(bank, p.biasPos, p.biasNeg, 'auto', 2, (m) => notices.push(m), {
+      probe: async () => ({ adapter: H200 }),
+    });
     try {
       expect(notices).toEqual([]);
       expect(kernel.backend).toBe('webgpu');
@@ -135,7 +150,9 @@ describe('bindKernel(auto) on Dawn', () => {
   it('falls back to the CPU, saying so, when that GPU cannot be set up', async () => {
     process.env.RCF_WEBGPU_OPTIONS = 'backend=null';
     const notices: string[] = [];
-    const kernel = await bindKernel(bank, p.biasPos, p.biasNeg, 'auto', 2, (m) => notices.push(m), { probe: async () => ({ adapter: H200 }) });
+    const kernel = await bindKernel(bank, p.biasPos, p.biasNeg, 'auto', 2, (m) => notices.push(m), {
+      probe: async () => ({ adapter: H200 }),
+    });
     await kernel.close();
     expect(kernel.backend).toBe('cpu');
     expect(notices).toEqual([

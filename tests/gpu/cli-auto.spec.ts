@@ -13,7 +13,13 @@ const NOTICE = 'rcf: no hardware GPU found (only the software adapter llvmpipe),
 describe('rcf featurize --backend auto with only a software adapter', () => {
   it('says it uses the CPU, and writes what --backend cpu writes', () => {
     const dir = tempDir();
-    const env = { RCF_CACHE_DIR: mkdtempSync(join(tmpdir(), 'rcf-cache-')), VK_ICD_FILENAMES: lavapipeIcd(), VK_DRIVER_FILES: undefined, RCF_WEBGPU_OPTIONS: undefined, RCF_WEBGPU_REPROBE: undefined };
+    const env = {
+      RCF_CACHE_DIR: mkdtempSync(join(tmpdir(), 'rcf-cache-')),
+      VK_ICD_FILENAMES: lavapipeIcd(),
+      VK_DRIVER_FILES: undefined,
+      RCF_WEBGPU_OPTIONS: undefined,
+      RCF_WEBGPU_REPROBE: undefined,
+    };
     const args = ['featurize', SAMPLE, '--features', '256', '--seed', '4', '--scale', '0.0001', '--cell-size', '100'];
 
     const auto = rcf([...args, '--backend', 'auto', '--out', join(dir, 'auto.csv')], env);
@@ -39,10 +45,19 @@ describe('rcf featurize --backend auto with only a software adapter', () => {
 
   it('reports the notice as a JSON event for programs', () => {
     const dir = tempDir();
-    const env = { RCF_CACHE_DIR: mkdtempSync(join(tmpdir(), 'rcf-cache-')), VK_ICD_FILENAMES: lavapipeIcd(), VK_DRIVER_FILES: undefined, RCF_WEBGPU_OPTIONS: undefined };
+    const env = {
+      RCF_CACHE_DIR: mkdtempSync(join(tmpdir(), 'rcf-cache-')),
+      VK_ICD_FILENAMES: lavapipeIcd(),
+      VK_DRIVER_FILES: undefined,
+      RCF_WEBGPU_OPTIONS: undefined,
+    };
     const r = rcf(['featurize', SAMPLE, '--features', '16', '--cell-size', '100', '--progress', 'json', '--out', join(dir, 'a.csv')], env);
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; message?: string });
+    const events = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event: string; message?: string });
     expect(events.filter((e) => e.event === 'notice')).toEqual([{ event: 'notice', message: NOTICE.slice('rcf: '.length) }]);
     expect(r.stderr).not.toMatch(/Warning/);
   });

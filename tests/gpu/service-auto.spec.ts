@@ -16,8 +16,12 @@ import { ROOT } from '../helpers/cli.js';
 const SAMPLE = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
 const SETTINGS = RunSettings.parse({
   inputs: [SAMPLE],
-  mode: 'gaussian', features: 64, kernel: 3, seed: 5,
-  scale: 0.0001, offset: 0,
+  mode: 'gaussian',
+  features: 64,
+  kernel: 3,
+  seed: 5,
+  scale: 0.0001,
+  offset: 0,
   cellSize: '128',
   edge: 'drop',
   area: null,
@@ -60,7 +64,11 @@ function harness(): Harness {
     },
     rows(record) {
       const csv = readFileSync(join(dataDir, 'runs', record.id, 'features.csv'), 'utf8');
-      return csv.trim().split('\n').slice(1).map((line) => line.split(','));
+      return csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
     },
   };
 }
@@ -95,7 +103,19 @@ describe("the service's auto backend", () => {
     setEnv({ RCF_CACHE_DIR: cache });
     const key = probeKey(process.env);
     mkdirSync(cache, { recursive: true });
-    const entry = { key, probedAt: new Date().toISOString(), answer: { adapter: { vendor: 'test', architecture: 'discrete', device: 'planted', description: 'a hardware adapter as the probe would report it', isFallbackAdapter: false } } };
+    const entry = {
+      key,
+      probedAt: new Date().toISOString(),
+      answer: {
+        adapter: {
+          vendor: 'test',
+          architecture: 'discrete',
+          device: 'planted',
+          description: 'a hardware adapter as the probe would report it',
+          isFallbackAdapter: false,
+        },
+      },
+    };
     writeFileSync(join(cache, 'webgpu-probe.json'), JSON.stringify({ format: 1, entries: { [probeKeyHash(key)]: entry } }));
 
     const h = harness();
@@ -124,4 +144,3 @@ describe("the service's auto backend", () => {
     expect(worst).toBeLessThanOrEqual(1e-4);
   });
 });
-

@@ -13,9 +13,6 @@ import {
 } from '../../electron/engine/rcf/webgpu/kernel.js';
 import { makeProblem, rng, type Problem } from '../helpers/kernel-problems.js';
 
-
-
-
 function reference(p: Problem, mask: Uint8Array | null, row0: number, row1: number): [Float64Array, Float64Array] {
   const pos = new Float64Array(p.F);
   const neg = new Float64Array(p.F);
@@ -54,7 +51,8 @@ function bankFor(p: Problem): Promise<WebgpuBank> {
 let adapter = '';
 beforeAll(async () => {
   const a = await webgpuAvailable();
-  if (!a.ok) throw new Error(`no WebGPU adapter, so the WebGPU kernel cannot be tested: ${a.reason}. Run .ci/install-lavapipe (as root) first.`);
+  if (!a.ok)
+    throw new Error(`no WebGPU adapter, so the WebGPU kernel cannot be tested: ${a.reason}. Run .ci/install-lavapipe (as root) first.`);
   adapter = `${a.adapter}${a.isFallback ? ' (software/fallback)' : ''}`;
   console.log(`WebGPU adapter: ${adapter}`);
 });
@@ -126,8 +124,16 @@ describe('WebGPU RCF kernel', () => {
       accumulateRowsWebgpu(bank, p.image, p.H, p.W, mask, 17, outH, a[0], a[1]),
     ]);
     const [ePos, eNeg] = reference(p, mask, 0, 17);
-    expectClose(pos, ePos.map((v) => v + 10), 'pos');
-    expectClose(neg, eNeg.map((v) => v - 3), 'neg');
+    expectClose(
+      pos,
+      ePos.map((v) => v + 10),
+      'pos',
+    );
+    expectClose(
+      neg,
+      eNeg.map((v) => v - 3),
+      'neg',
+    );
     const [bPos, bNeg] = reference(p, mask, 17, outH);
     expectClose(a[0], bPos, 'second range pos');
     expectClose(a[1], bNeg, 'second range neg');
@@ -143,9 +149,9 @@ describe('WebGPU RCF kernel', () => {
     const p = makeProblem(3, 3, 4, 8, 8, 1);
     const bank = await bankFor(p);
     const out = () => new Float64Array(4);
-    await expect(prepareWebgpuBank({ weights: new Float32Array(5), filters: 4, channels: 3, kernel: 3, biasPos: p.biasPos, biasNeg: p.biasNeg })).rejects.toThrow(
-      /weights has 5 values/,
-    );
+    await expect(
+      prepareWebgpuBank({ weights: new Float32Array(5), filters: 4, channels: 3, kernel: 3, biasPos: p.biasPos, biasNeg: p.biasNeg }),
+    ).rejects.toThrow(/weights has 5 values/);
     await expect(accumulateRowsWebgpu(bank, new Float32Array(10), 8, 8, null, 0, 6, out(), out())).rejects.toThrow(/image has 10 values/);
     await expect(accumulateRowsWebgpu(bank, p.image, 8, 8, new Uint8Array(35), 0, 6, out(), out())).rejects.toThrow(/mask has 35 values/);
     await expect(accumulateRowsWebgpu(bank, p.image, 8, 8, null, 0, 7, out(), out())).rejects.toThrow(/row1/);

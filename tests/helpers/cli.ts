@@ -22,7 +22,12 @@ export interface RunResult {
 
 export function rcf(args: string[], env: NodeJS.ProcessEnv = {}): RunResult {
   requireBuilt();
-  const r = spawnSync(process.execPath, [RCF, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [RCF, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 28,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -125,7 +125,9 @@ describe('field-level errors', () => {
 
   it("the messages are the CLI's, with the setting named as each place names it", () => {
     // One check for both: the form names the setting by its label, the CLI by its flag.
-    const r = spawnSync(process.execPath, [RCF, 'featurize', SAMPLE, '--out', join(dir, 'odd.csv'), '--features', '15'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [RCF, 'featurize', SAMPLE, '--out', join(dir, 'odd.csv'), '--features', '15'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('rcf: --features must be an even number, got 15\n');
     expect(errorsOf({ features: '15' })).toEqual(['Features (K) must be an even number, got 15']);
@@ -144,14 +146,50 @@ describe('form ↔ settings', () => {
     ['defaults', () => settingsOf({}, [SAMPLE])],
     [
       'gaussian, everything set',
-      () => settingsOf({ features: '64', kernel: '5', seed: '9', bands: '4,3,2', scale: '0.0000275', offset: '-0.2', rasterScale: true, cellSize: '1000m', edge: 'keep', nodata: 'propagate', convention: 'paper', bias: '-0.25', backend: 'cpu', threads: '3' }, [SAMPLE, spaced], { kind: 'file', path: AOI, layer: 'hole' }),
+      () =>
+        settingsOf(
+          {
+            features: '64',
+            kernel: '5',
+            seed: '9',
+            bands: '4,3,2',
+            scale: '0.0000275',
+            offset: '-0.2',
+            rasterScale: true,
+            cellSize: '1000m',
+            edge: 'keep',
+            nodata: 'propagate',
+            convention: 'paper',
+            bias: '-0.25',
+            backend: 'cpu',
+            threads: '3',
+          },
+          [SAMPLE, spaced],
+          { kind: 'file', path: AOI, layer: 'hole' },
+        ),
     ],
-    ['empirical with training rasters and patches', () => settingsOf({ mode: 'empirical', features: '32', train: [spaced], patches: '2000' }, [SAMPLE])],
+    [
+      'empirical with training rasters and patches',
+      () => settingsOf({ mode: 'empirical', features: '32', train: [spaced], patches: '2000' }, [SAMPLE]),
+    ],
     ['empirical, defaults', () => settingsOf({ mode: 'empirical' }, [SAMPLE])],
     ['weights file', () => settingsOf({ mode: 'file', weights: '/w/bank.npy', cellSize: 'whole' }, [SAMPLE])],
     [
       'drawn area',
-      () => settingsOf({ cellSize: '0.01deg' }, [SAMPLE], { kind: 'drawn', polygons: [[[[-87.4, 30.7], [-87.3, 30.7], [-87.3, 30.8], [-87.4, 30.7]]]] }),
+      () =>
+        settingsOf({ cellSize: '0.01deg' }, [SAMPLE], {
+          kind: 'drawn',
+          polygons: [
+            [
+              [
+                [-87.4, 30.7],
+                [-87.3, 30.7],
+                [-87.3, 30.8],
+                [-87.4, 30.7],
+              ],
+            ],
+          ],
+        }),
     ],
   ];
   for (const [name, make] of cases) {
@@ -171,14 +209,43 @@ describe('commandLine: the real CLI accepts it and writes what the service job w
       'gaussian, negative offset and bias, bands, AOI, quoted paths',
       () =>
         settingsOf(
-          { features: '16', seed: '5', bands: '3,2,1', scale: '0.0001', offset: '-0.1', cellSize: '128', edge: 'keep', nodata: 'propagate', convention: 'paper', bias: '-0.5', backend: 'cpu', threads: '2' },
+          {
+            features: '16',
+            seed: '5',
+            bands: '3,2,1',
+            scale: '0.0001',
+            offset: '-0.1',
+            cellSize: '128',
+            edge: 'keep',
+            nodata: 'propagate',
+            convention: 'paper',
+            bias: '-0.5',
+            backend: 'cpu',
+            threads: '2',
+          },
           [spaced],
           { kind: 'file', path: AOI },
         ),
     ],
     [
       'empirical with training raster and patches, raster scale',
-      () => settingsOf({ mode: 'empirical', features: '16', kernel: '3', seed: '1', train: [spaced], patches: '500', rasterScale: true, scale: '0.5', cellSize: '128', backend: 'cpu', threads: '2' }, [SAMPLE]),
+      () =>
+        settingsOf(
+          {
+            mode: 'empirical',
+            features: '16',
+            kernel: '3',
+            seed: '1',
+            train: [spaced],
+            patches: '500',
+            rasterScale: true,
+            scale: '0.5',
+            cellSize: '128',
+            backend: 'cpu',
+            threads: '2',
+          },
+          [SAMPLE],
+        ),
     ],
   ];
   cases.forEach(([name, make], n) => {
@@ -201,7 +268,19 @@ describe('commandLine: the real CLI accepts it and writes what the service job w
   });
 
   it('a drawn area is named area.geojson, which the service writes next to the run', () => {
-    const s = settingsOf({}, [SAMPLE], { kind: 'drawn', polygons: [[[[0, 0], [1, 0], [1, 1], [0, 0]]]] });
+    const s = settingsOf({}, [SAMPLE], {
+      kind: 'drawn',
+      polygons: [
+        [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 0],
+          ],
+        ],
+      ],
+    });
     expect(commandLine(s)).toMatch(/ --aoi area\.geojson( |$)/);
   });
 });

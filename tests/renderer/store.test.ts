@@ -45,7 +45,10 @@ describe('Store', () => {
   it('select: called at once, then only when the selected slice changes', () => {
     const store = new Store(initial());
     const seen: [readonly string[], readonly string[] | undefined][] = [];
-    const off = store.select((s) => s.items, (items, previous) => seen.push([items, previous]));
+    const off = store.select(
+      (s) => s.items,
+      (items, previous) => seen.push([items, previous]),
+    );
     expect(seen).toEqual([[[], undefined]]);
     store.patch({ count: 5 });
     store.patch({ label: 'z' });
@@ -66,7 +69,11 @@ describe('Store', () => {
     const byValue = vi.fn();
     const text = vi.fn();
     store.select((s) => ({ n: s.count }), byIdentity);
-    store.select((s) => ({ n: s.count }), byValue, (a, b) => a.n === b.n);
+    store.select(
+      (s) => ({ n: s.count }),
+      byValue,
+      (a, b) => a.n === b.n,
+    );
     store.select((s) => `${s.count} items`, text);
     store.patch({ label: 'b' });
     expect(byIdentity).toHaveBeenCalledTimes(2);
@@ -81,11 +88,20 @@ describe('Store', () => {
   it('a listener that changes the store: everyone ends up seeing the newest state, each slice once', () => {
     const store = new Store(initial());
     // Whenever the count changes, the label follows it (as a controller resetting a preview when settings change).
-    store.select((s) => s.count, (count) => store.patch({ label: `count ${count}` }));
+    store.select(
+      (s) => s.count,
+      (count) => store.patch({ label: `count ${count}` }),
+    );
     const labels: string[] = [];
     const counts: number[] = [];
-    store.select((s) => s.label, (label) => labels.push(label));
-    store.select((s) => s.count, (count) => counts.push(count));
+    store.select(
+      (s) => s.label,
+      (label) => labels.push(label),
+    );
+    store.select(
+      (s) => s.count,
+      (count) => counts.push(count),
+    );
     store.patch({ count: 1 });
     expect(store.get()).toMatchObject({ count: 1, label: 'count 1' });
     expect(labels).toEqual(['count 0', 'count 1']);

@@ -17,7 +17,10 @@ const SAMPLE = join(fileURLToPath(new URL('../../', import.meta.url)), 'resource
 
 /** Runs numpy on float32 input given on stdin; returns its stdout. */
 function python(code: string, input: Float32Array | null, args: string[] = []): Buffer {
-  return execFileSync(SYSTEM_PYTHON, ['-c', code, ...args], { input: input ? Buffer.from(input.buffer, input.byteOffset, input.byteLength) : undefined, maxBuffer: 1 << 28 });
+  return execFileSync(SYSTEM_PYTHON, ['-c', code, ...args], {
+    input: input ? Buffer.from(input.buffer, input.byteOffset, input.byteLength) : undefined,
+    maxBuffer: 1 << 28,
+  });
 }
 
 /** Band `band` (1-based) of the sample raster as float32, read by GDAL. */
@@ -97,9 +100,13 @@ describe('computeStretch against numpy on the sample raster (GDAL read)', () => 
     const values = Float64Array.from([3, -1, 7.5, 2, 2, 10, 0.25, 4]).sort();
     const qs = [0, 0.02, 0.1, 0.25, 0.5, 0.77, 0.98, 1];
     const truth = JSON.parse(
-      python(`import sys, json
+      python(
+        `import sys, json
 import numpy as np
-print(json.dumps(np.percentile(np.array(json.loads(sys.argv[1])), json.loads(sys.argv[2])).tolist()))`, null, [JSON.stringify(Array.from(values)), JSON.stringify(qs.map((q) => q * 100))]).toString('utf8'),
+print(json.dumps(np.percentile(np.array(json.loads(sys.argv[1])), json.loads(sys.argv[2])).tolist()))`,
+        null,
+        [JSON.stringify(Array.from(values)), JSON.stringify(qs.map((q) => q * 100))],
+      ).toString('utf8'),
     ) as number[];
     qs.forEach((q, i) => expectClose(percentileSorted(values, q), truth[i]));
     expect(percentileSorted([], 0.5)).toBeNaN();

@@ -49,7 +49,10 @@ function startService(dataDir: string): { service: Service; events: Events } {
     },
   });
   type Untyped = (request: never, signal: AbortSignal) => unknown;
-  const withSignal = (handler: Untyped) => (request: never, signal = new AbortController().signal) => handler(request, signal);
+  const withSignal =
+    (handler: Untyped) =>
+    (request: never, signal = new AbortController().signal) =>
+      handler(request, signal);
   const handlers = Object.fromEntries(Object.entries(service.handlers).map(([name, handler]) => [name, withSignal(handler)])) as Handlers;
   return { service: { handlers, close: () => service.close() }, events };
 }
@@ -57,8 +60,12 @@ function startService(dataDir: string): { service: Service; events: Events } {
 function settings(over: Partial<RunSettingsInput> = {}): RunSettings {
   return RunSettings.parse({
     inputs: [SAMPLE],
-    mode: 'gaussian', features: 32, kernel: 3, seed: 7,
-    scale: 0.0001, offset: 0,
+    mode: 'gaussian',
+    features: 32,
+    kernel: 3,
+    seed: 7,
+    scale: 0.0001,
+    offset: 0,
     cellSize: '64',
     edge: 'drop',
     area: { kind: 'file', path: AOI },
@@ -110,7 +117,11 @@ print(json.dumps(out))
 }
 
 function ogrFeatureCount(path: string): number {
-  return Number(runPython(`import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\nprint(ds.GetLayerByName('cells').GetFeatureCount())`, [path]).trim());
+  return Number(
+    runPython(`import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\nprint(ds.GetLayerByName('cells').GetFeatureCount())`, [
+      path,
+    ]).trim(),
+  );
 }
 
 /** Every corner of `got` is within tol of some corner of `want`, and the counts agree. */
@@ -261,7 +272,9 @@ describe('service: a run against the rcf command line', () => {
     const out = join(dir, 'exports');
     mkdirSync(out);
     const runDir = join(dir, 'data', 'runs', runId);
-    const csv = serviceCalls.exportRun.response.parse(await service.handlers.exportRun({ runId, format: 'csv', path: join(out, 'mine.csv') }));
+    const csv = serviceCalls.exportRun.response.parse(
+      await service.handlers.exportRun({ runId, format: 'csv', path: join(out, 'mine.csv') }),
+    );
     expect(csv).toEqual({ path: join(out, 'mine.csv'), bytes: readFileSync(cliCsv).length });
     expect(readFileSync(join(out, 'mine.csv')).equals(readFileSync(join(runDir, 'features.csv')))).toBe(true);
     expect(readFileSync(join(out, 'mine.csv.json')).equals(readFileSync(join(runDir, 'features.csv.json')))).toBe(true);
@@ -366,7 +379,9 @@ describe('service: cancel, refusals and the history', () => {
     await expect(new RunStore(dir).load(runId)).resolves.toMatchObject({ state: 'cancelled' });
     // Cancelling it again does nothing.
     expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: false });
-    await expect(service.handlers.exportRun({ runId, format: 'csv', path: join(dir, 'x.csv') })).rejects.toThrow(`run ${runId} is cancelled; only finished runs can be exported`);
+    await expect(service.handlers.exportRun({ runId, format: 'csv', path: join(dir, 'x.csv') })).rejects.toThrow(
+      `run ${runId} is cancelled; only finished runs can be exported`,
+    );
     await expect(service.handlers.results({ runId })).rejects.toThrow(/is cancelled/);
     expect(existsSync(join(dir, 'x.csv'))).toBe(false);
     expect(existsSync(join(dir, 'x.csv.partial'))).toBe(false);
@@ -374,9 +389,13 @@ describe('service: cancel, refusals and the history', () => {
 
   it('refuses to export a run that is still running', async () => {
     const { runId } = await service.handlers.startRun({ settings: long });
-    await expect(service.handlers.exportRun({ runId, format: 'gpkg', path: join(dir, 'y.gpkg') })).rejects.toThrow(`run ${runId} is running; only finished runs can be exported`);
+    await expect(service.handlers.exportRun({ runId, format: 'gpkg', path: join(dir, 'y.gpkg') })).rejects.toThrow(
+      `run ${runId} is running; only finished runs can be exported`,
+    );
     await service.handlers.cancelRun({ runId });
-    await expect(service.handlers.exportRun({ runId: 'nope', format: 'csv', path: join(dir, 'y.csv') })).rejects.toThrow('run nope does not exist');
+    await expect(service.handlers.exportRun({ runId: 'nope', format: 'csv', path: join(dir, 'y.csv') })).rejects.toThrow(
+      'run nope does not exist',
+    );
   });
 
   it('lists runs newest first, across a new service on the same folder, skipping a damaged record', async () => {
@@ -399,7 +418,16 @@ describe('service: cancel, refusals and the history', () => {
       // A run left 'running' by a service that stopped without ending it (a crash) is reported, and kept, as failed.
       const store = new RunStore(dir);
       const crashed = await store.create();
-      await store.save({ id: crashed, settings: small, state: 'running', started: new Date().toISOString(), ended: null, message: null, cells: 0, provenance: null });
+      await store.save({
+        id: crashed,
+        settings: small,
+        state: 'running',
+        started: new Date().toISOString(),
+        ended: null,
+        message: null,
+        cells: 0,
+        provenance: null,
+      });
       const withCrash = (await again.handlers.history({})).runs;
       expect(withCrash[0]).toMatchObject({ id: crashed, state: 'failed', message: expect.stringMatching(/^interrupted/) });
       expect(await store.load(crashed)).toMatchObject({ state: 'failed' });

@@ -29,9 +29,15 @@ export interface DescribeOptions {
 }
 
 export async function describeAoi(aoi: Aoi, options: DescribeOptions = {}): Promise<AoiDescription> {
-  const d: AoiDescription = { file: aoi.source, crs: crsLabel(aoi.crs), bounds: polygonsBounds(aoi.polygons), polygons: aoi.polygons.length };
+  const d: AoiDescription = {
+    file: aoi.source,
+    crs: crsLabel(aoi.crs),
+    bounds: polygonsBounds(aoi.polygons),
+    polygons: aoi.polygons.length,
+  };
   if (aoi.layer !== undefined) d.layer = aoi.layer;
   if (aoi.crs.name) d.crs_name = aoi.crs.name;
-  if (options.sha256) d.sha256 = aoi.drawn === undefined ? await sha256File(aoi.source) : createHash('sha256').update(aoi.drawn).digest('hex');
+  if (options.sha256)
+    d.sha256 = aoi.drawn === undefined ? await sha256File(aoi.source) : createHash('sha256').update(aoi.drawn).digest('hex');
   return d;
 }

@@ -32,7 +32,10 @@ export function cleanPolygon(rings: Position[][]): Polygon | null {
   if (rings.length === 0) return null;
   const outer = cleanRing(rings[0]);
   if (!outer) return null;
-  const holes = rings.slice(1).map(cleanRing).filter((r): r is Ring => r !== null);
+  const holes = rings
+    .slice(1)
+    .map(cleanRing)
+    .filter((r): r is Ring => r !== null);
   return [outer, ...holes];
 }
 

@@ -39,12 +39,17 @@ export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
   try {
     let layers: LayerRow[];
     try {
-      layers = db.prepare('SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid').all() as unknown as LayerRow[];
+      layers = db
+        .prepare('SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid')
+        .all() as unknown as LayerRow[];
     } catch {
       throw new AoiError(path, 'not a GeoPackage (no gpkg_geometry_columns table)');
     }
     if (layers.length === 0) throw new AoiError(path, 'the GeoPackage has no features layer');
-    const chosen = layer === undefined ? layers[0] : (layers.find((l) => l.table_name === layer) ?? layers.find((l) => l.table_name.toLowerCase() === layer.toLowerCase()));
+    const chosen =
+      layer === undefined
+        ? layers[0]
+        : (layers.find((l) => l.table_name === layer) ?? layers.find((l) => l.table_name.toLowerCase() === layer.toLowerCase()));
     if (!chosen) throw new AoiError(path, `no layer '${layer}' (layers: ${layers.map((l) => l.table_name).join(', ')})`);
     const name = chosen.table_name;
 
@@ -85,10 +90,13 @@ interface SrsRow {
 
 /** The CRS of a layer: its EPSG code when the SRS table gives one, else the WKT definition. */
 function layerCrs(db: DatabaseSync, path: string, layer: string, srsId: number): CrsInfo {
-  const row = db.prepare('SELECT srs_name, organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?').get(srsId) as SrsRow | undefined;
+  const row = db
+    .prepare('SELECT srs_name, organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?')
+    .get(srsId) as SrsRow | undefined;
   if (!row) throw new AoiError(path, `layer '${layer}' uses srs_id ${srsId}, which is not in gpkg_spatial_ref_sys`);
   // srs_id -1 and 0 are the spec's "undefined cartesian/geographic" systems: no usable CRS.
-  if (srsId === -1 || srsId === 0) throw new AoiError(path, `layer '${layer}' has an undefined CRS (srs_id ${srsId}); assign one (e.g. with ogr2ogr -a_srs)`);
+  if (srsId === -1 || srsId === 0)
+    throw new AoiError(path, `layer '${layer}' has an undefined CRS (srs_id ${srsId}); assign one (e.g. with ogr2ogr -a_srs)`);
   if (typeof row.organization === 'string' && row.organization.toUpperCase() === 'EPSG') {
     const crs = crsFromEpsg(Number(row.organization_coordsys_id));
     if (crs) return crs;

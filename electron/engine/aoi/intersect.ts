@@ -96,7 +96,16 @@ const clamp = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
  * The part of segment a→b inside the closed rectangle [x0, x1]×[y0, y1]
  * (Liang–Barsky), or null when they do not meet.
  */
-function clipSegment(ax: number, ay: number, bx: number, by: number, x0: number, y0: number, x1: number, y1: number): [number, number, number, number] | null {
+function clipSegment(
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): [number, number, number, number] | null {
   const dx = bx - ax;
   const dy = by - ay;
   let t0 = 0;

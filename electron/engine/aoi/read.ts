@@ -37,7 +37,11 @@ export async function areaAoi(area: AreaSpec): Promise<Aoi> {
 
 /** A drawn area as a GeoJSON file's text (what `rcf featurize --aoi` reads back). */
 export function drawnAreaGeoJson(polygons: PolygonsLonLat): string {
-  const feature = { type: 'Feature', properties: { source: 'drawn in RCF Desktop' }, geometry: { type: 'MultiPolygon', coordinates: polygons } };
+  const feature = {
+    type: 'Feature',
+    properties: { source: 'drawn in RCF Desktop' },
+    geometry: { type: 'MultiPolygon', coordinates: polygons },
+  };
   return JSON.stringify({ type: 'FeatureCollection', features: [feature] }) + '\n';
 }
 

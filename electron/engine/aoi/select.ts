@@ -49,7 +49,8 @@ function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPie
     return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => pixelToMap(toPixel, x, y))));
   }
   const forward = makeTransformer(aoi.crs, rasterCrs);
-  if (!forward) throw new AoiError(aoi.source, `cannot transform the AOI from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)})`);
+  if (!forward)
+    throw new AoiError(aoi.source, `cannot transform the AOI from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)})`);
   const toPixelPosition = (x: number, y: number): Position => {
     const [mx, my] = forward(x, y);
     return pixelToMap(toPixel, mx, my);
@@ -58,7 +59,10 @@ function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPie
     polygon.map((ring) => {
       const out = densifyRing(ring, toPixelPosition, maxPieceInPixels);
       if (!out.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
-        throw new AoiError(aoi.source, `part of the AOI cannot be transformed from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)}); is it outside that CRS's area of use?`);
+        throw new AoiError(
+          aoi.source,
+          `part of the AOI cannot be transformed from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)}); is it outside that CRS's area of use?`,
+        );
       }
       return out;
     }),

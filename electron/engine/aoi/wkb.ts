@@ -10,8 +10,21 @@ import type { Position } from './geometry.js';
 
 /** Names of WKB geometry types, for messages. */
 const TYPE_NAMES: Record<number, string> = {
-  1: 'Point', 2: 'LineString', 3: 'Polygon', 4: 'MultiPoint', 5: 'MultiLineString', 6: 'MultiPolygon', 7: 'GeometryCollection',
-  8: 'CircularString', 9: 'CompoundCurve', 10: 'CurvePolygon', 11: 'MultiCurve', 12: 'MultiSurface', 15: 'PolyhedralSurface', 16: 'TIN', 17: 'Triangle',
+  1: 'Point',
+  2: 'LineString',
+  3: 'Polygon',
+  4: 'MultiPoint',
+  5: 'MultiLineString',
+  6: 'MultiPolygon',
+  7: 'GeometryCollection',
+  8: 'CircularString',
+  9: 'CompoundCurve',
+  10: 'CurvePolygon',
+  11: 'MultiCurve',
+  12: 'MultiSurface',
+  15: 'PolyhedralSurface',
+  16: 'TIN',
+  17: 'Triangle',
 };
 
 /** What one geometry holds: its polygons (rings of positions) and the names of the non-polygon parts skipped. */
@@ -65,7 +78,8 @@ class Reader {
  */
 export function parseGpkgGeometry(blob: Uint8Array): ParsedGeometry {
   const r = new Reader(blob);
-  if (blob.length < 8 || blob[0] !== 0x47 || blob[1] !== 0x50) throw new Error("geometry blob does not start with GeoPackage's 'GP' header");
+  if (blob.length < 8 || blob[0] !== 0x47 || blob[1] !== 0x50)
+    throw new Error("geometry blob does not start with GeoPackage's 'GP' header");
   r.offset = 3;
   const flags = r.byte();
   r.little = (flags & 1) === 1;
@@ -119,7 +133,10 @@ function readGeometry(r: Reader, out: ParsedGeometry): void {
       out.polygons.push(rings);
       return;
     }
-    case 4: case 5: case 6: case 7: {
+    case 4:
+    case 5:
+    case 6:
+    case 7: {
       // Multi* and collections: each part is a full WKB geometry with its own byte order.
       const n = r.count(5);
       for (let i = 0; i < n; i++) readGeometry(r, out);

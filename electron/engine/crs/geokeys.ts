@@ -78,10 +78,7 @@ function proj4FromGeoKeys(keys: Record<string, unknown>, projectedExpected: bool
  * than placed somewhere invented.
  * @param directory the raw GeoKeyDirectory tag (SHORTs), when present
  */
-export function geoKeysProblem(
-  directory: ArrayLike<number> | undefined,
-  keys: Record<string, unknown> | null | undefined,
-): string | null {
+export function geoKeysProblem(directory: ArrayLike<number> | undefined, keys: Record<string, unknown> | null | undefined): string | null {
   if (directory && directory.length >= 4) {
     const declared = directory[3];
     const held = Math.floor((directory.length - 4) / 4);

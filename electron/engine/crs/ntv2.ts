@@ -35,7 +35,12 @@ export function readNtv2(path: string): Ntv2Grid {
   if (units !== 'SECONDS') throw new Error(`${path}: units ${units} (only SECONDS is supported)`);
   const h = 11 * 16;
   const num = (record: number) => view.getFloat64(h + record * 16 + 8, little);
-  const sLat = num(4), nLat = num(5), eLong = num(6), wLong = num(7), latInc = num(8), lonInc = num(9);
+  const sLat = num(4),
+    nLat = num(5),
+    eLong = num(6),
+    wLong = num(7),
+    latInc = num(8),
+    lonInc = num(9);
   const count = view.getInt32(h + 10 * 16 + 8, little);
   const width = Math.round((wLong - eLong) / lonInc) + 1;
   const height = Math.round((nLat - sLat) / latInc) + 1;
@@ -98,7 +103,10 @@ function interpolate(g: Ntv2Grid, lamIn: number, phiIn: number): [number, number
   const [ix, fx] = col;
   const [iy, fy] = row;
   const at = (x: number, y: number) => 2 * (y * g.width + x);
-  const k00 = at(ix, iy), k10 = at(ix + 1, iy), k01 = at(ix, iy + 1), k11 = at(ix + 1, iy + 1);
+  const k00 = at(ix, iy),
+    k10 = at(ix + 1, iy),
+    k01 = at(ix, iy + 1),
+    k11 = at(ix + 1, iy + 1);
   let m10 = fx;
   let m11 = m10;
   let m01 = 1 - fx;

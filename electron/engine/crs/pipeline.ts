@@ -35,7 +35,10 @@ function ellipsoid(params: Map<string, string>, known: Ellipsoids): { a: number;
 export function parseSteps(text: string, ellipsoids: Ellipsoids): Step[] {
   const steps: Step[] = [];
   for (const chunk of text.split(/\s*\+step\s*/)) {
-    const words = chunk.trim().split(/\s+/).filter((w) => w !== '');
+    const words = chunk
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
     if (words.length === 0) continue;
     const params = new Map<string, string>();
     let inv = false;
@@ -54,7 +57,9 @@ export function parseSteps(text: string, ellipsoids: Ellipsoids): Step[] {
     } else if (proj === 'cart') steps.push({ kind: 'cart', inv, ...ellipsoid(params, ellipsoids) });
     else if (proj === 'helmert') {
       const n = (k: string) => (params.has(k) ? Number(params.get(k)) : 0);
-      const rx = n('rx') * ARCSEC, ry = n('ry') * ARCSEC, rz = n('rz') * ARCSEC;
+      const rx = n('rx') * ARCSEC,
+        ry = n('ry') * ARCSEC,
+        rz = n('rz') * ARCSEC;
       const rotates = rx !== 0 || ry !== 0 || rz !== 0;
       if (params.has('exact') || params.has('theta') || params.has('t_epoch') || params.has('dx')) {
         throw new Error(`unsupported helmert "${chunk}"`);
@@ -101,7 +106,8 @@ export function runSteps(steps: Step[], lam: number, phi: number, inverse: boole
         const { a, b, es } = step;
         if (!inv) {
           const [l, p, hgt] = c;
-          const sp = Math.sin(p), cp = Math.cos(p);
+          const sp = Math.sin(p),
+            cp = Math.cos(p);
           const n = a / Math.sqrt(1 - es * sp * sp);
           c = [(n + hgt) * cp * Math.cos(l), (n + hgt) * cp * Math.sin(l), (n * (1 - es) + hgt) * sp];
         } else {
@@ -109,9 +115,11 @@ export function runSteps(steps: Step[], lam: number, phi: number, inverse: boole
           const [x, y, z] = c;
           const e2s = (a * a) / (b * b) - 1;
           const p = Math.hypot(x, y);
-          const yt = z * a, xt = p * b;
+          const yt = z * a,
+            xt = p * b;
           const norm = Math.hypot(yt, xt);
-          const ct = norm === 0 ? 1 : xt / norm, st = norm === 0 ? 0 : yt / norm;
+          const ct = norm === 0 ? 1 : xt / norm,
+            st = norm === 0 ? 0 : yt / norm;
           const yp = z + e2s * b * st * st * st;
           const xp = p - es * a * ct * ct * ct;
           const np = Math.hypot(yp, xp);
@@ -144,7 +152,9 @@ export function runSteps(steps: Step[], lam: number, phi: number, inverse: boole
           ];
         } else {
           const s = step.scale;
-          const X = (x - tx) / s, Y = (y - ty) / s, Z = (z - tz) / s;
+          const X = (x - tx) / s,
+            Y = (y - ty) / s,
+            Z = (z - tz) / s;
           c = [r[0][0] * X + r[1][0] * Y + r[2][0] * Z, r[0][1] * X + r[1][1] * Y + r[2][1] * Z, r[0][2] * X + r[1][2] * Y + r[2][2] * Z];
         }
         break;

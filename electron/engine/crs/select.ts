@@ -54,7 +54,12 @@ function pseudoArea([w, s, e, n]: Bbox): number {
 
 /** Longitude intervals of a bbox, split at the antimeridian. */
 function lonIntervals([w, , e]: Bbox): [number, number][] {
-  return w <= e ? [[w, e]] : [[w, 180], [-180, e]];
+  return w <= e
+    ? [[w, e]]
+    : [
+        [w, 180],
+        [-180, e],
+      ];
 }
 
 function intersects(a: Bbox, b: Bbox): boolean {
@@ -129,9 +134,18 @@ export function datumShift(
     const s = stepsOf(op);
     if (!s) return null; // a pipeline we cannot run: do not pretend
     const [w, south, e, n] = op.bbox;
-    const parts: Bbox[] = w <= e ? [[w, south, e, n]] : [[w, south, 180, n], [-180, south, e, n]];
+    const parts: Bbox[] =
+      w <= e
+        ? [[w, south, e, n]]
+        : [
+            [w, south, 180, n],
+            [-180, south, e, n],
+          ];
     for (const part of parts) {
-      let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
+      let minx = Infinity,
+        miny = Infinity,
+        maxx = -Infinity,
+        maxy = -Infinity;
       if (isWorld(part)) {
         minx = miny = -Number.MAX_VALUE;
         maxx = maxy = Number.MAX_VALUE;
@@ -141,7 +155,12 @@ export function datumShift(
         for (let j = 0; j <= 20; j++) {
           const lon = pw + (j * (pe - pw)) / 20;
           const lat = ps + (j * (pn - ps)) / 20;
-          for (const [lo, la] of [[lon, ps], [lon, pn], [pw, lat], [pe, lat]] as const) {
+          for (const [lo, la] of [
+            [lon, ps],
+            [lon, pn],
+            [pw, lat],
+            [pe, lat],
+          ] as const) {
             const p = geogToSel ? geogToSel(lo, la) : ([lo, la] as [number, number]);
             if (!p || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) continue;
             minx = Math.min(minx, p[0]);
@@ -200,4 +219,3 @@ export function datumShift(
     operations: ops.map((o) => `${o.id}, ${o.name}`),
   };
 }
-

@@ -38,7 +38,6 @@ export function csvRow(cell: CellResult): string {
   return parts.join(',');
 }
 
-
 async function writeAtomic(path: string, text: string): Promise<void> {
   await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
@@ -79,9 +78,11 @@ export class CsvOutput implements FeatureOutput {
       if (finishedKey !== key) throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
       return new CsvOutput(path, null, new Set(), true);
     } else if (await pathExists(partial)) {
-      if (!options.resume) throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
+      if (!options.resume)
+        throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
       const previousKey = await readRunKey(partialKey);
-      if (previousKey !== key) throw new OutputError(`${partial} is an unfinished run with other settings or inputs; use --overwrite to start over`);
+      if (previousKey !== key)
+        throw new OutputError(`${partial} is an unfinished run with other settings or inputs; use --overwrite to start over`);
       const done = await truncateToCompleteRows(partial, header);
       const handle = await open(partial, 'a');
       return new CsvOutput(path, handle, done, false);

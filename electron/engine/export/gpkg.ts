@@ -100,7 +100,14 @@ export class GpkgOutput implements FeatureOutput {
   private lastCommit = Date.now();
   private weights: { shape: number[]; data: Float32Array } | null = null;
 
-  private constructor(path: string, db: DatabaseSync | null, layout: GpkgLayout, srsId: number, doneCells: Set<string>, alreadyFinished: boolean) {
+  private constructor(
+    path: string,
+    db: DatabaseSync | null,
+    layout: GpkgLayout,
+    srsId: number,
+    doneCells: Set<string>,
+    alreadyFinished: boolean,
+  ) {
     this.path = path;
     this.db = db;
     this.srsId = srsId;
@@ -129,18 +136,24 @@ export class GpkgOutput implements FeatureOutput {
       await removeDatabase(partial);
     } else if (await pathExists(path)) {
       if (!options.resume) throw new OutputError(`${path} already exists; use --overwrite to replace it or --resume to continue it`);
-      if (readFinishedRunKey(DatabaseSync, path) !== key) throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
+      if (readFinishedRunKey(DatabaseSync, path) !== key)
+        throw new OutputError(`${path} was made with other settings or inputs; use --overwrite to replace it`);
       return new GpkgOutput(path, null, layout, srs.srsId, new Set(), true);
     } else if (await pathExists(partial)) {
-      if (!options.resume) throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
+      if (!options.resume)
+        throw new OutputError(`${partial} holds an unfinished run; use --resume to continue it or --overwrite to start over`);
       return sqlite(partial, () => {
         const db = new DatabaseSync(partial);
         try {
           lockExclusively(db);
           const row = db.prepare(`SELECT run FROM ${RUN_TABLE}`).get();
           const previousKey = row ? JSON.stringify(JSON.parse(String(row.run)).run) : null;
-          if (previousKey !== key) throw new OutputError(`${partial} is an unfinished run with other settings or inputs; use --overwrite to start over`);
-          const columns = db.prepare(`PRAGMA table_info(${CELLS})`).all().map((c) => String(c.name));
+          if (previousKey !== key)
+            throw new OutputError(`${partial} is an unfinished run with other settings or inputs; use --overwrite to start over`);
+          const columns = db
+            .prepare(`PRAGMA table_info(${CELLS})`)
+            .all()
+            .map((c) => String(c.name));
           if (columns.join() !== cellsColumns(layout.features).join()) {
             throw new OutputError(`${partial} has other columns than this run writes; use --overwrite to start over`);
           }
@@ -164,7 +177,8 @@ export class GpkgOutput implements FeatureOutput {
         db.exec('BEGIN');
         db.exec(CORE_TABLES);
         const insertSrs = db.prepare('INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
-        for (const s of [...REQUIRED_SRS, srs]) insertSrs.run(s.name, s.srsId, s.organization, s.organizationId, s.definition, s.description);
+        for (const s of [...REQUIRED_SRS, srs])
+          insertSrs.run(s.name, s.srsId, s.organization, s.organizationId, s.definition, s.description);
         db.exec(createCellsTable(layout.features, srs.srsId));
         db.prepare(`INSERT INTO ${RUN_TABLE} VALUES (?)`).run(JSON.stringify({ run: runKey }));
         db.exec('COMMIT; BEGIN');
@@ -204,7 +218,8 @@ export class GpkgOutput implements FeatureOutput {
   /** The filter bank [F2, C, k, k] stored with the features at finish. Call before finish. */
   setWeights(shape: number[], data: Float32Array): void {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (size !== data.length) throw new OutputError(`${this.path}: weights of shape [${shape.join(', ')}] need ${size} values, got ${data.length}`);
+    if (size !== data.length)
+      throw new OutputError(`${this.path}: weights of shape [${shape.join(', ')}] need ${size} values, got ${data.length}`);
     this.weights = { shape: [...shape], data };
   }
 
@@ -219,21 +234,22 @@ export class GpkgOutput implements FeatureOutput {
         const run = row ? JSON.parse(String(row.run)).run : null;
         db.exec(METADATA_TABLES);
         const md = db
-          .prepare("INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', ?, 'application/json', ?)")
+          .prepare(
+            "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', ?, 'application/json', ?)",
+          )
           .run(PROVENANCE_URI, JSON.stringify({ ...provenance, run }, null, 1));
         db.prepare("INSERT INTO gpkg_metadata_reference (reference_scope, md_file_id) VALUES ('geopackage', ?)").run(md.lastInsertRowid);
         if (this.weights) {
           db.exec(WEIGHTS_TABLE);
-          db.prepare(`INSERT INTO ${WEIGHTS} (shape, dtype, data) VALUES (?, '<f4', ?)`).run(JSON.stringify(this.weights.shape), float32Blob(this.weights.data));
+          db.prepare(`INSERT INTO ${WEIGHTS} (shape, dtype, data) VALUES (?, '<f4', ?)`).run(
+            JSON.stringify(this.weights.shape),
+            float32Blob(this.weights.data),
+          );
         }
         const e = extent(db);
-        db.prepare(`UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?`).run(
-          e?.minX ?? null,
-          e?.minY ?? null,
-          e?.maxX ?? null,
-          e?.maxY ?? null,
-          CELLS,
-        );
+        db.prepare(
+          `UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?`,
+        ).run(e?.minX ?? null, e?.minY ?? null, e?.maxX ?? null, e?.maxY ?? null, CELLS);
         db.exec(rtreeTriggers());
         db.exec(`DROP TABLE ${RUN_TABLE}`);
         db.exec('COMMIT');
@@ -353,7 +369,6 @@ function readFinishedRunKey(Database: typeof DatabaseSync, path: string): string
   }
   return JSON.stringify(parseProvenanceText(metadata, path).run) ?? null;
 }
-
 
 /** A database file with whatever rollback journal or WAL files it left. */
 async function removeDatabase(path: string): Promise<void> {

@@ -23,13 +23,15 @@ export async function* readCsvCells(path: string): AsyncGenerator<CsvCell> {
     lineNumber++;
     if (features < 0) {
       const header = line.split(',');
-      if (header[0] !== 'cell_id' || header[FIXED_COLUMNS - 1] !== 'valid_fraction') throw new OutputError(`${path}: not an rcf features CSV (unexpected header)`);
+      if (header[0] !== 'cell_id' || header[FIXED_COLUMNS - 1] !== 'valid_fraction')
+        throw new OutputError(`${path}: not an rcf features CSV (unexpected header)`);
       features = header.length - FIXED_COLUMNS;
       continue;
     }
     if (line.length === 0) continue;
     const fields = splitCsvLine(line);
-    if (fields.length !== FIXED_COLUMNS + features) throw new OutputError(`${path}: line ${lineNumber} has ${fields.length} fields, expected ${FIXED_COLUMNS + features}`);
+    if (fields.length !== FIXED_COLUMNS + features)
+      throw new OutputError(`${path}: line ${lineNumber} has ${fields.length} fields, expected ${FIXED_COLUMNS + features}`);
     const number = (text: string) => (text === '' ? NaN : Number(text));
     const values = new Float32Array(features);
     for (let i = 0; i < features; i++) values[i] = number(fields[FIXED_COLUMNS + i]);

@@ -73,7 +73,13 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
 }
 
 /** GFLOP/s of the backend on this filter shape: a 96-row synthetic image, best of three. */
-function calibrate(filters: number, channels: number, k: number, backend: BackendChoice, threads: number): Promise<{ gflops: number; backend: string }> {
+function calibrate(
+  filters: number,
+  channels: number,
+  k: number,
+  backend: BackendChoice,
+  threads: number,
+): Promise<{ gflops: number; backend: string }> {
   const key = `${filters}:${channels}:${k}:${backend}:${threads}`;
   let rate = rates.get(key);
   if (!rate) {
@@ -84,7 +90,13 @@ function calibrate(filters: number, channels: number, k: number, backend: Backen
   return rate;
 }
 
-async function measure(filters: number, channels: number, k: number, backend: BackendChoice, threads: number): Promise<{ gflops: number; backend: string }> {
+async function measure(
+  filters: number,
+  channels: number,
+  k: number,
+  backend: BackendChoice,
+  threads: number,
+): Promise<{ gflops: number; backend: string }> {
   const random = new SeededRandom(1);
   const weights = Float32Array.from({ length: filters * channels * k * k }, () => random.nextNormal());
   const { biasPos, biasNeg } = halfBiases('torchgeo', -1, filters);
@@ -102,7 +114,8 @@ async function measure(filters: number, channels: number, k: number, backend: Ba
       const started = performance.now();
       const per = Math.ceil(outRows / bound.threads);
       const parts = [];
-      for (let r = 0; r < outRows; r += per) parts.push(bound.run(image, null, r, Math.min(outRows, r + per), new Float64Array(filters), new Float64Array(filters)));
+      for (let r = 0; r < outRows; r += per)
+        parts.push(bound.run(image, null, r, Math.min(outRows, r + per), new Float64Array(filters), new Float64Array(filters)));
       await Promise.all(parts);
       best = Math.min(best, (performance.now() - started) / 1000);
     }

@@ -77,7 +77,16 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const convention = spec.convention;
     const bias = spec.bias ?? defaultBias(convention);
     const threads = spec.threads ?? defaultThreads();
-    const settings: FeaturizeSettings = { bandIndexes: bands, scaling, cellSize, nodata: spec.nodata, convention, bias, backend: spec.backend, threads };
+    const settings: FeaturizeSettings = {
+      bandIndexes: bands,
+      scaling,
+      cellSize,
+      nodata: spec.nodata,
+      convention,
+      bias,
+      backend: spec.backend,
+      threads,
+    };
 
     const names = sourceNames(spec.inputs);
     const inputs = await provenanceInputs(rasters, names, bands);
@@ -101,7 +110,12 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     try {
       for (const out of outs) {
         if (/\.gpkg$/i.test(out)) {
-          const gpkg = await GpkgOutput.open(out, { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) }, runKey, options);
+          const gpkg = await GpkgOutput.open(
+            out,
+            { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) },
+            runKey,
+            options,
+          );
           gpkg.setWeights([bank.filters, bank.channels, bank.kernel, bank.kernel], bank.weights);
           outputs.push(gpkg);
         } else {

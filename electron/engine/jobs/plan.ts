@@ -60,7 +60,9 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
       if (bank.channels !== bands.length) {
         const takes = `${bank.channels} band${bank.channels === 1 ? '' : 's'}`;
         const selected = `${bands.length} ${bands.length === 1 ? 'is' : 'are'} selected`;
-        throw new JobError(`${settings.weights}: the weights take ${takes}, but ${selected} (choose bands to match)`, { path: settings.weights });
+        throw new JobError(`${settings.weights}: the weights take ${takes}, but ${selected} (choose bands to match)`, {
+          path: settings.weights,
+        });
       }
       shape = { filters: bank.filters, channels: bank.channels, kernel: bank.kernel };
     } else {
@@ -87,7 +89,8 @@ export async function filterBank(plan: RunPlan, settings: RunSettings): Promise<
     const train = training.length > 0 ? training : plan.rasters;
     for (const r of train) {
       const bad = plan.bandIndexes.find((b) => b >= r.info.bands);
-      if (bad !== undefined) throw new JobError(`${basename(r.info.path)}: training raster has ${r.info.bands} bands, so band ${bad + 1} cannot be used`);
+      if (bad !== undefined)
+        throw new JobError(`${basename(r.info.path)}: training raster has ${r.info.bands} bands, so band ${bad + 1} cannot be used`);
     }
     const { features, kernel, seed, patches: pool } = settings;
     return await makeEmpiricalBank(train, { features, kernel, seed, pool, bands: plan.bandIndexes, scaling: plan.scaling });
@@ -110,7 +113,10 @@ export function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolic
     }
     const size = resolved.cellSize;
     if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < kernel) {
-      throw new JobError(`${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${kernel}×${kernel} kernel`, { path: r.info.path });
+      throw new JobError(
+        `${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${kernel}×${kernel} kernel`,
+        { path: r.info.path },
+      );
     }
     const grid = makeGrid(r.info.width, r.info.height, size, edge);
     return { resolved, cells: aoi ? selectCells(grid, r.info.transform, r.info.crs, aoi) : grid.cells };

@@ -11,7 +11,10 @@ import { makeLonLatTransformer } from '../crs/index.js';
 /** Returns the WGS84 outline of cell (source, row, col), or null when the source has no CRS or no such cell. */
 export function cellOutlinesLonLat(provenance: Provenance): (source: string, row: number, col: number) => [number, number][] | null {
   const { inputs, grid } = provenance;
-  const bySource = new Map<string, { grid: Grid; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }>();
+  const bySource = new Map<
+    string,
+    { grid: Grid; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }
+  >();
   inputs.forEach((input, i) => {
     const cells = makeGrid(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);
     bySource.set(input.name, { grid: cells, transform: input.transform, toLonLat: makeLonLatTransformer(input.crs) });

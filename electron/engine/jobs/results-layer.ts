@@ -33,7 +33,12 @@ export async function resultsLayer(csv: string, provenance: Provenance): Promise
     if (!ring) continue;
     indexOf.set(cell.cellId, cells.length);
     // `usable`: the cell's place among the cells with finite features.
-    cells.push({ cellId: cell.cellId, ring, validFraction: cell.validFraction, usable: cell.features.every(Number.isFinite) ? usableCount++ : null });
+    cells.push({
+      cellId: cell.cellId,
+      ring,
+      validFraction: cell.validFraction,
+      usable: cell.features.every(Number.isFinite) ? usableCount++ : null,
+    });
   }
   const eachUsable = async (visit: (features: Float32Array, index: number, usable: number) => void) => {
     for await (const cell of readCsvCells(csv)) {
@@ -58,5 +63,9 @@ export async function resultsLayer(csv: string, provenance: Provenance): Promise
     await eachUsable((row, index) => (scores[index] = projectRow(model, row)));
     rgb = scoresToRgb(scores);
   }
-  return { features: Math.max(1, features), cells: cells.map((c, i) => ({ cellId: c.cellId, ring: c.ring, validFraction: c.validFraction, rgb: rgb[i] })), explained };
+  return {
+    features: Math.max(1, features),
+    cells: cells.map((c, i) => ({ cellId: c.cellId, ring: c.ring, validFraction: c.validFraction, rgb: rgb[i] })),
+    explained,
+  };
 }

@@ -136,16 +136,19 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
     return null;
   };
   if (!SIMPLE_COMPRESSIONS.has(compression) && !jpegOrLerc) return null;
-  if (bits.length === 0 || !bits.every((b) => b === bits[0]) || !formats.every((f) => f === formats[0])) return unsupported('samples of different types');
+  if (bits.length === 0 || !bits.every((b) => b === bits[0]) || !formats.every((f) => f === formats[0]))
+    return unsupported('samples of different types');
   const bitsPerSample = bits[0];
   const MaybeType = arrayType(formats[0], bitsPerSample);
   if (!MaybeType) return unsupported(`${bitsPerSample}-bit samples of format ${formats[0]}`);
-  if (compression === JPEG && (bitsPerSample !== 8 || formats[0] !== 1)) return unsupported(`${bitsPerSample}-bit samples (only 8-bit JPEG is supported)`);
+  if (compression === JPEG && (bitsPerSample !== 8 || formats[0] !== 1))
+    return unsupported(`${bitsPerSample}-bit samples (only 8-bit JPEG is supported)`);
   const Type: TypedArrayConstructor = MaybeType;
   // libtiff applies no predictor to JPEG or LERC data.
   const predictor = jpegOrLerc ? 1 : Number(await fd.loadValue('Predictor')) || 1;
   const aligned = bitsPerSample % 8 === 0;
-  if (predictor !== 1 && (!aligned || predictor > 3 || (predictor === 3 && formats[0] !== 3) || (predictor === 2 && formats[0] === 3))) return null;
+  if (predictor !== 1 && (!aligned || predictor > 3 || (predictor === 3 && formats[0] !== 3) || (predictor === 2 && formats[0] === 3)))
+    return null;
   const littleEndian = image.littleEndian;
   // LERC decodes to host-order values, JPEG to bytes: nothing to swap.
   const swap = !littleEndian && !jpegOrLerc;
@@ -153,7 +156,13 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
   const tileHeight = image.getTileHeight();
   const planar = image.planarConfiguration === 2;
   // The predictor is ours (geotiff.js's is wrong for big-endian data): the decoder only decompresses.
-  const parameters: Record<string, unknown> = { tileWidth, tileHeight, planarConfiguration: image.planarConfiguration, bitsPerSample: bitsValue, predictor: 1 };
+  const parameters: Record<string, unknown> = {
+    tileWidth,
+    tileHeight,
+    planarConfiguration: image.planarConfiguration,
+    bitsPerSample: bitsValue,
+    predictor: 1,
+  };
   if (jpegOrLerc) {
     parameters.samplesPerPixel = spp;
     parameters.photometric = Number(fd.getValue('PhotometricInterpretation'));

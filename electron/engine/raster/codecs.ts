@@ -201,7 +201,9 @@ class LibjpegCompatibleDecoder extends BaseDecoder {
 class BoundedLercDecoder extends BaseDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
     const lib = await zstdLib();
-    return decodeLercBlock(new Uint8Array(buffer), this.parameters as unknown as LercBlockParameters, limitOf(this), (bytes, max) => lib.decode(bytes, max));
+    return decodeLercBlock(new Uint8Array(buffer), this.parameters as unknown as LercBlockParameters, limitOf(this), (bytes, max) =>
+      lib.decode(bytes, max),
+    );
   }
 }
 

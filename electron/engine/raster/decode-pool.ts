@@ -113,7 +113,13 @@ export class DecodePool {
    *   (and replaces) the worker decoding it: a read that already failed does
    *   not keep workers busy on the rest of a possibly corrupt file.
    */
-  decode(compression: number, parameters: Record<string, unknown>, bytes: ArrayBuffer, what: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  decode(
+    compression: number,
+    parameters: Record<string, unknown>,
+    bytes: ArrayBuffer,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<ArrayBuffer> {
     if (this.closed) return Promise.reject(new Error('the decode pool is closed'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {

@@ -34,7 +34,8 @@ class NodeDeflateDecoder extends BaseDecoder {
       out = await inflateAsync(new Uint8Array(buffer), { maxOutputLength: Math.max(1, limit), chunkSize: Math.max(64, limit) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`a DEFLATE block inflates beyond its ${limit} bytes (corrupt or a decompression bomb)`, { cause: err });
+      if (code === 'ERR_BUFFER_TOO_LARGE')
+        throw new Error(`a DEFLATE block inflates beyond its ${limit} bytes (corrupt or a decompression bomb)`, { cause: err });
       throw new Error(`DEFLATE data: ${(err as Error).message}`, { cause: err });
     }
     const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;

@@ -12,7 +12,12 @@ export function footprintLonLat(info: RasterInfo, pointsPerSide = 16): [number, 
   const toLonLat = makeLonLatTransformer(info.crs);
   if (!toLonLat) return null;
   const { width: w, height: h, transform } = info;
-  const corners: [number, number][] = [[0, 0], [w, 0], [w, h], [0, h]];
+  const corners: [number, number][] = [
+    [0, 0],
+    [w, 0],
+    [w, h],
+    [0, h],
+  ];
   const ring: [number, number][] = [];
   for (let side = 0; side < 4; side++) {
     const [c0, r0] = corners[side];

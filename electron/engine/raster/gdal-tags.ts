@@ -122,7 +122,14 @@ export function gdalDataType(sampleFormat: number, bits: number): string | null 
 
 /** Plain-words name of a sample type, for "unsupported" messages. */
 export function describeSampleType(sampleFormat: number, bits: number): string {
-  const kind = { 1: 'unsigned integer', 2: 'signed integer', 3: 'floating point', 4: 'untyped', 5: 'complex integer', 6: 'complex floating point' }[sampleFormat];
+  const kind = {
+    1: 'unsigned integer',
+    2: 'signed integer',
+    3: 'floating point',
+    4: 'untyped',
+    5: 'complex integer',
+    6: 'complex floating point',
+  }[sampleFormat];
   return `${bits}-bit ${kind ?? `sample format ${sampleFormat}`}`;
 }
 

@@ -82,7 +82,8 @@ export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader {
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // TEM, RSTn: no length
     if (p + 2 > n) throw new Error('JPEG data: a marker segment is cut off (truncated block)');
     const length = (bytes[p] << 8) | bytes[p + 1];
-    if (length < 2 || p + length > n) throw new Error(`JPEG data: marker ${marker.toString(16).toUpperCase()} segment runs past the end of the block`);
+    if (length < 2 || p + length > n)
+      throw new Error(`JPEG data: marker ${marker.toString(16).toUpperCase()} segment runs past the end of the block`);
     const segment = bytes.subarray(p + 2, p + length);
     p += length;
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
@@ -91,8 +92,18 @@ export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader {
       if (segment.length < 6) throw new Error('JPEG data: frame header too short');
       const count = segment[5];
       if (count < 1 || segment.length < 6 + 3 * count) throw new Error('JPEG data: frame header too short for its components');
-      const components = Array.from({ length: count }, (_, i) => ({ id: segment[6 + 3 * i], h: segment[7 + 3 * i] >> 4, v: segment[7 + 3 * i] & 15 }));
-      frame = { process: marker - 0xc0, precision: segment[0], height: (segment[1] << 8) | segment[2], width: (segment[3] << 8) | segment[4], components };
+      const components = Array.from({ length: count }, (_, i) => ({
+        id: segment[6 + 3 * i],
+        h: segment[7 + 3 * i] >> 4,
+        v: segment[7 + 3 * i] & 15,
+      }));
+      frame = {
+        process: marker - 0xc0,
+        precision: segment[0],
+        height: (segment[1] << 8) | segment[2],
+        width: (segment[3] << 8) | segment[4],
+        components,
+      };
     } else if (marker === 0xda) {
       // Entropy-coded data follows the scan header up to the next marker that is not a restart marker.
       while (p < n) {
@@ -109,7 +120,8 @@ export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader {
 export function checkJpegFrame(frame: JpegFrameHeader, p: JpegBlockParameters): void {
   if (frame.precision !== 8) throw new Error(`unsupported JPEG: ${frame.precision}-bit samples (only 8-bit JPEG is supported)`);
   const expected = p.planarConfiguration === 2 ? 1 : (p.samplesPerPixel ?? frame.components.length);
-  if (frame.components.length !== expected) throw new Error(`JPEG data: ${frame.components.length} components where the TIFF has ${expected}`);
+  if (frame.components.length !== expected)
+    throw new Error(`JPEG data: ${frame.components.length} components where the TIFF has ${expected}`);
   if (frame.width !== p.tileWidth || frame.height < 1 || frame.height > p.tileHeight) {
     throw new Error(`JPEG data: the block is ${frame.width}x${frame.height} pixels where the TIFF says ${p.tileWidth}x${p.tileHeight}`);
   }
@@ -151,10 +163,25 @@ const IDCT_LIMIT = (() => {
  * One 8x8 block: coefficients (natural order) times the quantisation table,
  * inverse DCT, written to `out` at `offset` with row stride `stride`.
  */
-function idctIslow(coef: ArrayLike<number>, quant: ArrayLike<number>, ws: Float64Array, out: Uint8Array, offset: number, stride: number): void {
+function idctIslow(
+  coef: ArrayLike<number>,
+  quant: ArrayLike<number>,
+  ws: Float64Array,
+  out: Uint8Array,
+  offset: number,
+  stride: number,
+): void {
   // Pass 1: columns from the input, results scaled up by PASS1_BITS into ws.
   for (let c = 0; c < 8; c++) {
-    if (coef[8 + c] === 0 && coef[16 + c] === 0 && coef[24 + c] === 0 && coef[32 + c] === 0 && coef[40 + c] === 0 && coef[48 + c] === 0 && coef[56 + c] === 0) {
+    if (
+      coef[8 + c] === 0 &&
+      coef[16 + c] === 0 &&
+      coef[24 + c] === 0 &&
+      coef[32 + c] === 0 &&
+      coef[40 + c] === 0 &&
+      coef[48 + c] === 0 &&
+      coef[56 + c] === 0
+    ) {
       const dc = coef[c] * quant[c] * (1 << PASS1_BITS);
       for (let r = 0; r < 8; r++) ws[r * 8 + c] = dc;
       continue;
@@ -301,7 +328,10 @@ export function upsample(c: ComponentPlane, maxH: number, maxV: number, outWidth
     // h1v2 fancy: vertical triangle filter, bias 1 above, 2 below.
     for (let y = 0; y < dh; y++) {
       const r0 = rowAt(y);
-      for (const [dy, bias] of [[-1, 1], [1, 2]] as const) {
+      for (const [dy, bias] of [
+        [-1, 1],
+        [1, 2],
+      ] as const) {
         const r1 = rowAt(y + dy);
         const oy = 2 * y + (dy === -1 ? 0 : 1);
         for (let x = 0; x < dw; x++) put(oy, x, (data[r0 + x] * 3 + data[r1 + x] + bias) >> 2);

@@ -64,7 +64,8 @@ export function readLercHeaders(bytes: Uint8Array): LercBlobHeader[] {
     const blobSize = view.getInt32(q + 8, true);
     const dataType = view.getInt32(q + 12, true);
     if (!(dataType >= 0 && dataType <= 7)) throw new Error(`LERC data: unknown data type ${dataType}`);
-    if (blobSize <= q - p || p + blobSize > bytes.length) throw new Error(`LERC data: blob size ${blobSize} does not fit the block (corrupt or truncated)`);
+    if (blobSize <= q - p || p + blobSize > bytes.length)
+      throw new Error(`LERC data: blob size ${blobSize} does not fit the block (corrupt or truncated)`);
     headers.push({ version, width, height, dims, dataType, blobSize });
     p += blobSize;
   }
@@ -80,7 +81,9 @@ export function checkLercHeaders(headers: LercBlobHeader[], p: LercBlockParamete
   if (headers.length !== 1) throw new Error(`unsupported LERC: ${headers.length} blobs in one block (one per band)`);
   const h = headers[0];
   if (h.width !== p.tileWidth || h.height < 1 || h.height > p.tileHeight || h.dims !== dims) {
-    throw new Error(`LERC data: the blob is ${h.width}x${h.height}x${h.dims} where the TIFF block is ${p.tileWidth}x${p.tileHeight}x${dims}`);
+    throw new Error(
+      `LERC data: the blob is ${h.width}x${h.height}x${h.dims} where the TIFF block is ${p.tileWidth}x${p.tileHeight}x${dims}`,
+    );
   }
   if (TYPE_BYTES[h.dataType] * 8 !== bits) throw new Error(`LERC data: ${TYPE_BYTES[h.dataType] * 8}-bit values in a ${bits}-bit TIFF`);
 }
@@ -102,7 +105,12 @@ function lerc(): LercLib {
  * interleaved for planarConfiguration 1, as GDAL returns them).
  * @param zstdDecode ZSTD into at most the given number of bytes (the caller's bounded zstddec).
  */
-export function decodeLercBlock(bytes: Uint8Array, p: LercBlockParameters, limit: number, zstdDecode: (b: Uint8Array, max: number) => Uint8Array): ArrayBuffer {
+export function decodeLercBlock(
+  bytes: Uint8Array,
+  p: LercBlockParameters,
+  limit: number,
+  zstdDecode: (b: Uint8Array, max: number) => Uint8Array,
+): ArrayBuffer {
   // A LERC2 blob holds at most every value raw plus a bit mask and headers.
   const blobLimit = 2 * limit + 65536;
   const extra = p.LercParameters ? Number(p.LercParameters[1] ?? 0) : 0;
@@ -112,17 +120,20 @@ export function decodeLercBlock(bytes: Uint8Array, p: LercBlockParameters, limit
     try {
       blob = inflateSync(bytes, { maxOutputLength: blobLimit });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`a LERC block inflates beyond ${blobLimit} bytes (corrupt or a decompression bomb)`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new Error(`a LERC block inflates beyond ${blobLimit} bytes (corrupt or a decompression bomb)`, { cause: err });
       throw new Error(`LERC DEFLATE data: ${(err as Error).message}`, { cause: err });
     }
   } else if (extra === 2) {
     blob = zstdDecode(bytes, blobLimit + 1);
-    if (blob.byteLength > blobLimit) throw new Error(`a LERC block decompresses beyond ${blobLimit} bytes (corrupt or a decompression bomb)`);
+    if (blob.byteLength > blobLimit)
+      throw new Error(`a LERC block decompresses beyond ${blobLimit} bytes (corrupt or a decompression bomb)`);
     if (blob.byteLength === 0) throw new Error('LERC ZSTD data: corrupt or truncated stream');
   } else throw new Error(`unsupported LERC: additional compression ${extra}`);
   checkLercHeaders(readLercHeaders(blob), p);
   // A copy when `blob` is a view (zlib's Buffer may sit in a shared pool; Buffer#slice would not copy).
-  const input = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? (blob.buffer as ArrayBuffer) : new Uint8Array(blob).buffer;
+  const input =
+    blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? (blob.buffer as ArrayBuffer) : new Uint8Array(blob).buffer;
   let result: { pixels: ArrayBufferView[] };
   try {
     result = lerc().decode(input, { returnPixelInterleavedDims: p.planarConfiguration !== 2 });

@@ -16,7 +16,16 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geot
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
 import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
 import { RasterError, toRasterError } from './errors.js';
-import { bandMetadata, compressionName, describeSampleType, gdalDataType, parseGdalMetadata, parseGdalNoData, SUPPORTED_COMPRESSIONS, type NoData } from './gdal-tags.js';
+import {
+  bandMetadata,
+  compressionName,
+  describeSampleType,
+  gdalDataType,
+  parseGdalMetadata,
+  parseGdalNoData,
+  SUPPORTED_COMPRESSIONS,
+  type NoData,
+} from './gdal-tags.js';
 import { geoTransformFromTags } from './georef.js';
 import { makeBlockReader, type BlockReader } from './blocks.js';
 import { useBoundedDecoders } from './codecs.js';
@@ -150,7 +159,11 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
     center = Number.isFinite(lonlat[0]) && Number.isFinite(lonlat[1]) ? lonlat : null;
   }
 
-  const palette = colorTable(fd.hasTag('ColorMap') ? ((await fd.loadValue('ColorMap')) as ArrayLike<number>) : undefined, Number(fd.getValue('PhotometricInterpretation')), image.getBitsPerSample(0));
+  const palette = colorTable(
+    fd.hasTag('ColorMap') ? ((await fd.loadValue('ColorMap')) as ArrayLike<number>) : undefined,
+    Number(fd.getValue('PhotometricInterpretation')),
+    image.getBitsPerSample(0),
+  );
   const alphaBand = alphaBandOf(fd.getValue('ExtraSamples') as ArrayLike<number> | number | undefined, bands);
 
   const blockHeight = image.isTiled ? image.getTileHeight() : Math.min(image.getTileHeight(), height);
@@ -183,14 +196,27 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
 function colorTable(map: ArrayLike<number> | undefined, photometric: number, bits: number): [number, number, number, number][] | undefined {
   // GDAL gives 1-bit greyscale images a black/white (or white/black) colour table.
   if (bits === 1 && !map && (photometric === 0 || photometric === 1)) {
-    return photometric === 1 ? [[0, 0, 0, 255], [255, 255, 255, 255]] : [[255, 255, 255, 255], [0, 0, 0, 255]];
+    return photometric === 1
+      ? [
+          [0, 0, 0, 255],
+          [255, 255, 255, 255],
+        ]
+      : [
+          [255, 255, 255, 255],
+          [0, 0, 0, 255],
+        ];
   }
   if (photometric !== 3 || !map || map.length < 3 || map.length % 3 !== 0) return undefined;
   const n = map.length / 3;
   let max = 0;
   for (let i = 0; i < map.length; i++) max = Math.max(max, map[i]);
   const div = max <= 255 ? 1 : 257;
-  return Array.from({ length: n }, (_, i) => [Math.floor(map[i] / div), Math.floor(map[n + i] / div), Math.floor(map[2 * n + i] / div), 255]);
+  return Array.from({ length: n }, (_, i) => [
+    Math.floor(map[i] / div),
+    Math.floor(map[n + i] / div),
+    Math.floor(map[2 * n + i] / div),
+    255,
+  ]);
 }
 
 /** The band holding alpha: the first ExtraSamples entry that is 1 (associated) or 2 (unassociated). */
@@ -246,7 +272,14 @@ class GeoTiffRaster implements Raster {
   /** The internal per-dataset mask IFD's reader (1 = valid), or null. */
   private readonly mask: ImageReader | null;
 
-  constructor(info: RasterInfo, tiff: GeoTIFF, sidecar: GeoTIFF | null, main: ImageReader, overviews: ImageReader[], mask: ImageReader | null) {
+  constructor(
+    info: RasterInfo,
+    tiff: GeoTIFF,
+    sidecar: GeoTIFF | null,
+    main: ImageReader,
+    overviews: ImageReader[],
+    mask: ImageReader | null,
+  ) {
     this.info = info;
     this.tiff = tiff;
     this.sidecar = sidecar;
@@ -266,7 +299,8 @@ class GeoTiffRaster implements Raster {
         throw new RasterError(path, `band index ${b} does not exist (the raster has bands 0..${this.info.bands - 1})`);
       }
     }
-    if (into && into.length < bands.length * w * h) throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: the buffer given is too small`);
+    if (into && into.length < bands.length * w * h)
+      throw new RasterError(path, `reading window x=${x0} y=${y0} ${w}x${h}: the buffer given is too small`);
   }
 
   async readWindow(x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
@@ -308,7 +342,15 @@ class GeoTiffRaster implements Raster {
     }
   }
 
-  async readOverview(level: number, x0: number, y0: number, w: number, h: number, bands: number[], into?: Float32Array): Promise<Float32Array> {
+  async readOverview(
+    level: number,
+    x0: number,
+    y0: number,
+    w: number,
+    h: number,
+    bands: number[],
+    into?: Float32Array,
+  ): Promise<Float32Array> {
     const path = this.info.path;
     const reader = this.overviewReaders[level];
     if (!Number.isInteger(level) || reader === undefined) {

@@ -35,13 +35,42 @@ export const MAX_DECODED_BLOCK_BYTES = 128 * 1024 * 1024;
 
 /** Byte size of one value of each TIFF field type; types not listed are unknown. */
 const TYPE_SIZES: ReadonlyMap<number, number> = new Map([
-  [1, 1], [2, 1], [3, 2], [4, 4], [5, 8], [6, 1], [7, 1], [8, 2], [9, 4], [10, 8], [11, 4], [12, 8], [13, 4], [16, 8], [17, 8], [18, 8],
+  [1, 1],
+  [2, 1],
+  [3, 2],
+  [4, 4],
+  [5, 8],
+  [6, 1],
+  [7, 1],
+  [8, 2],
+  [9, 4],
+  [10, 8],
+  [11, 4],
+  [12, 8],
+  [13, 4],
+  [16, 8],
+  [17, 8],
+  [18, 8],
 ]);
 
 const TAG_NAMES: Record<number, string> = {
-  256: 'ImageWidth', 257: 'ImageLength', 258: 'BitsPerSample', 259: 'Compression', 262: 'PhotometricInterpretation',
-  273: 'StripOffsets', 277: 'SamplesPerPixel', 278: 'RowsPerStrip', 279: 'StripByteCounts', 284: 'PlanarConfiguration',
-  305: 'Software', 317: 'Predictor', 322: 'TileWidth', 323: 'TileLength', 324: 'TileOffsets', 325: 'TileByteCounts', 339: 'SampleFormat',
+  256: 'ImageWidth',
+  257: 'ImageLength',
+  258: 'BitsPerSample',
+  259: 'Compression',
+  262: 'PhotometricInterpretation',
+  273: 'StripOffsets',
+  277: 'SamplesPerPixel',
+  278: 'RowsPerStrip',
+  279: 'StripByteCounts',
+  284: 'PlanarConfiguration',
+  305: 'Software',
+  317: 'Predictor',
+  322: 'TileWidth',
+  323: 'TileLength',
+  324: 'TileOffsets',
+  325: 'TileByteCounts',
+  339: 'SampleFormat',
 };
 
 function tagName(tag: number): string {
@@ -55,7 +84,11 @@ function plural(n: number, word: string): string {
 
 /** Human-readable byte count for messages ("58.2 MiB"). */
 function bytesText(n: number): string {
-  const units = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']] as const;
+  const units = [
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ] as const;
   for (const [size, unit] of units) if (n >= size) return `${Number((n / size).toFixed(1))} ${unit}`;
   return `${n} bytes`;
 }
@@ -146,7 +179,8 @@ async function checkOpen(path: string, handle: FileHandle, fileSize: number): Pr
   if (magic !== 42 && magic !== 43) fail(`not a TIFF file (bad magic number ${magic})`);
   const big = magic === 43;
   const headerSize = big ? 16 : 8;
-  if (head.length < headerSize) fail(`file is truncated: the ${big ? 'BigTIFF' : 'TIFF'} header needs ${headerSize} bytes, the file has ${fileSize}`);
+  if (head.length < headerSize)
+    fail(`file is truncated: the ${big ? 'BigTIFF' : 'TIFF'} header needs ${headerSize} bytes, the file has ${fileSize}`);
   if (big) {
     const offsetSize = r.uint(head, 4, 2);
     if (offsetSize !== 8) fail(`invalid BigTIFF header: offset size ${offsetSize} (must be 8)`);
@@ -172,7 +206,9 @@ async function checkOpen(path: string, handle: FileHandle, fileSize: number): Pr
     if (n === 0) fail(`invalid TIFF: ${what} (offset ${offset}) has no entries`);
     const tableSize = countSize + n * entrySize + (big ? 8 : 4);
     if (offset + tableSize > fileSize) {
-      fail(`file is truncated: ${what} at offset ${offset} has ${plural(n, 'entry')} (${tableSize} bytes) but the file ends at byte ${fileSize}`);
+      fail(
+        `file is truncated: ${what} at offset ${offset} has ${plural(n, 'entry')} (${tableSize} bytes) but the file ends at byte ${fileSize}`,
+      );
     }
     const table = await r.bytes(offset, tableSize);
     if (index === 0) {
@@ -246,7 +282,10 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
 
   const width = await single(256);
   const height = await single(257);
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (v <= 0) fail(`invalid raster size: ${name} is 0`);
     if (v > MAX_DIMENSION) fail(`raster ${name} ${v} is beyond the ${MAX_DIMENSION} pixels this reader accepts (corrupt or hostile file)`);
   }
@@ -264,7 +303,8 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
   if (formats.length === 0) fail('invalid TIFF: SampleFormat has no value');
   for (const [i, f] of Array.from({ length: spp }, (_, i) => formats[Math.min(i, formats.length - 1)]).entries()) {
     if (f < 1 || f > 6) fail(`invalid TIFF: SampleFormat ${f} is not defined`);
-    if (f === 3 && ![16, 32, 64].includes(sampleBits[i])) fail(`invalid TIFF: ${sampleBits[i]}-bit floating-point samples (floats have 16, 32 or 64 bits)`);
+    if (f === 3 && ![16, 32, 64].includes(sampleBits[i]))
+      fail(`invalid TIFF: ${sampleBits[i]}-bit floating-point samples (floats have 16, 32 or 64 bits)`);
   }
 
   const compression = await single(259, 1);
@@ -316,7 +356,10 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
   const offsets = await values(offsetsTag);
   const counts = await values(countsTag);
   if (!offsets || !counts) return fail(`invalid TIFF: no ${tagName(offsetsTag)} or ${tagName(countsTag)}, so no pixel data`);
-  for (const [tag, arr] of [[offsetsTag, offsets], [countsTag, counts]] as const) {
+  for (const [tag, arr] of [
+    [offsetsTag, offsets],
+    [countsTag, counts],
+  ] as const) {
     if (arr.length < blocks) {
       fail(`invalid TIFF: ${tagName(tag)} has ${plural(arr.length, 'entry')} but the image has ${plural(blocks, kind)}`);
     }

@@ -16,8 +16,11 @@ export function chooseAutoBackend(answer: ProbeAnswer): AutoChoice {
     case 'hardware':
       return { backend: 'webgpu', adapter: adapterLabel(answer.adapter) };
     case 'software':
-      return { backend: 'cpu', notice: `no hardware GPU found (only the software adapter ${adapterShortName(answer.adapter)}), using the CPU kernel` };
+      return {
+        backend: 'cpu',
+        notice: `no hardware GPU found (only the software adapter ${adapterShortName(answer.adapter)}), using the CPU kernel`,
+      };
     case 'null':
-      return { backend: 'cpu', notice: "no GPU found (Dawn offered only its null backend), using the CPU kernel" };
+      return { backend: 'cpu', notice: 'no GPU found (Dawn offered only its null backend), using the CPU kernel' };
   }
 }

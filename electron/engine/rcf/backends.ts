@@ -83,7 +83,10 @@ export async function bindKernel(
   }
   let backend: BackendName = choice === 'reference' ? 'reference' : 'cpu';
   if (backend === 'cpu' && !nativeKernelAvailable()) {
-    if (choice === 'cpu') throw new BackendError('cpu: the native CPU kernel is not built (run `npm run build`); use {} reference for the slow pure-JavaScript kernel');
+    if (choice === 'cpu')
+      throw new BackendError(
+        'cpu: the native CPU kernel is not built (run `npm run build`); use {} reference for the slow pure-JavaScript kernel',
+      );
     notice('the native CPU kernel is not built, so the slow pure-JavaScript reference kernel is used (run `npm run build`)');
     backend = 'reference';
   }

@@ -121,13 +121,22 @@ interface CellSums {
  * Featurizes the cells of every source with the chosen backend. Cells reach
  * `hooks.onCell` in grid order; cells `hooks.isDone` reports are skipped.
  */
-export async function featurize(sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
+export async function featurize(
+  sources: FeaturizeSource[],
+  bank: FilterBank,
+  settings: FeaturizeSettings,
+  hooks: FeaturizeHooks,
+): Promise<FeaturizeSummary> {
   const { biasPos, biasNeg } = halfBiases(settings.convention, settings.bias, bank.filters);
   if (settings.bandIndexes.length !== bank.channels) {
-    throw new Error(`the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bandIndexes.length} ${settings.bandIndexes.length === 1 ? 'is' : 'are'} selected`);
+    throw new Error(
+      `the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bandIndexes.length} ${settings.bandIndexes.length === 1 ? 'is' : 'are'} selected`,
+    );
   }
   if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {
-    throw new Error(`cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`);
+    throw new Error(
+      `cells of ${settings.cellSize.size}×${settings.cellSize.size} pixels are smaller than the ${bank.kernel}×${bank.kernel} kernel`,
+    );
   }
   const kernel = await bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
   try {
@@ -138,7 +147,13 @@ export async function featurize(sources: FeaturizeSource[], bank: FilterBank, se
 }
 
 /** The pipeline once a kernel is bound. */
-async function featurizeWith(kernel: BoundKernel, sources: FeaturizeSource[], bank: FilterBank, settings: FeaturizeSettings, hooks: FeaturizeHooks): Promise<FeaturizeSummary> {
+async function featurizeWith(
+  kernel: BoundKernel,
+  sources: FeaturizeSource[],
+  bank: FilterBank,
+  settings: FeaturizeSettings,
+  hooks: FeaturizeHooks,
+): Promise<FeaturizeSummary> {
   const cellLists = sources.map((s) => s.cells ?? sourceGrid(s.raster, settings.cellSize).cells);
   const cellsTotal = cellLists.reduce((n, cells) => n + cells.length, 0);
   const started = performance.now();
@@ -150,7 +165,14 @@ async function featurizeWith(kernel: BoundKernel, sources: FeaturizeSource[], ba
     const elapsedSeconds = (performance.now() - started) / 1000;
     const cellsPerSecond = elapsedSeconds > 0 ? (cellsDone - cellsSkipped) / elapsedSeconds : 0;
     const left = cellsTotal - cellsDone;
-    hooks.onProgress({ cellsDone, cellsTotal, cellsSkipped, elapsedSeconds, cellsPerSecond, etaSeconds: cellsPerSecond > 0 ? left / cellsPerSecond : null });
+    hooks.onProgress({
+      cellsDone,
+      cellsTotal,
+      cellsSkipped,
+      elapsedSeconds,
+      cellsPerSecond,
+      etaSeconds: cellsPerSecond > 0 ? left / cellsPerSecond : null,
+    });
   };
   report();
 
@@ -228,7 +250,10 @@ function planStrips(cells: Cell[], whole: boolean, k: number, todo: boolean[]): 
     for (let r = 0; r < outRows; r += WHOLE_STRIP_ROWS) {
       const rows = Math.min(WHOLE_STRIP_ROWS, outRows - r);
       const rect = { x0: 0, y0: r, width: cell.width, height: rows + k - 1 };
-      strips.push({ rect, pieces: [{ cellIndex: 0, rect: { x0: 0, y0: 0, width: cell.width, height: rows + k - 1 }, last: r + rows >= outRows }] });
+      strips.push({
+        rect,
+        pieces: [{ cellIndex: 0, rect: { x0: 0, y0: 0, width: cell.width, height: rows + k - 1 }, last: r + rows >= outRows }],
+      });
     }
     return strips;
   }
@@ -245,7 +270,11 @@ function planStrips(cells: Cell[], whole: boolean, k: number, todo: boolean[]): 
     const rect = { x0, y0, width: x1 - x0, height };
     strips.push({
       rect,
-      pieces: indices.map((j) => ({ cellIndex: j, rect: { x0: cells[j].x0 - x0, y0: 0, width: cells[j].width, height: cells[j].height }, last: true })),
+      pieces: indices.map((j) => ({
+        cellIndex: j,
+        rect: { x0: cells[j].x0 - x0, y0: 0, width: cells[j].width, height: cells[j].height },
+        last: true,
+      })),
     });
   }
   return strips;
@@ -332,7 +361,15 @@ async function computeStrip(
     const step = Math.ceil(rows / Math.min(splits, rows));
     let pending = Math.ceil(rows / step);
     for (let r = 0; r < rows; r += step) {
-      const item = { piece, image: prepared.image, mask: prepared.mask, row0: r, row1: Math.min(rows, r + step), pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters) };
+      const item = {
+        piece,
+        image: prepared.image,
+        mask: prepared.mask,
+        row0: r,
+        row1: Math.min(rows, r + step),
+        pos: new Float64Array(bank.filters),
+        neg: new Float64Array(bank.filters),
+      };
       items.push(item);
       while (inFlight.size >= kernel.threads) await Promise.race(inFlight);
       const running: Promise<void> = kernel.run(item.image, item.mask, item.row0, item.row1, item.pos, item.neg).then(() => {

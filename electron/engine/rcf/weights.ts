@@ -52,7 +52,9 @@ export async function loadWeights(path: string): Promise<WeightsFile> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new WeightsError(`${path}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read the weights file (${String(e)})`}`, { path });
+    throw new WeightsError(`${path}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read the weights file (${String(e)})`}`, {
+      path,
+    });
   }
   let array;
   try {
@@ -166,7 +168,13 @@ export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptio
   const bank = { weights, filters, channels, kernel };
   return {
     ...bank,
-    origin: { mode: 'empirical', seed: options.seed, pool, train: train.map((r) => basename(r.info.path)), patches: picked.map((i) => coords[i]) },
+    origin: {
+      mode: 'empirical',
+      seed: options.seed,
+      pool,
+      train: train.map((r) => basename(r.info.path)),
+      patches: picked.map((i) => coords[i]),
+    },
     sha256: bankSha256(bank),
   };
 }

@@ -34,7 +34,10 @@ export class AreaController {
     map.addLayer(this.tools.layer);
     map.addLayer(grid);
     this.tools.onChange(() => this.store.patch({ area: { spec: this.tools.spec(), description: this.tools.describe() } }));
-    store.select((s) => s.grid, (preview) => showGrid(grid, preview.status === 'done' ? preview.value : null));
+    store.select(
+      (s) => s.grid,
+      (preview) => showGrid(grid, preview.status === 'done' ? preview.value : null),
+    );
     onSettingsChange(store, () => {
       this.gridRequests.supersede();
       if (this.store.get().grid.status !== 'none') this.store.patch({ grid: { status: 'none' } });

@@ -39,7 +39,8 @@ export class AreaTools {
   startDrawing(mode: DrawMode): void {
     this.stopDrawing();
     const source = this.layer.getSource()!;
-    this.draw = mode === 'rectangle' ? new Draw({ source, type: 'Circle', geometryFunction: createBox() }) : new Draw({ source, type: 'Polygon' });
+    this.draw =
+      mode === 'rectangle' ? new Draw({ source, type: 'Circle', geometryFunction: createBox() }) : new Draw({ source, type: 'Polygon' });
     this.draw.on('drawstart', () => {
       source.clear();
       this.file = null;

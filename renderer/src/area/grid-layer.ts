@@ -8,7 +8,11 @@ import { fromLonLat } from 'ol/proj.js';
 import type { GridPreview } from '../../../shared/ipc/contract.js';
 
 export function gridLayer(): VectorLayer {
-  return new VectorLayer({ source: new VectorSource(), style: new Style({ stroke: new Stroke({ color: 'rgba(41,128,185,0.9)', width: 1 }) }), zIndex: 400 });
+  return new VectorLayer({
+    source: new VectorSource(),
+    style: new Style({ stroke: new Stroke({ color: 'rgba(41,128,185,0.9)', width: 1 }) }),
+    zIndex: 400,
+  });
 }
 
 export function showGrid(layer: VectorLayer, preview: GridPreview | null): void {

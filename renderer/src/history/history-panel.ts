@@ -18,8 +18,16 @@ export interface HistoryActions {
 const LISTED = 30;
 
 export function showHistoryPanel(root: HTMLElement, store: AppStore, actions: HistoryActions): void {
-  const rows = new KeyedList<RunRecord>(root, (run) => run.id, (run) => runRow(run, actions), el('p', { class: 'empty' }, 'No runs yet.'));
-  store.select((s) => s.history, (runs) => rows.render(runs.slice(0, LISTED)));
+  const rows = new KeyedList<RunRecord>(
+    root,
+    (run) => run.id,
+    (run) => runRow(run, actions),
+    el('p', { class: 'empty' }, 'No runs yet.'),
+  );
+  store.select(
+    (s) => s.history,
+    (runs) => rows.render(runs.slice(0, LISTED)),
+  );
 }
 
 function runRow(first: RunRecord, actions: HistoryActions): Row<RunRecord> {

@@ -27,7 +27,10 @@ export class LayersController implements LayerActions {
     this.store = store;
     this.map = map;
     this.messages = messages;
-    store.select((s) => s.layers, (layers, previous) => this.syncMap(layers, previous ?? []));
+    store.select(
+      (s) => s.layers,
+      (layers, previous) => this.syncMap(layers, previous ?? []),
+    );
   }
 
   /** Opens each raster in turn (a bad one gives a message and the rest still open). */

@@ -20,8 +20,16 @@ export interface LayerActions {
 
 export function showLayersPanel(root: HTMLElement, store: AppStore, actions: LayerActions): void {
   const empty = el('p', { class: 'empty' }, 'Drop GeoTIFFs on the map, or File › Open Rasters.');
-  const rows = new KeyedList<MapLayerEntry>(root, (entry) => entry.id, (entry) => layerRow(entry, actions), empty);
-  store.select((s) => s.layers, (layers) => rows.render(layers));
+  const rows = new KeyedList<MapLayerEntry>(
+    root,
+    (entry) => entry.id,
+    (entry) => layerRow(entry, actions),
+    empty,
+  );
+  store.select(
+    (s) => s.layers,
+    (layers) => rows.render(layers),
+  );
 }
 
 function layerRow(first: MapLayerEntry, actions: LayerActions): Row<MapLayerEntry> {
@@ -88,8 +96,13 @@ function rasterControls(entry: RasterEntry, actions: LayerActions): HTMLElement 
   const style = entry.style;
   const rgb = style.bands.length === 3;
   const set = (change: Partial<RasterStyle>) => actions.setRasterStyle(id, { ...style, ...change });
-  const modeSelect = select(rgb ? 'rgb' : 'grey', [['rgb', 'RGB'], ['grey', 'Single band']] as const, (mode) =>
-    set({ bands: mode === 'rgb' ? [1, 2, 3].map((b) => Math.min(b, bandCount)) : [style.bands[0]] }),
+  const modeSelect = select(
+    rgb ? 'rgb' : 'grey',
+    [
+      ['rgb', 'RGB'],
+      ['grey', 'Single band'],
+    ] as const,
+    (mode) => set({ bands: mode === 'rgb' ? [1, 2, 3].map((b) => Math.min(b, bandCount)) : [style.bands[0]] }),
   );
   modeSelect.disabled = bandCount < 3 && !rgb;
   const bandSelects = style.bands.map((b, i) =>
@@ -99,7 +112,10 @@ function rasterControls(entry: RasterEntry, actions: LayerActions): HTMLElement 
       set({ bands });
     }),
   );
-  const stretchModes = [['cut', '2–98 % cut'], ['minmax', 'Min/max']] as const;
+  const stretchModes = [
+    ['cut', '2–98 % cut'],
+    ['minmax', 'Min/max'],
+  ] as const;
   const stretch = select(style.stretch, stretchModes, (value: StretchMode) => set({ stretch: value }), 'stretch');
   return el('div', { class: 'raster-style' }, modeSelect, ...bandSelects, stretch, el('small', { class: 'hint' }, rasterDetails(entry)));
 }

@@ -20,6 +20,11 @@ export function basemapLayers(): (VectorLayer | Graticule)[] {
   return [
     topoLayer(land, 'land', new Style({ fill: new Fill({ color: '#e8e4d8' }) })),
     topoLayer(countries, 'countries', new Style({ stroke: new Stroke({ color: '#9b9486', width: 0.6 }) })),
-    new Graticule({ strokeStyle: new Stroke({ color: 'rgba(60,80,110,0.25)', width: 1, lineDash: [2, 4] }), showLabels: true, wrapX: false, zIndex: 1 }),
+    new Graticule({
+      strokeStyle: new Stroke({ color: 'rgba(60,80,110,0.25)', width: 1, lineDash: [2, 4] }),
+      showLabels: true,
+      wrapX: false,
+      zIndex: 1,
+    }),
   ];
 }

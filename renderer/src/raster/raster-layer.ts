@@ -53,7 +53,10 @@ export class RasterLayer {
       this.layer = new ImageLayer({ properties: { raster: view.path } });
     } else {
       // Rotated or sheared pixel grids (or a CRS the map cannot use): the outline only.
-      this.layer = new VectorLayer({ source: new VectorSource(), style: new Style({ stroke: new Stroke({ color: '#c0392b', width: 2 }) }) });
+      this.layer = new VectorLayer({
+        source: new VectorSource(),
+        style: new Style({ stroke: new Stroke({ color: '#c0392b', width: 2 }) }),
+      });
       if (view.footprint) this.layer.getSource()!.addFeature(new Feature(new Polygon([view.footprint.map((p) => fromLonLat(p))])));
     }
   }
@@ -73,7 +76,12 @@ export class RasterLayer {
     const ring = this.view.footprint;
     if (!ring) return null;
     const xs = ring.map((p) => fromLonLat(p));
-    return [Math.min(...xs.map((p) => p[0])), Math.min(...xs.map((p) => p[1])), Math.max(...xs.map((p) => p[0])), Math.max(...xs.map((p) => p[1]))];
+    return [
+      Math.min(...xs.map((p) => p[0])),
+      Math.min(...xs.map((p) => p[1])),
+      Math.max(...xs.map((p) => p[0])),
+      Math.max(...xs.map((p) => p[1])),
+    ];
   }
 
   /**
@@ -111,7 +119,9 @@ export class RasterLayer {
       flipped.scale(1, -1);
       flipped.drawImage(canvas, 0, -canvas.height);
     }
-    const blob = await new Promise<Blob>((resolve, reject) => image.toBlob((b) => (b ? resolve(b) : reject(new Error('cannot encode the preview'))), 'image/png'));
+    const blob = await new Promise<Blob>((resolve, reject) =>
+      image.toBlob((b) => (b ? resolve(b) : reject(new Error('cannot encode the preview'))), 'image/png'),
+    );
     if (!isNewest()) return null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = URL.createObjectURL(blob);

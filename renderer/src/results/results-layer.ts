@@ -15,10 +15,17 @@ const EMPTY = new Style({ stroke: new Stroke({ color: '#777', width: 1, lineDash
 
 export function resultsLayer(results: RunResults): VectorLayer {
   const features = results.cells.map((cell) => {
-    const feature = new Feature({ geometry: new Polygon([cell.ring.map((p) => fromLonLat(p))]), cellId: cell.cellId, runId: results.runId });
+    const feature = new Feature({
+      geometry: new Polygon([cell.ring.map((p) => fromLonLat(p))]),
+      cellId: cell.cellId,
+      runId: results.runId,
+    });
     feature.setStyle(
       cell.rgb
-        ? new Style({ fill: new Fill({ color: `rgb(${cell.rgb.join(',')})` }), stroke: new Stroke({ color: 'rgba(0,0,0,0.25)', width: 0.5 }) })
+        ? new Style({
+            fill: new Fill({ color: `rgb(${cell.rgb.join(',')})` }),
+            stroke: new Stroke({ color: 'rgba(0,0,0,0.25)', width: 0.5 }),
+          })
         : EMPTY,
     );
     return feature;

@@ -10,7 +10,15 @@ import { el, field, select } from '../ui/dom.js';
 import { formatBytes, formatCount, formatDuration } from '../ui/format.js';
 import type { AppState, AppStore } from '../state/app-state.js';
 import { SCALE_PRESETS, matchPreset } from './presets.js';
-import { OPTION_GROUPS, RUN_OPTION_KEYS, RUN_OPTIONS, appliesTo, type OptionGroup, type RunOption, type RunOptionKey } from '../../../shared/run/index.js';
+import {
+  OPTION_GROUPS,
+  RUN_OPTION_KEYS,
+  RUN_OPTIONS,
+  appliesTo,
+  type OptionGroup,
+  type RunOption,
+  type RunOptionKey,
+} from '../../../shared/run/index.js';
 import type { RunForm } from './settings-model.js';
 
 export interface RunPanelActions {
@@ -59,24 +67,36 @@ export class RunPanel {
       this.progressText,
     );
     this.renderForm();
-    store.select((s) => s.form, (form) => {
-      // The panel's own edits are in the store already; another form replaces the fields.
-      if (form === this.form) return;
-      this.form = form;
-      this.renderForm();
-    });
+    store.select(
+      (s) => s.form,
+      (form) => {
+        // The panel's own edits are in the store already; another form replaces the fields.
+        if (form === this.form) return;
+        this.form = form;
+        this.renderForm();
+      },
+    );
     store.select(gridText, (text) => (this.gridInfo.textContent = text));
     store.select(estimateText, (text) => (this.estimateInfo.textContent = text));
-    store.select((s) => s.formErrors, (errors) => this.errors.replaceChildren(...errors.map((e) => el('li', {}, e))));
-    store.select((s) => s.run.running, (running) => {
-      this.runButton.disabled = running;
-      this.cancelButton.disabled = !running;
-    });
-    store.select((s) => s.run.progress, ({ done, total, text }) => {
-      this.progressBar.max = Math.max(1, total);
-      this.progressBar.value = done;
-      this.progressText.textContent = text;
-    });
+    store.select(
+      (s) => s.formErrors,
+      (errors) => this.errors.replaceChildren(...errors.map((e) => el('li', {}, e))),
+    );
+    store.select(
+      (s) => s.run.running,
+      (running) => {
+        this.runButton.disabled = running;
+        this.cancelButton.disabled = !running;
+      },
+    );
+    store.select(
+      (s) => s.run.progress,
+      ({ done, total, text }) => {
+        this.progressBar.max = Math.max(1, total);
+        this.progressBar.value = done;
+        this.progressText.textContent = text;
+      },
+    );
   }
 
   private update(change: Partial<RunForm>, rerender = false): void {
@@ -94,10 +114,19 @@ export class RunPanel {
       const labels = option.choiceLabels ?? {};
       const choices = option.choices.map((c) => [c, labels[c] ?? c] as const);
       // A different filter mode shows other fields.
-      return field(option.label, select(String(value), choices, (v) => this.update({ [key]: v }, key === 'mode'), `field-${key}`), hint);
+      return field(
+        option.label,
+        select(String(value), choices, (v) => this.update({ [key]: v }, key === 'mode'), `field-${key}`),
+        hint,
+      );
     }
     if (option.type === 'flag') {
-      const box = el('input', { type: 'checkbox', checked: value === true, 'data-testid': `field-${key}`, onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).checked }) });
+      const box = el('input', {
+        type: 'checkbox',
+        checked: value === true,
+        'data-testid': `field-${key}`,
+        onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).checked }),
+      });
       return field(option.label, box, hint);
     }
     if (option.files) {
@@ -106,7 +135,16 @@ export class RunPanel {
         else this.update({ [key]: await this.actions.chooseTraining() }, true);
       };
       const shown = Array.isArray(value) ? (value.length === 0 ? 'the inputs' : `${value.length} file(s)`) : String(value) || 'none chosen';
-      return field(option.label, el('div', { class: 'file-choice' }, el('span', {}, shown), el('button', { 'data-testid': `field-${key}`, onclick: choose }, 'Choose…')), hint);
+      return field(
+        option.label,
+        el(
+          'div',
+          { class: 'file-choice' },
+          el('span', {}, shown),
+          el('button', { 'data-testid': `field-${key}`, onclick: choose }, 'Choose…'),
+        ),
+        hint,
+      );
     }
     // Scale and offset show the preset they match.
     const rerender = key === 'scale' || key === 'offset';

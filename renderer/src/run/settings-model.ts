@@ -5,7 +5,15 @@
  * the setting's name as the form shows it.
  */
 import { RunSettings, type AreaSpec } from '../../../shared/ipc/contract.js';
-import { RUN_OPTION_KEYS, RUN_OPTIONS, SettingError, appliesTo, type FilterMode, type RunOption, type RunOptionKey } from '../../../shared/run/index.js';
+import {
+  RUN_OPTION_KEYS,
+  RUN_OPTIONS,
+  SettingError,
+  appliesTo,
+  type FilterMode,
+  type RunOption,
+  type RunOptionKey,
+} from '../../../shared/run/index.js';
 
 export { commandLine } from '../../../shared/run/index.js';
 

@@ -21,13 +21,16 @@ export class ServiceController {
     this.restarted = restarted;
     rcf.on('serviceStopped', ({ message }) => store.patch({ serviceStopped: { message } }));
     let hideBanner: (() => void) | null = null;
-    store.select((s) => s.serviceStopped, (stopped) => {
-      hideBanner?.();
-      hideBanner = null;
-      if (!stopped) return;
-      const text = `The featurizer service stopped. ${stopped.message}`.trim();
-      hideBanner = messages.show('error', text, { label: 'Restart', run: () => void this.restart() });
-    });
+    store.select(
+      (s) => s.serviceStopped,
+      (stopped) => {
+        hideBanner?.();
+        hideBanner = null;
+        if (!stopped) return;
+        const text = `The featurizer service stopped. ${stopped.message}`.trim();
+        hideBanner = messages.show('error', text, { label: 'Restart', run: () => void this.restart() });
+      },
+    );
   }
 
   async restart(): Promise<void> {

@@ -1,7 +1,11 @@
 /** A small element builder: the renderer has no UI framework, and needs little. */
 type Attrs = Record<string, string | number | boolean | ((event: Event) => void) | undefined>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -16,10 +20,21 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs =
 
 /** A labelled field row. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
-  return el('label', { class: 'field' }, el('span', { class: 'field-label' }, label), control, hint ? el('small', { class: 'hint' }, hint) : null);
+  return el(
+    'label',
+    { class: 'field' },
+    el('span', { class: 'field-label' }, label),
+    control,
+    hint ? el('small', { class: 'hint' }, hint) : null,
+  );
 }
 
-export function select<T extends string>(value: T, options: readonly (readonly [T, string])[], onChange: (value: T) => void, testId?: string): HTMLSelectElement {
+export function select<T extends string>(
+  value: T,
+  options: readonly (readonly [T, string])[],
+  onChange: (value: T) => void,
+  testId?: string,
+): HTMLSelectElement {
   const node = el('select', { 'data-testid': testId, onchange: () => onChange(node.value as T) });
   for (const [v, label] of options) node.append(el('option', { value: v, selected: v === value }, label));
   node.value = value;

@@ -18,8 +18,23 @@ export const NO_GEOREF = join(REPO_ROOT, 'tests', 'fixtures', 'rasters', 'synthe
 export const aoiFixture = (name: string) => join(AOI_FIXTURES, name);
 
 /** [row, col] of the cells GDAL/OGR finds sharing area with the AOI (see tests/reference/gdal_cells.py). */
-export function gdalCells(raster: string, aoi: string, cellW: number, cellH: number, edge: 'drop' | 'keep', layer?: string): [number, number][] {
-  const args = [join(REPO_ROOT, 'tests', 'reference', 'gdal_cells.py'), raster, aoi, String(cellW), String(cellH), edge, ...(layer ? [layer] : [])];
+export function gdalCells(
+  raster: string,
+  aoi: string,
+  cellW: number,
+  cellH: number,
+  edge: 'drop' | 'keep',
+  layer?: string,
+): [number, number][] {
+  const args = [
+    join(REPO_ROOT, 'tests', 'reference', 'gdal_cells.py'),
+    raster,
+    aoi,
+    String(cellW),
+    String(cellH),
+    edge,
+    ...(layer ? [layer] : []),
+  ];
   return JSON.parse(execFileSync(SYSTEM_PYTHON, args, { encoding: 'utf8' }));
 }
 

@@ -5,7 +5,13 @@ import { cellsOverlapping } from '../../../electron/engine/aoi/intersect.js';
 import type { Polygon, Position } from '../../../electron/engine/aoi/geometry.js';
 
 /** A closed axis-aligned rectangle ring. */
-const rect = (x0: number, y0: number, x1: number, y1: number): Position[] => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+const rect = (x0: number, y0: number, x1: number, y1: number): Position[] => [
+  [x0, y0],
+  [x1, y0],
+  [x1, y1],
+  [x0, y1],
+  [x0, y0],
+];
 /** Selected [row, col] on a 10×10-pixel cell grid over a 40×30 raster (4×3 full cells). */
 const hits = (polygons: Polygon[], edge: EdgePolicy = 'drop', width = 40, height = 30) =>
   cellsOverlapping(makeGrid(width, height, { kind: 'pixels', size: 10 }, edge), polygons).map((c) => [c.row, c.col]);
@@ -13,9 +19,23 @@ const hits = (polygons: Polygon[], edge: EdgePolicy = 'drop', width = 40, height
 describe('cells overlapping polygons (pixel space)', () => {
   it('selects cells sharing area, not cells only touching an edge or a corner', () => {
     expect(hits([[rect(10, 10, 20, 20)]])).toEqual([[1, 1]]);
-    expect(hits([[rect(9.999, 10, 20, 20)]])).toEqual([[1, 0], [1, 1]]);
+    expect(hits([[rect(9.999, 10, 20, 20)]])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
     // A triangle whose corner touches the corner of cell (0, 0).
-    expect(hits([[[[10, 10], [20, 10], [20, 20], [10, 10]]]])).toEqual([[1, 1]]);
+    expect(
+      hits([
+        [
+          [
+            [10, 10],
+            [20, 10],
+            [20, 20],
+            [10, 10],
+          ],
+        ],
+      ]),
+    ).toEqual([[1, 1]]);
   });
 
   it('selects a cell holding a tiny polygon, and cells wholly inside a big one', () => {
@@ -31,14 +51,32 @@ describe('cells overlapping polygons (pixel space)', () => {
   });
 
   it('takes the union of overlapping polygons', () => {
-    expect(hits([[rect(1, 1, 15, 5)], [rect(2, 2, 3, 3)], [rect(31, 21, 32, 22)]])).toEqual([[0, 0], [0, 1], [2, 3]]);
+    expect(hits([[rect(1, 1, 15, 5)], [rect(2, 2, 3, 3)], [rect(31, 21, 32, 22)]])).toEqual([
+      [0, 0],
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('handles diagonal edges crossing many cells', () => {
     // A thin sliver along the main diagonal: every cell it passes through, and none other.
-    const sliver: Polygon = [[[0, 0], [40, 30], [40, 29.999], [0, 0]]];
+    const sliver: Polygon = [
+      [
+        [0, 0],
+        [40, 30],
+        [40, 29.999],
+        [0, 0],
+      ],
+    ];
     // y = 0.75·x leaves cell (0, 0) at x = 10, reaches row 1 at x = 13.3, column 2 at x = 20...
-    expect(hits([sliver])).toEqual([[0, 0], [0, 1], [1, 1], [1, 2], [2, 2], [2, 3]]);
+    expect(hits([sliver])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 1],
+      [1, 2],
+      [2, 2],
+      [2, 3],
+    ]);
   });
 
   it('tests partial edge cells with their own, smaller size', () => {

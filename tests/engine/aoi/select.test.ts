@@ -28,7 +28,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Our selection as [row, col] pairs, for a cell size given as on the command line. */
-async function ours(raster: string, aoiPath: string, size: string, edge: EdgePolicy, layer?: string): Promise<{ cells: [number, number][]; pixels: CellSize }> {
+async function ours(
+  raster: string,
+  aoiPath: string,
+  size: string,
+  edge: EdgePolicy,
+  layer?: string,
+): Promise<{ cells: [number, number][]; pixels: CellSize }> {
   const g = await georef(raster);
   const { cellSize } = resolveCellSize(parseCellSize(size), g.transform, crsUnits(g.crs));
   const grid = makeGrid(g.width, g.height, cellSize, edge);
@@ -96,7 +102,21 @@ describe('AOI cell selection matches GDAL/OGR', () => {
     // The edges run 15° along parallels, which are curves in UTM: a chord between
     // the far-away corners would miss the raster's rows by kilometres.
     const path = join(dir, 'band.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'Polygon', coordinates: [[[-95, 30.7], [-80, 30.7], [-80, 30.76], [-95, 30.76], [-95, 30.7]]] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-95, 30.7],
+            [-80, 30.7],
+            [-80, 30.76],
+            [-95, 30.76],
+            [-95, 30.7],
+          ],
+        ],
+      }),
+    );
     const g = await georef(LANDSAT);
     const grid = makeGrid(g.width, g.height, { kind: 'pixels', size: 64 }, 'drop');
     const aoi = await readAoi(path);
@@ -115,7 +135,20 @@ describe('AOI cell selection matches GDAL/OGR', () => {
 describe('AOI selection edge cases', () => {
   it('an AOI outside the raster selects no cells', async () => {
     const path = join(dir, 'far.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'Polygon', coordinates: [[[10, 10], [11, 10], [11, 11], [10, 10]]] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [10, 10],
+            [11, 10],
+            [11, 11],
+            [10, 10],
+          ],
+        ],
+      }),
+    );
     const g = await georef(LANDSAT);
     const grid = makeGrid(g.width, g.height, { kind: 'pixels', size: 64 }, 'keep');
     expect(selectCells(grid, g.transform, g.crs, await readAoi(path))).toEqual([]);
@@ -123,7 +156,21 @@ describe('AOI selection edge cases', () => {
 
   it('an AOI covering the raster selects every cell', async () => {
     const path = join(dir, 'big.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'Polygon', coordinates: [[[-88, 30], [-86, 30], [-86, 32], [-88, 32], [-88, 30]]] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-88, 30],
+            [-86, 30],
+            [-86, 32],
+            [-88, 32],
+            [-88, 30],
+          ],
+        ],
+      }),
+    );
     const g = await georef(LANDSAT);
     const grid = makeGrid(g.width, g.height, { kind: 'pixels', size: 64 }, 'keep');
     expect(selectCells(grid, g.transform, g.crs, await readAoi(path))).toEqual(grid.cells);

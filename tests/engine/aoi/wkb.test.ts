@@ -37,13 +37,28 @@ class Bytes {
 /** GPKG header: magic, version, flags (byte order + envelope code), srs_id, envelope doubles. */
 const header = (le: boolean, envelopeCode: number, srsId = 4326) => {
   const sizes = [0, 4, 6, 6, 8];
-  return new Bytes().raw(Buffer.from('GP')).u8(0).u8((le ? 1 : 0) | (envelopeCode << 1)).u32(srsId, le).f64(new Array(sizes[envelopeCode]).fill(0), le).done();
+  return new Bytes()
+    .raw(Buffer.from('GP'))
+    .u8(0)
+    .u8((le ? 1 : 0) | (envelopeCode << 1))
+    .u32(srsId, le)
+    .f64(new Array(sizes[envelopeCode]).fill(0), le)
+    .done();
 };
 
-const RING = [[0, 0], [4, 0], [4, 3], [0, 0]];
+const RING = [
+  [0, 0],
+  [4, 0],
+  [4, 3],
+  [0, 0],
+];
 /** WKB polygon with one ring, `extra` coordinates (Z/M) per point. */
 const polygon = (le: boolean, type: number, extra = 0) => {
-  const b = new Bytes().u8(le ? 1 : 0).u32(type, le).u32(1, le).u32(RING.length, le);
+  const b = new Bytes()
+    .u8(le ? 1 : 0)
+    .u32(type, le)
+    .u32(1, le)
+    .u32(RING.length, le);
   for (const [x, y] of RING) b.f64([x, y, ...new Array(extra).fill(7)], le);
   return b.done();
 };

@@ -34,7 +34,18 @@ describe('datum shifts against GDAL/OSR', () => {
   CASES.forEach(([label, srs, ulx, uly, lrx, lry], k) => {
     it(label, async () => {
       const path = join(dir, `case${k}.tif`);
-      execFileSync('gdal_translate', ['-q', '-a_srs', srs, '-a_ullr', String(ulx), String(uly), String(lrx), String(lry), join(FIXTURES, 'terra__elev.tif'), path]);
+      execFileSync('gdal_translate', [
+        '-q',
+        '-a_srs',
+        srs,
+        '-a_ullr',
+        String(ulx),
+        String(uly),
+        String(lrx),
+        String(lry),
+        join(FIXTURES, 'terra__elev.tif'),
+        path,
+      ]);
       const raster = await openRaster(path);
       await raster.close();
       const { width, height } = raster.info;

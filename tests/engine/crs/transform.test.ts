@@ -14,7 +14,10 @@ describe('makeLonLatTransformer', () => {
     const nad27 = lookupEpsg(4267)!; // its proj4 names an NTv2 grid that is not bundled
     const toLonLat = makeLonLatTransformer({ epsg: 4267, proj4: nad27.proj4 })!;
     const [lon, lat] = toLonLat(-100, 40);
-    const gdal = execFileSync('gdaltransform', ['-s_srs', 'EPSG:4267', '-t_srs', 'EPSG:4326', '-output_xy'], { input: '-100 40\n', encoding: 'utf8' })
+    const gdal = execFileSync('gdaltransform', ['-s_srs', 'EPSG:4267', '-t_srs', 'EPSG:4326', '-output_xy'], {
+      input: '-100 40\n',
+      encoding: 'utf8',
+    })
       .trim()
       .split(/\s+/)
       .map(Number);

@@ -30,7 +30,8 @@ function makeCell(source: string, row: number, col: number, features: number, na
   const x0 = ORIGIN_X + col * CELL;
   const y0 = ORIGIN_Y - row * CELL;
   const f = new Float64Array(features);
-  for (let i = 0; i < features; i++) f[i] = nan === 'all' || (nan === 'some' && i % 3 === 1) ? NaN : Math.sin(row * 100 + col * 10 + i) * 1.2345;
+  for (let i = 0; i < features; i++)
+    f[i] = nan === 'all' || (nan === 'some' && i % 3 === 1) ? NaN : Math.sin(row * 100 + col * 10 + i) * 1.2345;
   return {
     cellId: `${source}:r${row}c${col}`,
     source,
@@ -68,7 +69,10 @@ function validate(file: string): string {
 }
 
 /** What GDAL's OGR sees: SRS, count, extent, fields and geometries of a layer. */
-function ogrRead(file: string, layer = 'cells'): {
+function ogrRead(
+  file: string,
+  layer = 'cells',
+): {
   epsg: string | null;
   count: number;
   extent: number[];
@@ -118,7 +122,12 @@ describe('GpkgOutput', () => {
     const dir = tempDir();
     const file = join(dir, 'out.gpkg');
     const K = 8;
-    const cells = [makeCell('a.tif', 0, 0, K), makeCell('a.tif', 0, 1, K, 'some'), makeCell('a.tif', 1, 0, K, 'all'), makeCell('a.tif', 1, 1, K)];
+    const cells = [
+      makeCell('a.tif', 0, 0, K),
+      makeCell('a.tif', 0, 1, K, 'some'),
+      makeCell('a.tif', 1, 0, K, 'all'),
+      makeCell('a.tif', 1, 1, K),
+    ];
     const out = await GpkgOutput.open(file, layout(K), { k: K, seed: 1 }, fresh);
     for (const c of cells) await out.write(c);
     const weights = Float32Array.from({ length: 4 * 2 * 3 * 3 }, (_, i) => Math.fround(i / 7 - 2));
@@ -129,7 +138,10 @@ describe('GpkgOutput', () => {
 
     expect(validate(file)).toBe('0');
     const header = JSON.parse(
-      runPython(`import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1]); print(json.dumps([c.execute('PRAGMA application_id').fetchone()[0], c.execute('PRAGMA user_version').fetchone()[0]]))`, [file]),
+      runPython(
+        `import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1]); print(json.dumps([c.execute('PRAGMA application_id').fetchone()[0], c.execute('PRAGMA user_version').fetchone()[0]]))`,
+        [file],
+      ),
     );
     expect(header).toEqual([0x47504b47, 10300]);
 
@@ -139,7 +151,14 @@ describe('GpkgOutput', () => {
     expect(ogr.count).toBe(4);
     // OGR's extent is [minx, maxx, miny, maxy].
     expect(ogr.extent).toEqual([ORIGIN_X, ORIGIN_X + 2 * CELL, ORIGIN_Y - 2 * CELL, ORIGIN_Y]);
-    expect(ogr.fields.map((f) => f.name)).toEqual(['cell_id', 'source', 'row', 'col', 'valid_fraction', ...Array.from({ length: K }, (_, i) => `f${i}`)]);
+    expect(ogr.fields.map((f) => f.name)).toEqual([
+      'cell_id',
+      'source',
+      'row',
+      'col',
+      'valid_fraction',
+      ...Array.from({ length: K }, (_, i) => `f${i}`),
+    ]);
     ogr.features.forEach((f, n) => {
       const c = cells[n];
       expect(f.fid).toBe(n + 1);
@@ -160,7 +179,9 @@ describe('GpkgOutput', () => {
     expect(md.md_scope).toBe('dataset');
     expect(md.mime_type).toBe('application/json');
     expect(JSON.parse(String(md.metadata))).toEqual({ tool: 'rcf', features: K, inputs: ['a.tif'], run: { k: K, seed: 1 } });
-    expect(rows(file, 'SELECT reference_scope, md_file_id FROM gpkg_metadata_reference')).toEqual([{ reference_scope: 'geopackage', md_file_id: 1 }]);
+    expect(rows(file, 'SELECT reference_scope, md_file_id FROM gpkg_metadata_reference')).toEqual([
+      { reference_scope: 'geopackage', md_file_id: 1 },
+    ]);
     expect(Object.values(ogr.metadata).some((v) => v.includes('"tool": "rcf"'))).toBe(true);
 
     // The weights round-trip through numpy.
@@ -250,12 +271,17 @@ print(json.dumps({'ids': [r[0] for r in rows], 'shape': list(X.shape), 'X': [[No
     expect(rows(custom, 'SELECT srs_id, organization, organization_coordsys_id FROM gpkg_spatial_ref_sys WHERE srs_id >= 100000')).toEqual([
       { srs_id: 100000, organization: 'NONE', organization_coordsys_id: 100000 },
     ]);
-    expect(runPython(`import sys
+    expect(
+      runPython(
+        `import sys
 from osgeo import ogr, osr
 ds = ogr.Open(sys.argv[1])  # kept: the layer's SRS belongs to it
 s = ds.GetLayer(0).GetSpatialRef()
 e = osr.SpatialReference(); e.ImportFromEPSG(32616)
-print(s.IsSame(e))`, [custom]).trim()).toBe('1');
+print(s.IsSame(e))`,
+        [custom],
+      ).trim(),
+    ).toBe('1');
 
     const none = join(dir, 'none.gpkg');
     const out2 = await GpkgOutput.open(none, layout(2, null), 1, fresh);
@@ -265,8 +291,16 @@ print(s.IsSame(e))`, [custom]).trim()).toBe('1');
     expect(rows(none, 'SELECT srs_id FROM gpkg_geometry_columns')).toEqual([{ srs_id: -1 }]);
     expect(ogrRead(none).epsg).toBe(null);
 
-    const mixed: GpkgLayout = { features: 2, sources: [{ name: 'a.tif', crs: UTM16 }, { name: 'b.tif', crs: utm(32617) }] };
-    await expect(GpkgOutput.open(join(dir, 'mixed.gpkg'), mixed, 1, fresh)).rejects.toThrow(/a\.tif is in EPSG:32616 and b\.tif in EPSG:32617/);
+    const mixed: GpkgLayout = {
+      features: 2,
+      sources: [
+        { name: 'a.tif', crs: UTM16 },
+        { name: 'b.tif', crs: utm(32617) },
+      ],
+    };
+    await expect(GpkgOutput.open(join(dir, 'mixed.gpkg'), mixed, 1, fresh)).rejects.toThrow(
+      /a\.tif is in EPSG:32616 and b\.tif in EPSG:32617/,
+    );
     await expect(GpkgOutput.open(join(dir, 'mixed.gpkg'), mixed, 1, fresh)).rejects.toBeInstanceOf(OutputError);
   });
 

@@ -48,7 +48,7 @@ function encodeLzw(data: Uint8Array): Uint8Array {
 }
 
 describe('LZW', () => {
-  const data = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 13 + (i >> 9));
+  const data = Uint8Array.from({ length: 20_000 }, (_, i) => ((i * 7919) % 13) + (i >> 9));
 
   it('decodes exactly', () => {
     expect(decodeLzw(encodeLzw(data), data.length)).toEqual(data);

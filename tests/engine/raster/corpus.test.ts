@@ -88,7 +88,11 @@ function corpusIsComplete(): boolean {
 
 function refIsCurrent(): boolean {
   const ref = join(REF, 'ref.json');
-  return existsSync(ref) && statSync(ref).mtimeMs >= statSync(join(CORPUS, 'COMPLETE')).mtimeMs && statSync(ref).mtimeMs >= statSync(join(SCRIPTS, 'gdal_corpus_ref.py')).mtimeMs;
+  return (
+    existsSync(ref) &&
+    statSync(ref).mtimeMs >= statSync(join(CORPUS, 'COMPLETE')).mtimeMs &&
+    statSync(ref).mtimeMs >= statSync(join(SCRIPTS, 'gdal_corpus_ref.py')).mtimeMs
+  );
 }
 
 let ref: Record<string, RefFile> = {};
@@ -170,7 +174,8 @@ async function compareFile(name: string, g: RefFile): Promise<Result> {
           const ok = masked ? Number.isNaN(a) : a === Math.fround(raw);
           if (!ok && !masked && !Number.isNaN(a)) maxDiff = Math.max(maxDiff, Math.abs(a - raw));
           if (!ok) {
-            if (bad === 0) first = `band ${b} x=${i % g.width} y=${y0 + Math.floor(i / g.width)}: ours ${a}, GDAL ${raw}${mask && mask[k] === 0 ? ' (masked)' : ''}`;
+            if (bad === 0)
+              first = `band ${b} x=${i % g.width} y=${y0 + Math.floor(i / g.width)}: ours ${a}, GDAL ${raw}${mask && mask[k] === 0 ? ' (masked)' : ''}`;
             bad++;
           }
         }

@@ -34,7 +34,11 @@ addDecoder(65001, asClass(HungryDecoder), undefined, false);
 addDecoder(65002, asClass(EchoDecoder), undefined, false);
 const params = new URL(import.meta.url).searchParams;
 const kinds = { hang: HangDecoder, hungry: HungryDecoder };
-for (const [name, code] of [['lzw', 5], ['jpeg', 7], ['lerc', 34887]]) {
+for (const [name, code] of [
+  ['lzw', 5],
+  ['jpeg', 7],
+  ['lerc', 34887],
+]) {
   const kind = kinds[params.get(name)];
   if (kind) addDecoder(code, asClass(kind), undefined, false);
 }

@@ -121,10 +121,14 @@ describe('decode pool', () => {
     try {
       const r = await raster.openRaster(files.lzw);
       try {
-        await expect(r.readWindow(200, 70, 10, 10, [0])).rejects.toThrow(/^lzw\.tif: decoding tile 3,1 took longer than 0\.5 s; the file may be corrupt$/);
+        await expect(r.readWindow(200, 70, 10, 10, [0])).rejects.toThrow(
+          /^lzw\.tif: decoding tile 3,1 took longer than 0\.5 s; the file may be corrupt$/,
+        );
         // A whole-image read (25 hanging tiles) fails on the first one; the rest are cancelled, not waited for.
         const started = Date.now();
-        await expect(r.readWindow(0, 0, 300, 300, [0, 1])).rejects.toThrow(/^lzw\.tif: decoding tile \d,\d took longer than 0\.5 s; the file may be corrupt$/);
+        await expect(r.readWindow(0, 0, 300, 300, [0, 1])).rejects.toThrow(
+          /^lzw\.tif: decoding tile \d,\d took longer than 0\.5 s; the file may be corrupt$/,
+        );
         expect(Date.now() - started).toBeLessThan(5000);
         expect(pool.decodePool()?.pending).toBe(0); // the hung workers were terminated, the queue dropped
       } finally {
@@ -140,10 +144,14 @@ describe('decode pool', () => {
   it('lets a CLI process exit as soon as it is done (idle workers do not keep it alive)', () => {
     const out = join(dir, 'features.csv');
     const started = Date.now();
-    const run = spawnSync(process.execPath, [CLI, 'featurize', files.lzw, '--features', '64', '--overwrite', '--progress', 'none', '--out', out], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'featurize', files.lzw, '--features', '64', '--overwrite', '--progress', 'none', '--out', out],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(run.signal, run.stderr).toBeNull();
     expect(run.status, run.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);

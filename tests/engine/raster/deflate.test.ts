@@ -9,7 +9,9 @@ const parameters = { tileWidth: 16, tileHeight: 8, planarConfiguration: 1, bitsP
 
 async function decode(compressed: Uint8Array): Promise<Uint8Array> {
   const decoder = await getDecoder(8, parameters as never);
-  const out = await decoder.decode(compressed.buffer.slice(compressed.byteOffset, compressed.byteOffset + compressed.byteLength) as ArrayBuffer);
+  const out = await decoder.decode(
+    compressed.buffer.slice(compressed.byteOffset, compressed.byteOffset + compressed.byteLength) as ArrayBuffer,
+  );
   return new Uint8Array(out);
 }
 

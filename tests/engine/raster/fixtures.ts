@@ -9,7 +9,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = join(here, '..', '..', '..');
 export const FIXTURES = join(REPO_ROOT, 'tests', 'fixtures', 'rasters');
 
-export interface GdalProbe { col: number; row: number; value: number | 'nan' }
+export interface GdalProbe {
+  col: number;
+  row: number;
+  value: number | 'nan';
+}
 export interface GdalBand {
   nodata: number | 'nan' | null;
   scale: number;
@@ -74,12 +78,20 @@ for c, r in json.loads(sys.stdin.read()):
     out.append([lon, lat])
 print(json.dumps(out))
 `;
-  return JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, path, target], { input: JSON.stringify(pixels), encoding: 'utf8' })) as [number, number][];
+  return JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, path, target], { input: JSON.stringify(pixels), encoding: 'utf8' })) as [
+    number,
+    number,
+  ][];
 }
 
 /** The pixel positions of a raster's outline, as footprint.ts documents them: clockwise from the top-left corner, n per side, closed. */
 export function ringPixels(width: number, height: number, n: number): [number, number][] {
-  const corners: [number, number][] = [[0, 0], [width, 0], [width, height], [0, height]];
+  const corners: [number, number][] = [
+    [0, 0],
+    [width, 0],
+    [width, height],
+    [0, height],
+  ];
   const out: [number, number][] = [];
   for (let side = 0; side < 4; side++) {
     const [c0, r0] = corners[side];

@@ -16,7 +16,10 @@ const SAMPLE = join(REPO_ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
 
 /** gdaltransform's lon/lat of pixel positions. */
 function gdaltransform(path: string, pixels: [number, number][]): [number, number][] {
-  const out = execFileSync('gdaltransform', ['-t_srs', 'EPSG:4326', '-output_xy', path], { input: pixels.map(([c, r]) => `${c} ${r}`).join('\n') + '\n', encoding: 'utf8' });
+  const out = execFileSync('gdaltransform', ['-t_srs', 'EPSG:4326', '-output_xy', path], {
+    input: pixels.map(([c, r]) => `${c} ${r}`).join('\n') + '\n',
+    encoding: 'utf8',
+  });
   return out
     .trim()
     .split('\n')
@@ -51,12 +54,22 @@ describe('footprintLonLat against GDAL/OSR', () => {
         expect(worstDegrees(ring, osrLonLat(path, ringPixels(width, height, n)))).toBeLessThan(1e-6);
         // The corners (top-left, top-right, bottom-right, bottom-left) with gdaltransform.
         const corners = [0, n, 2 * n, 3 * n].map((i) => ring[i]);
-        expect(worstDegrees(corners, gdaltransform(path, [[0, 0], [width, 0], [width, height], [0, height]]))).toBeLessThan(1e-6);
+        expect(
+          worstDegrees(
+            corners,
+            gdaltransform(path, [
+              [0, 0],
+              [width, 0],
+              [width, height],
+              [0, height],
+            ]),
+          ),
+        ).toBeLessThan(1e-6);
       }
     });
   }
 
-  it('a user-defined CRS on NAD27 (cylindrical equal area): GDAL\'s NAD27 → WGS84 shift, to 1e-6°', async () => {
+  it("a user-defined CRS on NAD27 (cylindrical equal area): GDAL's NAD27 → WGS84 shift, to 1e-6°", async () => {
     const path = join(FIXTURES, 'rgdal__cea.tif');
     const raster = await openRaster(path);
     await raster.close();
@@ -66,7 +79,17 @@ describe('footprintLonLat against GDAL/OSR', () => {
       const pixels = ringPixels(width, height, n);
       expect(worstDegrees(ring, osrLonLat(path, pixels))).toBeLessThan(1e-6);
       const corners = [0, n, 2 * n, 3 * n].map((i) => ring[i]);
-      expect(worstDegrees(corners, gdaltransform(path, [[0, 0], [width, 0], [width, height], [0, height]]))).toBeLessThan(1e-6);
+      expect(
+        worstDegrees(
+          corners,
+          gdaltransform(path, [
+            [0, 0],
+            [width, 0],
+            [width, height],
+            [0, height],
+          ]),
+        ),
+      ).toBeLessThan(1e-6);
       // The datum shift is really there: GDAL's WGS84 points are ~100 m from the NAD27 ones.
       expect(worstDegrees(osrLonLat(path, pixels), osrLonLat(path, pixels, 'own datum'))).toBeGreaterThan(1e-4);
     }

@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { bandMetadata, compressionName, gdalDataType, parseGdalMetadata, parseGdalNoData } from '../../../electron/engine/raster/gdal-tags.js';
+import {
+  bandMetadata,
+  compressionName,
+  gdalDataType,
+  parseGdalMetadata,
+  parseGdalNoData,
+} from '../../../electron/engine/raster/gdal-tags.js';
 
 describe('parseGdalNoData (GDAL_NODATA tag 42113)', () => {
   it('parses numbers as GDAL writes them, NUL-terminated', () => {

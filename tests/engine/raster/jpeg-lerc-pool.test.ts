@@ -39,7 +39,10 @@ const files: Record<string, string> = {};
 
 /** GDAL variants: [source, creation options]. Odd sizes (791x718) leave partial edge tiles and a short last strip. */
 const VARIANTS: Record<string, [string, string[]]> = {
-  jpeg_ycbcr_tiled: [RGB, ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=128', '-co', 'BLOCKYSIZE=128']],
+  jpeg_ycbcr_tiled: [
+    RGB,
+    ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=128', '-co', 'BLOCKYSIZE=128'],
+  ],
   jpeg_ycbcr_strips: [RGB, ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'BLOCKYSIZE=48']],
   jpeg_rgb_band: [RGB, ['-co', 'COMPRESS=JPEG', '-co', 'INTERLEAVE=BAND', '-co', 'JPEG_QUALITY=60']],
   lerc_tiled: [U16, ['-co', 'COMPRESS=LERC', '-co', 'MAX_Z_ERROR=0', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=64', '-co', 'BLOCKYSIZE=64']],
@@ -141,7 +144,10 @@ describe('JPEG and LERC in the decode pool', () => {
   it('stops a JPEG tile that keeps the decoder busy at the time limit, while the main thread keeps running', async () => {
     const path = join(dir, 'refinement_scans.tif');
     const tile = refinementScansJpeg(512, 1500);
-    writeFileSync(path, tinyTiff({ width: 512, height: 512, tile: 512, samples: 1, bits: 8, format: 1, compression: 7, photometric: 1, data: tile }));
+    writeFileSync(
+      path,
+      tinyTiff({ width: 512, height: 512, tile: 512, samples: 1, bits: 8, format: 1, compression: 7, photometric: 1, data: tile }),
+    );
     // How long the tile keeps a decoder busy, measured in-thread (TypeScript sources).
     const r0 = await openInThread(path);
     let started = performance.now();
@@ -158,7 +164,9 @@ describe('JPEG and LERC in the decode pool', () => {
       const timer = setInterval(() => ticks++, 10);
       started = performance.now();
       try {
-        const message = new RegExp(`^refinement_scans\\.tif: decoding tile 0,0 took longer than ${limitMs / 1000} s; the file may be corrupt$`);
+        const message = new RegExp(
+          `^refinement_scans\\.tif: decoding tile 0,0 took longer than ${limitMs / 1000} s; the file may be corrupt$`,
+        );
         await expect(r.readWindow(0, 0, 512, 512, [0])).rejects.toThrow(message);
       } finally {
         clearInterval(timer);
@@ -181,7 +189,10 @@ describe('JPEG and LERC in the decode pool', () => {
     two.set(blob);
     two.set(blob, blob.length);
     const decoded = lerc.decode(two.buffer);
-    expect(decoded.pixels.map((p) => [p.length, p[0]])).toEqual([[65536, 42], [65536, 42]]);
+    expect(decoded.pixels.map((p) => [p.length, p[0]])).toEqual([
+      [65536, 42],
+      [65536, 42],
+    ]);
 
     // 16 000 such blobs in one 1 MB tile would ask for 8 GB.
     const many = new Uint8Array(blob.length * 16000);
@@ -226,14 +237,21 @@ describe('JPEG and LERC in the decode pool', () => {
       await pool.configureDecodePool({ timeoutMs: 500, setup: `${SETUP}?jpeg=hang` });
       let r = await raster.openRaster(files.jpeg_ycbcr_tiled);
       try {
-        await expect(r.readWindow(130, 130, 10, 10, [0])).rejects.toThrow(/^jpeg_ycbcr_tiled\.tif: decoding tile 1,1 took longer than 0\.5 s; the file may be corrupt$/);
+        await expect(r.readWindow(130, 130, 10, 10, [0])).rejects.toThrow(
+          /^jpeg_ycbcr_tiled\.tif: decoding tile 1,1 took longer than 0\.5 s; the file may be corrupt$/,
+        );
       } finally {
         await r.close();
       }
-      await pool.configureDecodePool({ setup: `${SETUP}?lerc=hungry`, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+      await pool.configureDecodePool({
+        setup: `${SETUP}?lerc=hungry`,
+        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+      });
       r = await raster.openRaster(files.lerc_zstd_strips);
       try {
-        await expect(r.readWindow(0, 21, 10, 7, [0])).rejects.toThrow(/^lerc_zstd_strips\.tif: decoding strip 3 ran out of memory \(over 32 MB\); the file may be corrupt$/);
+        await expect(r.readWindow(0, 21, 10, 7, [0])).rejects.toThrow(
+          /^lerc_zstd_strips\.tif: decoding strip 3 ran out of memory \(over 32 MB\); the file may be corrupt$/,
+        );
       } finally {
         await r.close();
       }

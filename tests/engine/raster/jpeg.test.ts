@@ -31,8 +31,12 @@ afterAll(() => {
 
 /** GDAL's values of all bands, band-major, as bytes. */
 function gdalBytes(path: string): Uint8Array {
-  const script = ['import sys', 'from osgeo import gdal', 'sys.stdout.buffer.write(gdal.Open(sys.argv[1]).ReadAsArray().tobytes())'].join('\n');
-  return new Uint8Array(execFileSync('/usr/bin/python3', ['-c', script, path], { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));
+  const script = ['import sys', 'from osgeo import gdal', 'sys.stdout.buffer.write(gdal.Open(sys.argv[1]).ReadAsArray().tobytes())'].join(
+    '\n',
+  );
+  return new Uint8Array(
+    execFileSync('/usr/bin/python3', ['-c', script, path], { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
 }
 
 const CASES: [string, string[], number, number][] = [
@@ -50,7 +54,11 @@ describe('JPEG pixels equal GDAL (libjpeg-turbo)', () => {
     const stream = new Uint8Array(readFileSync(jpeg));
     const frame = readJpegFrameHeader(stream);
     expect(frame.process).toBe(options.includes('PROGRESSIVE=YES') ? 2 : 0);
-    expect(frame.components.map((c) => [c.h, c.v])).toEqual([[2, 2], [1, 1], [1, 1]]);
+    expect(frame.components.map((c) => [c.h, c.v])).toEqual([
+      [2, 2],
+      [1, 1],
+      [1, 1],
+    ]);
 
     const tif = join(dir, `${name}.tif`);
     writeFileSync(tif, tinyTiff({ width, height, tile: 0, samples: 3, bits: 8, format: 1, compression: 7, photometric: 6, data: stream }));
@@ -63,7 +71,8 @@ describe('JPEG pixels equal GDAL (libjpeg-turbo)', () => {
       let differ = 0;
       let first = '';
       for (let i = 0; i < ours.length; i++) {
-        if (ours[i] !== gdal[i] && differ++ === 0) first = `band ${Math.floor(i / (width * height))} pixel ${i % width},${Math.floor(i / width) % height}: ours ${ours[i]}, GDAL ${gdal[i]}`;
+        if (ours[i] !== gdal[i] && differ++ === 0)
+          first = `band ${Math.floor(i / (width * height))} pixel ${i % width},${Math.floor(i / width) % height}: ours ${ours[i]}, GDAL ${gdal[i]}`;
       }
       expect(differ, first).toBe(0);
     } finally {
@@ -77,7 +86,10 @@ describe('JPEG pixels equal GDAL (libjpeg-turbo)', () => {
     const stream = new Uint8Array(readFileSync(jpeg));
     const tif = join(dir, 'size_mismatch.tif');
     // The TIFF claims a 48-pixel-wide strip; the JPEG inside is 32 wide (libtiff refuses this too).
-    writeFileSync(tif, tinyTiff({ width: 48, height: 16, tile: 0, samples: 3, bits: 8, format: 1, compression: 7, photometric: 6, data: stream }));
+    writeFileSync(
+      tif,
+      tinyTiff({ width: 48, height: 16, tile: 0, samples: 3, bits: 8, format: 1, compression: 7, photometric: 6, data: stream }),
+    );
     const r = await openRaster(tif);
     try {
       await expect(r.readWindow(0, 0, 48, 16, [0])).rejects.toThrow(
@@ -87,7 +99,10 @@ describe('JPEG pixels equal GDAL (libjpeg-turbo)', () => {
       await r.close();
     }
     const deep = join(dir, 'twelve_bit.tif');
-    writeFileSync(deep, tinyTiff({ width: 32, height: 16, tile: 0, samples: 3, bits: 12, format: 1, compression: 7, photometric: 6, data: stream }));
+    writeFileSync(
+      deep,
+      tinyTiff({ width: 32, height: 16, tile: 0, samples: 3, bits: 12, format: 1, compression: 7, photometric: 6, data: stream }),
+    );
     await expect(openRaster(deep)).rejects.toThrow(/^twelve_bit\.tif: .*JPEG with 12-bit samples \(only 8-bit JPEG is supported\)/);
   });
 });

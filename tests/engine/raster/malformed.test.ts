@@ -61,7 +61,11 @@ function runChild(file: string): Promise<Outcome> {
 /** What is wrong with the outcome for this row, or null when it is right. */
 function judge(row: Row, out: Outcome): string | null {
   if (out.timedOut) return `no answer within ${TIME_LIMIT_MS / 1000} s`;
-  const lines = out.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = out.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const last = lines.at(-1);
   if (!last || typeof last.peak_rss_kb !== 'number') return `crashed (exit ${out.code}): ${out.stderr.trim().split('\n')[0] ?? ''}`;
   if (last.peak_rss_kb > MEMORY_LIMIT_KB) return `peak memory ${Math.round(last.peak_rss_kb / 1024)} MiB`;
@@ -69,7 +73,8 @@ function judge(row: Row, out: Outcome): string | null {
   const name = row.file.split('/').at(-1) as string;
   const refused = out.code !== 0;
   const cleanRefusal = refused && errLines.length === 1 && errLines[0].startsWith(`${name}: `);
-  if (refused && !cleanRefusal) return `bad refusal (exit ${out.code}, ${errLines.length} stderr lines): ${errLines.slice(0, 2).join(' | ')}`;
+  if (refused && !cleanRefusal)
+    return `bad refusal (exit ${out.code}, ${errLines.length} stderr lines): ${errLines.slice(0, 2).join(' | ')}`;
   if (!refused && errLines.length > 0) return `read, but wrote to stderr: ${errLines[0]}`;
 
   const expected = row.expected;
@@ -78,7 +83,8 @@ function judge(row: Row, out: Outcome): string | null {
   if (expected === 'geo-reject' && !refused) {
     const info = lines[0].info as { transform: number[]; crs: unknown };
     const identity = info.transform.every((v, i) => v === IDENTITY[i]);
-    if (!identity && info.crs !== null) return `georeferencing invented: transform [${info.transform.join(', ')}], crs ${JSON.stringify(info.crs)}`;
+    if (!identity && info.crs !== null)
+      return `georeferencing invented: transform [${info.transform.join(', ')}], crs ${JSON.stringify(info.crs)}`;
   }
   return null; // lenient-ok, reject-or-lenient, geo-reject: read or cleanly refused
 }

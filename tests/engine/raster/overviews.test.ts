@@ -37,7 +37,22 @@ beforeAll(() => {
   gdal('gdal_translate', '-of', 'GTiff', '-b', '1', '-outsize', '50%', '50%', path('base.tif'), path('one_band.tif.ovr'));
   // A .ovr made by hand, JPEG YCbCr, odd size.
   copyFileSync(path('base.tif'), path('jpeg_ovr.tif'));
-  gdal('gdal_translate', '-of', 'GTiff', '-outsize', '37%', '37%', '-co', 'TILED=YES', '-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', path('base.tif'), path('jpeg_ovr.tif.ovr'));
+  gdal(
+    'gdal_translate',
+    '-of',
+    'GTiff',
+    '-outsize',
+    '37%',
+    '37%',
+    '-co',
+    'TILED=YES',
+    '-co',
+    'COMPRESS=JPEG',
+    '-co',
+    'PHOTOMETRIC=YCBCR',
+    path('base.tif'),
+    path('jpeg_ovr.tif.ovr'),
+  );
 });
 
 afterAll(() => {
@@ -53,7 +68,10 @@ function gdalOverviews(file: string): [number, number][][] {
     'bands = [ds.GetRasterBand(k + 1) for k in range(ds.RasterCount)]',
     'print(json.dumps([[[b.GetOverview(i).XSize, b.GetOverview(i).YSize] for i in range(b.GetOverviewCount())] for b in bands]))',
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as [number, number][][];
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as [
+    number,
+    number,
+  ][][];
 }
 
 /** GDAL's values of overview `level`, all bands, float32 band-major, nodata as NaN. */
@@ -85,7 +103,11 @@ describe('external overview files', () => {
     const r = await openRaster(path('both.tif'));
     try {
       expect(r.info.overviews).toEqual(commonOverviews(gdalOverviews(path('both.tif'))));
-      expect(r.info.overviews).toEqual([[396, 359], [198, 180], [99, 90]]);
+      expect(r.info.overviews).toEqual([
+        [396, 359],
+        [198, 180],
+        [99, 90],
+      ]);
       expect(r.info.overview_file).toBeUndefined();
     } finally {
       await r.close();
@@ -101,7 +123,9 @@ describe('external overview files', () => {
         expect(r.info.overviews, name).toEqual([]);
         expect(r.info.overview_file, name).toBeUndefined();
         expect((await r.readWindow(0, 0, 10, 10, [0])).length).toBe(100);
-        await expect(r.readOverview(0, 0, 0, 1, 1, [0])).rejects.toThrow(/^[a-z_]+\.tif: overview 0 does not exist \(the raster has 0 overviews\)$/);
+        await expect(r.readOverview(0, 0, 0, 1, 1, [0])).rejects.toThrow(
+          /^[a-z_]+\.tif: overview 0 does not exist \(the raster has 0 overviews\)$/,
+        );
       } finally {
         await r.close();
       }

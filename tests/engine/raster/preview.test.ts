@@ -72,15 +72,26 @@ function differences(a: Float32Array, b: Float32Array): number[] {
   return out;
 }
 
-async function expectPreviewMatchesGdal(path: string, bands: number[], maxSize: number, expectedSource: RegExp): Promise<{ nan: number; level: number }> {
+async function expectPreviewMatchesGdal(
+  path: string,
+  bands: number[],
+  maxSize: number,
+  expectedSource: RegExp,
+): Promise<{ nan: number; level: number }> {
   const raster = await openRaster(path);
   try {
-    const preview = await readPreview(raster, bands.map((b) => b - 1), maxSize);
+    const preview = await readPreview(
+      raster,
+      bands.map((b) => b - 1),
+      maxSize,
+    );
     const { width, height } = raster.info;
     expect(Math.max(preview.width, preview.height)).toBeLessThanOrEqual(Math.max(maxSize, 1));
     // The aspect ratio is kept (to rounding), and nothing is upsampled.
     expect(preview.width).toBeLessThanOrEqual(width);
-    expect(Math.abs(preview.width / preview.height - width / height)).toBeLessThan((width / height) * (1 / Math.min(preview.width, preview.height)) + 1e-12);
+    expect(Math.abs(preview.width / preview.height - width / height)).toBeLessThan(
+      (width / height) * (1 / Math.min(preview.width, preview.height)) + 1e-12,
+    );
     if (Math.max(width, height) > maxSize) expect(Math.max(preview.width, preview.height)).toBe(maxSize);
     const truth = gdalPreview(path, bands, preview.width, preview.height);
     expect(preview.source).toMatch(expectedSource);
@@ -112,9 +123,20 @@ describe('readPreview on a COG with internal overviews (rasterio__cogeo.tif, 102
 });
 
 describe('readPreview on the sample raster (no overviews): full resolution, sampled', () => {
-  for (const [maxSize, bands] of [[200, [1]], [256, [4, 3, 2]], [601, [1, 2, 3, 4]], [627, [2]], [33, [1, 2]]] as [number, number[]][]) {
+  for (const [maxSize, bands] of [
+    [200, [1]],
+    [256, [4, 3, 2]],
+    [601, [1, 2, 3, 4]],
+    [627, [2]],
+    [33, [1, 2]],
+  ] as [number, number[]][]) {
     it(`maxSize ${maxSize}, bands ${bands.join(',')}`, async () => {
-      const { level } = await expectPreviewMatchesGdal(SAMPLE, bands, maxSize, maxSize >= 627 ? /^full resolution$/ : /^full resolution, sampled$/);
+      const { level } = await expectPreviewMatchesGdal(
+        SAMPLE,
+        bands,
+        maxSize,
+        maxSize >= 627 ? /^full resolution$/ : /^full resolution, sampled$/,
+      );
       expect(level).toBe(-1);
     });
   }
@@ -126,11 +148,35 @@ describe('nodata, overviews made by gdaladdo, and rasters wider than one read', 
     dir = mkdtempSync(join(tmpdir(), 'rcf-preview-'));
     const gdal = (tool: string, ...args: string[]) => execFileSync(tool, args, { stdio: 'ignore' });
     // Nodata on a value that occurs often in the sample (band 1's median), with nearest overviews.
-    const median = execFileSync(SYSTEM_PYTHON, ['-c', 'import sys, numpy as np\nfrom osgeo import gdal\nds = gdal.Open(sys.argv[1])\nprint(int(np.median(ds.GetRasterBand(1).ReadAsArray())))', SAMPLE], { encoding: 'utf8' }).trim();
+    const median = execFileSync(
+      SYSTEM_PYTHON,
+      [
+        '-c',
+        'import sys, numpy as np\nfrom osgeo import gdal\nds = gdal.Open(sys.argv[1])\nprint(int(np.median(ds.GetRasterBand(1).ReadAsArray())))',
+        SAMPLE,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     gdal('gdal_translate', '-q', '-a_nodata', median, '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', SAMPLE, join(dir, 'nodata.tif'));
     gdal('gdaladdo', '-q', '-r', 'nearest', join(dir, 'nodata.tif'), '2', '4', '8');
     // 20000 × 900 UInt16, one band: 72 MB of float32 rows, more than one 64 MiB band of rows.
-    gdal('gdal_translate', '-q', '-b', '1', '-outsize', '20000', '900', '-r', 'bilinear', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', SAMPLE, join(dir, 'wide.tif'));
+    gdal(
+      'gdal_translate',
+      '-q',
+      '-b',
+      '1',
+      '-outsize',
+      '20000',
+      '900',
+      '-r',
+      'bilinear',
+      '-co',
+      'TILED=YES',
+      '-co',
+      'COMPRESS=DEFLATE',
+      SAMPLE,
+      join(dir, 'wide.tif'),
+    );
     // One row per strip (GDAL's default for wide striped files): only the sampled rows are read.
     gdal('gdal_translate', '-q', '-co', 'TILED=NO', '-co', 'BLOCKYSIZE=1', '-co', 'COMPRESS=DEFLATE', SAMPLE, join(dir, 'striped.tif'));
   });
@@ -138,7 +184,11 @@ describe('nodata, overviews made by gdaladdo, and rasters wider than one read', 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [maxSize, source] of [[150, /^overview 2 \(157×151\)$/], [314, /^overview 1 \(314×302\)$/], [400, /^full resolution, sampled$/]] as [number, RegExp][]) {
+  for (const [maxSize, source] of [
+    [150, /^overview 2 \(157×151\)$/],
+    [314, /^overview 1 \(314×302\)$/],
+    [400, /^full resolution, sampled$/],
+  ] as [number, RegExp][]) {
     it(`NaN where nodata: maxSize ${maxSize}`, async () => {
       const { nan } = await expectPreviewMatchesGdal(join(dir, 'nodata.tif'), [1, 2, 3, 4], maxSize, source);
       expect(nan).toBeGreaterThan(0);

@@ -19,7 +19,7 @@ const { openRaster, RasterError } = await import(pathToFileURL(moduleFile).href)
 try {
   const raster = await openRaster(file);
   const { width, height, bands, transform, crs } = raster.info;
-  console.log(JSON.stringify({ info: { width, height, bands, transform, crs: crs ? crs.name ?? true : null } }));
+  console.log(JSON.stringify({ info: { width, height, bands, transform, crs: crs ? (crs.name ?? true) : null } }));
   const all = [...Array(bands).keys()];
   // Full-width windows of at most ~4 M values, like a featurizer's row bands.
   const rows = Math.max(1, Math.min(height, Math.floor((1 << 22) / (width * bands))));

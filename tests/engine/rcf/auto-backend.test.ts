@@ -9,14 +9,34 @@ import { chooseAutoBackend } from '../../../electron/engine/rcf/auto-backend.js'
 import { adapterKind, adapterLabel, adapterShortName, type AdapterInfo } from '../../../electron/engine/rcf/webgpu/adapter.js';
 import { bindKernel } from '../../../electron/engine/rcf/backends.js';
 import { nativeKernelAvailable } from '../../../electron/engine/rcf/native-kernel.js';
-import { cacheDirectory, probeKey, probeKeyHash, probeWebgpu, PROBE_MAX_AGE_MS, type ProbeAnswer } from '../../../electron/engine/rcf/webgpu/probe.js';
+import {
+  cacheDirectory,
+  probeKey,
+  probeKeyHash,
+  probeWebgpu,
+  PROBE_MAX_AGE_MS,
+  type ProbeAnswer,
+} from '../../../electron/engine/rcf/webgpu/probe.js';
 import { accumulateRowsReference } from '../../../shared/rcf/cell-sums.js';
 import { makeProblem } from '../../helpers/kernel-problems.js';
 
-const adapter = (a: Partial<AdapterInfo>): AdapterInfo => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...a });
+const adapter = (a: Partial<AdapterInfo>): AdapterInfo => ({
+  vendor: '',
+  architecture: '',
+  device: '',
+  description: '',
+  isFallbackAdapter: false,
+  ...a,
+});
 
 // What Dawn reports for these (lavapipe and the null backend as seen here; the rest as their drivers describe themselves).
-const LAVAPIPE = adapter({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1', isFallbackAdapter: true });
+const LAVAPIPE = adapter({
+  vendor: 'mesa',
+  architecture: 'software',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1',
+  isFallbackAdapter: true,
+});
 const H200 = adapter({ vendor: 'nvidia', architecture: 'hopper', device: '0x2335', description: 'NVIDIA H200' });
 const IRIS = adapter({ vendor: 'intel', architecture: 'gen-12lp', description: 'Intel(R) Iris(R) Xe Graphics (TGL GT2)' });
 const APPLE = adapter({ vendor: 'apple', architecture: 'metal-3', description: 'Apple M2' });
@@ -28,7 +48,10 @@ const NULL_BACKEND = adapter({ device: 'null-backend' });
 describe('chooseAutoBackend', () => {
   it('uses a hardware GPU and names it as the provenance does', () => {
     expect(chooseAutoBackend({ adapter: H200 })).toEqual({ backend: 'webgpu', adapter: 'nvidia / hopper / NVIDIA H200' });
-    expect(chooseAutoBackend({ adapter: IRIS })).toEqual({ backend: 'webgpu', adapter: 'intel / gen-12lp / Intel(R) Iris(R) Xe Graphics (TGL GT2)' });
+    expect(chooseAutoBackend({ adapter: IRIS })).toEqual({
+      backend: 'webgpu',
+      adapter: 'intel / gen-12lp / Intel(R) Iris(R) Xe Graphics (TGL GT2)',
+    });
     expect(chooseAutoBackend({ adapter: APPLE })).toEqual({ backend: 'webgpu', adapter: 'apple / metal-3 / Apple M2' });
   });
 
@@ -40,7 +63,10 @@ describe('chooseAutoBackend', () => {
     // Recognised by any of the three signs: the fallback flag, the 'software' architecture, the name.
     expect(chooseAutoBackend({ adapter: { ...LAVAPIPE, isFallbackAdapter: false } }).backend).toBe('cpu');
     expect(chooseAutoBackend({ adapter: { ...LAVAPIPE, architecture: '' } }).backend).toBe('cpu');
-    expect(chooseAutoBackend({ adapter: SWIFTSHADER })).toEqual({ backend: 'cpu', notice: 'no hardware GPU found (only the software adapter SwiftShader Device (Subzero)), using the CPU kernel' });
+    expect(chooseAutoBackend({ adapter: SWIFTSHADER })).toEqual({
+      backend: 'cpu',
+      notice: 'no hardware GPU found (only the software adapter SwiftShader Device (Subzero)), using the CPU kernel',
+    });
     expect(chooseAutoBackend({ adapter: WARP }).backend).toBe('cpu');
     expect(chooseAutoBackend({ adapter: SOFTPIPE_UNFLAGGED }).backend).toBe('cpu');
     expect(chooseAutoBackend({ adapter: { ...H200, isFallbackAdapter: true } }).backend).toBe('cpu');
@@ -51,7 +77,10 @@ describe('chooseAutoBackend', () => {
       backend: 'cpu',
       notice: 'no GPU found (Dawn found no WebGPU adapter), using the CPU kernel',
     });
-    expect(chooseAutoBackend({ adapter: NULL_BACKEND })).toEqual({ backend: 'cpu', notice: 'no GPU found (Dawn offered only its null backend), using the CPU kernel' });
+    expect(chooseAutoBackend({ adapter: NULL_BACKEND })).toEqual({
+      backend: 'cpu',
+      notice: 'no GPU found (Dawn offered only its null backend), using the CPU kernel',
+    });
   });
 
   it('labels and kinds', () => {

@@ -20,8 +20,6 @@ const available = nativeKernelAvailable();
 const ORDER: NativeKernelIsa[] = ['generic', 'avx2', 'avx512'];
 const isas: NativeKernelIsa[] = available ? ORDER.slice(0, ORDER.indexOf(nativeKernelIsa()) + 1) : [];
 
-
-
 /** Straightforward float64 reference of accumulateRows. */
 function reference(p: Problem, mask: Uint8Array | null, row0: number, row1: number): [Float64Array, Float64Array] {
   const { C, k, F, H, W } = p;
@@ -59,7 +57,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
   expect(worst, `${what}: worst relative error at [${at}]: got ${actual[at]}, expected ${expected[at]}`).toBeLessThanOrEqual(1e-4);
 }
-
 
 function bankFor(p: Problem, isa: NativeKernelIsa): PreparedBank {
   return prepareBank({ weights: p.weights, filters: p.F, channels: p.C, kernel: p.k, biasPos: p.biasPos, biasNeg: p.biasNeg, isa });
@@ -129,8 +126,16 @@ describe('native RCF kernel', () => {
         mask.fill(0, 2 * outW, 5 * outW);
         accumulateRowsSync(bank, p.image, p.H, p.W, mask, 0, 10, pos, neg);
         const [ePos, eNeg] = reference(p, mask, 0, 10);
-        expectClose(pos, ePos.map((v) => v + 10), 'pos');
-        expectClose(neg, eNeg.map((v) => v - 3), 'neg');
+        expectClose(
+          pos,
+          ePos.map((v) => v + 10),
+          'pos',
+        );
+        expectClose(
+          neg,
+          eNeg.map((v) => v - 3),
+          'neg',
+        );
 
         const zero = new Float64Array(p.F);
         const zeroNeg = new Float64Array(p.F);
@@ -164,17 +169,17 @@ describe('native RCF kernel', () => {
     const bank = bankFor(p, 'generic');
     const out = () => new Float64Array(4);
     expect(() => prepareBank({ ...p, filters: 4, channels: 3, kernel: 3, weights: new Float32Array(5) })).toThrow(/weights has 5 values/);
-    expect(() => prepareBank({ weights: p.weights, filters: 4, channels: 3, kernel: 3, biasPos: new Float32Array(3), biasNeg: p.biasNeg })).toThrow(
-      /biasPos\/biasNeg/,
-    );
+    expect(() =>
+      prepareBank({ weights: p.weights, filters: 4, channels: 3, kernel: 3, biasPos: new Float32Array(3), biasNeg: p.biasNeg }),
+    ).toThrow(/biasPos\/biasNeg/);
     expect(() => accumulateRowsSync(bank, new Float32Array(10), 8, 8, null, 0, 6, out(), out())).toThrow(/image has 10 values/);
     expect(() => accumulateRowsSync(bank, p.image, 8, 8, new Uint8Array(35), 0, 6, out(), out())).toThrow(/mask has 35 values/);
     expect(() => accumulateRowsSync(bank, p.image, 8, 8, null, 0, 7, out(), out())).toThrow(/row1/);
     expect(() => accumulateRowsSync(bank, p.image, 8, 8, null, 0, 6, new Float64Array(3), out())).toThrow(/outPos\/outNeg/);
     expect(() => accumulateRowsSync(bank, p.image, 2, 96, null, 0, 1, out(), out())).toThrow(/smaller than the 3x3 kernel/);
-    await expect(accumulateRows(bank, p.image, 8, 8, null, 0, 6, new Float64Array(4), new Float32Array(4) as unknown as Float64Array)).rejects.toThrow(
-      /Float64Arrays/,
-    );
+    await expect(
+      accumulateRows(bank, p.image, 8, 8, null, 0, 6, new Float64Array(4), new Float32Array(4) as unknown as Float64Array),
+    ).rejects.toThrow(/Float64Arrays/);
   });
 });
 

@@ -101,7 +101,8 @@ function expectMatchesNumpy(model: PcaModel, truth: NumpyPca, count: number): vo
   }
   // Scores of every row.
   let worst = 0;
-  for (let i = 0; i < n; i++) worst = Math.max(worst, maxAbsDiff(projectRow(model, truth.rows[i]), truth.scores[i]) / Math.sqrt(truth.values[0]));
+  for (let i = 0; i < n; i++)
+    worst = Math.max(worst, maxAbsDiff(projectRow(model, truth.rows[i]), truth.scores[i]) / Math.sqrt(truth.values[0]));
   expect(worst).toBeLessThan(1e-5);
 }
 
@@ -121,7 +122,10 @@ describe('fitPca against numpy', () => {
     const truth = numpyPca(300, 64, 5, 3);
     // The model is fitted to float32 rows: numpy's truth is recomputed from the same rounded values.
     const rows32 = truth.rows.map((r) => Float32Array.from(r));
-    const rounded = numpyPcaOf(rows32.map((r) => Array.from(r)), 5);
+    const rounded = numpyPcaOf(
+      rows32.map((r) => Array.from(r)),
+      5,
+    );
     expectMatchesNumpy(fitPca(rows32, 5), rounded, 5);
   });
 
@@ -205,7 +209,11 @@ print(json.dumps(dict(matrix=a.tolist(), values=np.linalg.eigh(a)[0].tolist())))
   it('a diagonal matrix (with a repeated value) is returned as is', () => {
     const result = jacobiEigen([Float64Array.from([2, 0, 0]), Float64Array.from([0, 2, 0]), Float64Array.from([0, 0, -1])]);
     expect(result.values).toEqual([2, 2, -1]);
-    expect(result.vectors.map((r) => Array.from(r))).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(result.vectors.map((r) => Array.from(r))).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
   });
 });
 
@@ -230,10 +238,13 @@ print(json.dumps(out))`;
 
   function randomScores(count: number, seed: number): number[][] {
     return JSON.parse(
-      runPython(`import json, sys
+      runPython(
+        `import json, sys
 import numpy as np
 rng = np.random.default_rng(int(sys.argv[2]))
-print(json.dumps((rng.standard_normal((int(sys.argv[1]), 3)) * [5, 2, 0.5]).tolist()))`, [String(count), String(seed)]),
+print(json.dumps((rng.standard_normal((int(sys.argv[1]), 3)) * [5, 2, 0.5]).tolist()))`,
+        [String(count), String(seed)],
+      ),
     ) as number[][];
   }
 
@@ -272,7 +283,12 @@ print(json.dumps((rng.standard_normal((int(sys.argv[1]), 3)) * [5, 2, 0.5]).toli
     const rgb = scoresToRgb(scores);
     expect(rgb).toEqual(numpyRgb(scores));
     // Flat second component and absent third: mid-grey.
-    expect(rgb.filter((v) => v !== null).map((v) => [v![1], v![2]])).toEqual([[128, 128], [128, 128], [128, 128], [128, 128]]);
+    expect(rgb.filter((v) => v !== null).map((v) => [v![1], v![2]])).toEqual([
+      [128, 128],
+      [128, 128],
+      [128, 128],
+      [128, 128],
+    ]);
     expect(rgb[2]).toBeNull();
     expect(scoresToRgb([null, null])).toEqual([null, null]);
     expect(scoresToRgb([])).toEqual([]);

@@ -42,7 +42,11 @@ describe('inverse transform', () => {
     ['rotated', ROTATED],
     ['south-up', SOUTH_UP],
   ] as const)('round-trips pixel → map → pixel (%s)', (_name, t) => {
-    for (const [c, r] of [[0, 0], [10.5, 3.25], [627, 603]]) {
+    for (const [c, r] of [
+      [0, 0],
+      [10.5, 3.25],
+      [627, 603],
+    ]) {
       const [x, y] = pixelToMap(t, c, r);
       const [c2, r2] = mapToPixel(t, x, y);
       expect(c2).toBeCloseTo(c, 9);

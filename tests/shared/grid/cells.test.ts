@@ -43,14 +43,23 @@ describe('grid of cells', () => {
       { row: 0, col: 0, x0: 0, y0: 0, width: 100, height: 256 },
       { row: 1, col: 0, x0: 0, y0: 256, width: 100, height: 44 },
     ]);
-    expect(makeGrid(512, 256, { kind: 'pixels', size: 256 }, 'keep').cells).toEqual(makeGrid(512, 256, { kind: 'pixels', size: 256 }, 'drop').cells);
+    expect(makeGrid(512, 256, { kind: 'pixels', size: 256 }, 'keep').cells).toEqual(
+      makeGrid(512, 256, { kind: 'pixels', size: 256 }, 'drop').cells,
+    );
   });
 
   it('makes non-square cells, keeping (row, col) of the full grid', () => {
     const g = makeGrid(100, 50, { kind: 'pixels', size: 30, sizeY: 20 }, 'keep');
     expect([g.rows, g.cols]).toEqual([3, 4]);
     expect(g.cells.at(-1)).toEqual({ row: 2, col: 3, x0: 90, y0: 40, width: 10, height: 10 });
-    expect(makeGrid(100, 50, { kind: 'pixels', size: 30, sizeY: 20 }).cells.at(-1)).toEqual({ row: 1, col: 2, x0: 60, y0: 20, width: 30, height: 20 });
+    expect(makeGrid(100, 50, { kind: 'pixels', size: 30, sizeY: 20 }).cells.at(-1)).toEqual({
+      row: 1,
+      col: 2,
+      x0: 60,
+      y0: 20,
+      width: 30,
+      height: 20,
+    });
   });
 
   it('refuses map-unit sizes that were not resolved', () => {
@@ -64,7 +73,8 @@ describe('grid of cells', () => {
     expect(parseCellSize('0.01deg')).toEqual({ kind: 'map', size: 0.01, unit: 'deg' });
     expect(parseCellSize('.5deg')).toEqual({ kind: 'map', size: 0.5, unit: 'deg' });
     expect(parseCellSize('2.5m')).toEqual({ kind: 'map', size: 2.5, unit: 'm' });
-    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', '1km', 'm', '10 m', '1e3m', '-5m', 'Whole']) expect(() => parseCellSize(bad)).toThrow(/a cell size is/);
+    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', '1km', 'm', '10 m', '1e3m', '-5m', 'Whole'])
+      expect(() => parseCellSize(bad)).toThrow(/a cell size is/);
   });
 
   it('formats cell sizes back', () => {
@@ -88,7 +98,10 @@ describe('cell sizes in map units', () => {
     });
     expect(resolveCellSize(parseCellSize('1920m'), utm30, metres).cellSize).toEqual({ kind: 'pixels', size: 64 });
     expect(resolveCellSize(parseCellSize('45m'), utm30, metres).cellSize).toEqual({ kind: 'pixels', size: 2 }); // 1.5 rounds up
-    expect(resolveCellSize(parseCellSize('10m'), utm30, metres)).toMatchObject({ cellSize: { kind: 'pixels', size: 1 }, effective: { x: 30, y: 30 } }); // at least 1 pixel
+    expect(resolveCellSize(parseCellSize('10m'), utm30, metres)).toMatchObject({
+      cellSize: { kind: 'pixels', size: 1 },
+      effective: { x: 30, y: 30 },
+    }); // at least 1 pixel
   });
 
   it('resolves degrees on a geographic raster', () => {
@@ -102,7 +115,9 @@ describe('cell sizes in map units', () => {
 
   it('refuses metres on geographic rasters, degrees on projected ones, and map units without a CRS', () => {
     expect(() => resolveCellSize(parseCellSize('1000m'), terra, degrees)).toThrow(/1000m is in metres, but the raster's CRS is geographic/);
-    expect(() => resolveCellSize(parseCellSize('0.01deg'), utm30, metres)).toThrow(/0.01deg is in degrees, but the raster's CRS is projected/);
+    expect(() => resolveCellSize(parseCellSize('0.01deg'), utm30, metres)).toThrow(
+      /0.01deg is in degrees, but the raster's CRS is projected/,
+    );
     expect(() => resolveCellSize(parseCellSize('1000m'), utm30, null)).toThrow(/no known coordinate reference system/);
   });
 
@@ -120,8 +135,16 @@ describe('cell sizes in map units', () => {
   });
 
   it('passes pixel and whole sizes through, with their size in map units when known', () => {
-    expect(resolveCellSize(parseCellSize('64'), utm30, metres)).toEqual({ requested: { kind: 'pixels', size: 64 }, cellSize: { kind: 'pixels', size: 64 }, effective: { x: 1920, y: 1920, unit: 'm' } });
+    expect(resolveCellSize(parseCellSize('64'), utm30, metres)).toEqual({
+      requested: { kind: 'pixels', size: 64 },
+      cellSize: { kind: 'pixels', size: 64 },
+      effective: { x: 1920, y: 1920, unit: 'm' },
+    });
     expect(resolveCellSize(parseCellSize('64'), utm30, null).effective).toBeNull();
-    expect(resolveCellSize({ kind: 'whole' }, utm30, metres)).toEqual({ requested: { kind: 'whole' }, cellSize: { kind: 'whole' }, effective: null });
+    expect(resolveCellSize({ kind: 'whole' }, utm30, metres)).toEqual({
+      requested: { kind: 'whole' },
+      cellSize: { kind: 'whole' },
+      effective: null,
+    });
   });
 });

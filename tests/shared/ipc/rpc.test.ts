@@ -53,8 +53,12 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 const settings = RunSettings.parse({
   inputs: ['/data/a.tif'],
-  mode: 'gaussian', features: 16, kernel: 3, seed: 0,
-  scale: 1, offset: 0,
+  mode: 'gaussian',
+  features: 16,
+  kernel: 3,
+  seed: 0,
+  scale: 1,
+  offset: 0,
   cellSize: '128',
   edge: 'drop',
   area: null,
@@ -243,10 +247,13 @@ describe('serveRpc ↔ connectRpc', () => {
     const client = connectRpc(a);
     b.listen((m) => {
       const call = m as { id: number; name: string };
-      if (call.name === 'preview') b.post({ kind: 'result', id: call.id, ok: true, value: { width: 4, height: 2, bands: [1], data: [1, 2, 3], source: 'x' } });
+      if (call.name === 'preview')
+        b.post({ kind: 'result', id: call.id, ok: true, value: { width: 4, height: 2, bands: [1], data: [1, 2, 3], source: 'x' } });
       else b.post({ kind: 'result', id: call.id, ok: true, value: { runId: 'has space' } });
     });
-    expect(await rejection(client.call('preview', { path: '/a.tif', bands: [1], maxSize: 64 }))).toMatch(/^preview \(response\): invalid payload at data: expected a Float32Array/);
+    expect(await rejection(client.call('preview', { path: '/a.tif', bands: [1], maxSize: 64 }))).toMatch(
+      /^preview \(response\): invalid payload at data: expected a Float32Array/,
+    );
     expect(await rejection(client.call('startRun', { settings }))).toMatch(/^startRun \(response\): invalid payload at runId: /);
   });
 
@@ -464,11 +471,14 @@ describe('buildRcfApi', () => {
   it('has every service and app call', () => {
     const { rcf } = api(() => ({}));
     for (const name of Object.keys(serviceCalls)) expect(typeof (rcf as unknown as Record<string, unknown>)[name]).toBe('function');
-    for (const name of ['chooseRasters', 'chooseArea', 'chooseWeights', 'chooseExportPath']) expect(typeof (rcf as unknown as Record<string, unknown>)[name]).toBe('function');
+    for (const name of ['chooseRasters', 'chooseArea', 'chooseWeights', 'chooseExportPath'])
+      expect(typeof (rcf as unknown as Record<string, unknown>)[name]).toBe('function');
   });
 
   it('app calls: a good one round-trips; a bad request never reaches main; a bad answer is refused', async () => {
-    const { rcf, invoked } = api((name) => (name === 'chooseExportPath' ? { path: '/out/features.csv' } : name === 'chooseArea' ? { path: '' } : { paths: 'not an array' }));
+    const { rcf, invoked } = api((name) =>
+      name === 'chooseExportPath' ? { path: '/out/features.csv' } : name === 'chooseArea' ? { path: '' } : { paths: 'not an array' },
+    );
     expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({ path: '/out/features.csv' });
     expect(invoked).toEqual([{ name: 'chooseExportPath', request: { format: 'csv', suggestedName: 'run-1.csv' } }]);
 

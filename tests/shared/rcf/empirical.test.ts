@@ -34,7 +34,7 @@ describe('ZCA whitening', () => {
       const [filters, channels, kernel] = w.shape;
       const raw = goldenArray(c.raw_patches!).data;
       // The patches sit where torchgeo sampled them.
-      expect(Array.from(patchesAt(goldenArray(c.patch_coords!.split(" ")[0]).data as Int32Array, kernel))).toEqual(Array.from(raw));
+      expect(Array.from(patchesAt(goldenArray(c.patch_coords!.split(' ')[0]).data as Int32Array, kernel))).toEqual(Array.from(raw));
       const white = zcaWhiten(raw, filters, channels * kernel * kernel);
       expect(maxScaledError(white, w.data)).toBeLessThan(1e-4);
     });
@@ -92,7 +92,15 @@ describe('patch sampling', () => {
 
   it('draws sources in proportion to their number of offsets', () => {
     const rng = new SeededRandom(2);
-    const coords = drawPatchCoords(rng, [{ height: 12, width: 12 }, { height: 32, width: 32 }], 3, 20000);
+    const coords = drawPatchCoords(
+      rng,
+      [
+        { height: 12, width: 12 },
+        { height: 32, width: 32 },
+      ],
+      3,
+      20000,
+    );
     const share = coords.filter((c) => c.source === 1).length / coords.length;
     expect(share).toBeCloseTo((30 * 30) / (30 * 30 + 10 * 10), 1);
   });

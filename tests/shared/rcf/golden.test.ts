@@ -14,7 +14,19 @@ describe('reference kernel against the golden vectors', () => {
       const pos = new Float64Array(run.filters);
       const neg = new Float64Array(run.filters);
       const { cell } = run;
-      accumulateRowsReference(run.weights, run.filters, run.kernel, run.biasPos, run.biasNeg, cell.image, cell.mask, 0, cell.outputRows, pos, neg);
+      accumulateRowsReference(
+        run.weights,
+        run.filters,
+        run.kernel,
+        run.biasPos,
+        run.biasNeg,
+        cell.image,
+        cell.mask,
+        0,
+        cell.outputRows,
+        pos,
+        neg,
+      );
       expect(worstGoldenError(meanFeatures(pos, neg, cell.validWindows), c.expected)).toBeLessThanOrEqual(1);
       expect(run.finiteWindows).toBe(c.num_valid_windows);
     });

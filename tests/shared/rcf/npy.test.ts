@@ -13,7 +13,10 @@ describe('.npy', () => {
     const data = Float32Array.from({ length: 2 * 3 * 3 * 3 }, (_, i) => Math.fround(Math.sin(i) * 1e3));
     const file = join(dir, 'ours.npy');
     writeFileSync(file, serializeNpy({ shape: [2, 3, 3, 3], data }));
-    const out = runPython('import numpy as np,sys,json; a=np.load(sys.argv[1]); print(json.dumps([a.dtype.str, list(a.shape), a.ravel().tolist()]))', [file]);
+    const out = runPython(
+      'import numpy as np,sys,json; a=np.load(sys.argv[1]); print(json.dumps([a.dtype.str, list(a.shape), a.ravel().tolist()]))',
+      [file],
+    );
     const [dtype, shape, values] = JSON.parse(out) as [string, number[], number[]];
     expect(dtype).toBe('<f4');
     expect(shape).toEqual([2, 3, 3, 3]);
@@ -40,7 +43,10 @@ np.lib.format.write_array(open(sys.argv[1] + '/v2.npy', 'wb'), a.astype('<f4'), 
   });
 
   it('refuses what it cannot read, saying why', () => {
-    runPython("import numpy as np,sys; np.save(sys.argv[1]+'/i.npy', np.zeros(3, dtype=np.int32)); np.save(sys.argv[1]+'/F.npy', np.asfortranarray(np.zeros((2,3),dtype='<f4')))", [dir]);
+    runPython(
+      "import numpy as np,sys; np.save(sys.argv[1]+'/i.npy', np.zeros(3, dtype=np.int32)); np.save(sys.argv[1]+'/F.npy', np.asfortranarray(np.zeros((2,3),dtype='<f4')))",
+      [dir],
+    );
     expect(() => parseNpy(readFileSync(join(dir, 'i.npy')))).toThrow(/dtype '<i4'/);
     expect(() => parseNpy(readFileSync(join(dir, 'F.npy')))).toThrow(/Fortran/);
     expect(() => parseNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a NumPy/);

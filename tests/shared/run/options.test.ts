@@ -29,7 +29,8 @@ function parseCli(argv: string[]): RunSettings {
     allowPositionals: true,
     options: { ...RUN_FLAGS, out: { type: 'string' }, aoi: { type: 'string' }, 'aoi-layer': { type: 'string' } },
   });
-  const area = values.aoi === undefined ? null : { kind: 'file' as const, path: String(values.aoi), layer: values['aoi-layer'] as string | undefined };
+  const area =
+    values.aoi === undefined ? null : { kind: 'file' as const, path: String(values.aoi), layer: values['aoi-layer'] as string | undefined };
   return settingsFromFlags(positionals, area, values);
 }
 
@@ -107,7 +108,23 @@ describe('settings ↔ argv', () => {
   }
 
   it('the command line is quoted for a shell and names a drawn area area.geojson', () => {
-    const drawn = RunSettings.parse({ inputs: ["Jo's b.tif"], area: { kind: 'drawn', polygons: [[[[0, 0], [1, 0], [1, 1], [0, 0]]]] }, bias: -1 });
+    const drawn = RunSettings.parse({
+      inputs: ["Jo's b.tif"],
+      area: {
+        kind: 'drawn',
+        polygons: [
+          [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ],
+        ],
+      },
+      bias: -1,
+    });
     const line = commandLine(drawn, 'out.csv');
     expect(line).toMatch(/^rcf featurize 'Jo'\\''s b\.tif' --out out\.csv /);
     expect(line).toMatch(/ --bias=-1 /);
@@ -134,8 +151,12 @@ describe('problems name the setting', () => {
   });
 
   it('settings of another filter mode are refused, naming both', () => {
-    expect(problem({ weights: 'w.npy', features: '64' }).describe(flagOf)).toBe('--features cannot be combined with --weights (the file fixes the filters)');
-    expect(problem({ weights: 'w.npy', mode: 'gaussian' }).describe(flagOf)).toBe('--mode cannot be combined with --weights (the file fixes the filters)');
+    expect(problem({ weights: 'w.npy', features: '64' }).describe(flagOf)).toBe(
+      '--features cannot be combined with --weights (the file fixes the filters)',
+    );
+    expect(problem({ weights: 'w.npy', mode: 'gaussian' }).describe(flagOf)).toBe(
+      '--mode cannot be combined with --weights (the file fixes the filters)',
+    );
     expect(problem({ train: ['t.tif'] }).describe(flagOf)).toBe('--train only applies to --mode empirical');
     expect(problem({ patches: '9' }).message).toBe('Patches only applies to Filters empirical');
   });

@@ -25,14 +25,30 @@ export const CUSTOM_SRS_ID = 100000;
 
 /** The three rows every GeoPackage must have (spec Requirement 11). */
 export const REQUIRED_SRS: SrsRow[] = [
-  { srsId: -1, name: 'Undefined Cartesian SRS', organization: 'NONE', organizationId: -1, definition: 'undefined', description: 'undefined Cartesian coordinate reference system' },
-  { srsId: 0, name: 'Undefined geographic SRS', organization: 'NONE', organizationId: 0, definition: 'undefined', description: 'undefined geographic coordinate reference system' },
+  {
+    srsId: -1,
+    name: 'Undefined Cartesian SRS',
+    organization: 'NONE',
+    organizationId: -1,
+    definition: 'undefined',
+    description: 'undefined Cartesian coordinate reference system',
+  },
+  {
+    srsId: 0,
+    name: 'Undefined geographic SRS',
+    organization: 'NONE',
+    organizationId: 0,
+    definition: 'undefined',
+    description: 'undefined geographic coordinate reference system',
+  },
   {
     srsId: 4326,
     name: 'WGS 84 geodetic',
     organization: 'EPSG',
     organizationId: 4326,
-    definition: lookupEpsg(4326)?.wkt ?? 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
+    definition:
+      lookupEpsg(4326)?.wkt ??
+      'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
     description: 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid',
   },
 ];

@@ -36,7 +36,9 @@ let contextPromise: Promise<WebgpuContext> | null = null;
 export const ADAPTER_REQUEST: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
 
 /** Dawn options, e.g. ['backend=vulkan'] or ['adapter=NVIDIA H200'] from RCF_WEBGPU_OPTIONS (';'-separated). */
-export function dawnOptions(env: { RCF_WEBGPU_OPTIONS?: string } | undefined = typeof process !== 'undefined' ? process.env : undefined): string[] {
+export function dawnOptions(
+  env: { RCF_WEBGPU_OPTIONS?: string } | undefined = typeof process !== 'undefined' ? process.env : undefined,
+): string[] {
   const value = env?.RCF_WEBGPU_OPTIONS;
   return value ? value.split(';').filter((s) => s.length > 0) : [];
 }
@@ -65,7 +67,7 @@ async function createContext(): Promise<WebgpuContext> {
   }
   const info = adapterInfoOf(adapter);
   const kind = adapterKind(info);
-  if (kind === 'null') throw new Error("Dawn gave its null backend, which computes nothing; check RCF_WEBGPU_OPTIONS");
+  if (kind === 'null') throw new Error('Dawn gave its null backend, which computes nothing; check RCF_WEBGPU_OPTIONS');
   const a = adapter.limits;
   const device = await adapter.requestDevice({
     requiredLimits: {

@@ -83,10 +83,16 @@ function upload(device: GPUDevice, data: ArrayBufferView, usage: number): GPUBuf
 
 function checkSpec(spec: FilterBankSpec): void {
   const { filters: F, channels: C, kernel: k } = spec;
-  for (const [n, v] of [['filters', F], ['channels', C], ['kernel', k]] as const)
+  for (const [n, v] of [
+    ['filters', F],
+    ['channels', C],
+    ['kernel', k],
+  ] as const)
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`prepareWebgpuBank: ${n} must be a positive integer (got ${v})`);
-  if (spec.weights.length !== F * C * k * k) throw new RangeError(`prepareWebgpuBank: weights has ${spec.weights.length} values, expected ${F * C * k * k}`);
-  if (spec.biasPos.length !== F || spec.biasNeg.length !== F) throw new RangeError(`prepareWebgpuBank: biasPos/biasNeg must have ${F} values`);
+  if (spec.weights.length !== F * C * k * k)
+    throw new RangeError(`prepareWebgpuBank: weights has ${spec.weights.length} values, expected ${F * C * k * k}`);
+  if (spec.biasPos.length !== F || spec.biasNeg.length !== F)
+    throw new RangeError(`prepareWebgpuBank: biasPos/biasNeg must have ${F} values`);
 }
 
 /** Compiled pipelines per device and shader source (banks of one shape share one). */
@@ -137,9 +143,11 @@ export async function prepareWebgpuBank(spec: FilterBankSpec): Promise<WebgpuBan
   }
   if (F <= 8 && sharedWeights && fb > 8 && workgroupBytes(C, k, 8, true) <= limits.maxComputeWorkgroupStorageSize) fb = F <= 4 ? 4 : 8;
   const blocks = Math.ceil(F / fb);
-  if (blocks > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`prepareWebgpuBank: ${F} filters need more than ${limits.maxComputeWorkgroupsPerDimension} workgroups`);
+  if (blocks > limits.maxComputeWorkgroupsPerDimension)
+    throw new RangeError(`prepareWebgpuBank: ${F} filters need more than ${limits.maxComputeWorkgroupsPerDimension} workgroups`);
   const filtersPadded = blocks * fb;
-  if (filtersPadded * D * 4 > limits.maxStorageBufferBindingSize) throw new RangeError('prepareWebgpuBank: the weights exceed the device storage-buffer limit');
+  if (filtersPadded * D * 4 > limits.maxStorageBufferBindingSize)
+    throw new RangeError('prepareWebgpuBank: the weights exceed the device storage-buffer limit');
 
   // [block][d][fb], zero for the padding filters.
   const laid = new Float32Array(filtersPadded * D);
@@ -177,7 +185,8 @@ function planChunks(bank: GpuBank, width: number, row0: number, row1: number): C
   const byPartials = Math.floor(maxBind / bandBytes) * BAND;
   const byDispatch = limits.maxComputeWorkgroupsPerDimension * BAND;
   const rows = Math.min(byImage, byPartials, byDispatch, Math.floor(maxBind / Math.max(1, ow)));
-  if (tilesX > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`accumulateRowsWebgpu: width ${width} needs too many column tiles`);
+  if (tilesX > limits.maxComputeWorkgroupsPerDimension)
+    throw new RangeError(`accumulateRowsWebgpu: width ${width} needs too many column tiles`);
   if (rows < 1) throw new RangeError(`accumulateRowsWebgpu: one row of ${bank.channels}x${width} does not fit the device limits`);
   const chunks: Chunk[] = [];
   for (let r = row0; r < row1; r += rows) chunks.push({ r0: r, r1: Math.min(row1, r + rows) });
@@ -206,7 +215,8 @@ async function runChunk(
   if (r0 === 0 && inRows === height) slice = image;
   else {
     slice = new Float32Array(C * plane);
-    for (let c = 0; c < C; c++) slice.set(image.subarray(c * height * width + r0 * width, c * height * width + (r0 + inRows) * width), c * plane);
+    for (let c = 0; c < C; c++)
+      slice.set(image.subarray(c * height * width + r0 * width, c * height * width + (r0 + inRows) * width), c * plane);
   }
   const imageBuf = upload(device, slice, STORAGE);
   let maskBuf: GPUBuffer | null = null;
@@ -287,10 +297,12 @@ export async function accumulateRowsWebgpu(
 ): Promise<void> {
   if (!(bank instanceof GpuBank)) throw new TypeError('accumulateRowsWebgpu: bank must come from prepareWebgpuBank()');
   const { channels: C, kernel: k, filters: F } = bank;
-  if (!(outPos instanceof Float64Array) || !(outNeg instanceof Float64Array)) throw new TypeError('accumulateRowsWebgpu: outPos/outNeg must be Float64Arrays');
+  if (!(outPos instanceof Float64Array) || !(outNeg instanceof Float64Array))
+    throw new TypeError('accumulateRowsWebgpu: outPos/outNeg must be Float64Arrays');
   if (outPos.length !== F || outNeg.length !== F) throw new RangeError(`accumulateRowsWebgpu: outPos/outNeg must have ${F} values`);
   if (height < k || width < k) throw new RangeError(`accumulateRowsWebgpu: image ${height}x${width} is smaller than the ${k}x${k} kernel`);
-  if (image.length !== C * height * width) throw new RangeError(`accumulateRowsWebgpu: image has ${image.length} values, expected ${C * height * width}`);
+  if (image.length !== C * height * width)
+    throw new RangeError(`accumulateRowsWebgpu: image has ${image.length} values, expected ${C * height * width}`);
   const oh = height - k + 1;
   const ow = width - k + 1;
   if (mask && mask.length !== oh * ow) throw new RangeError(`accumulateRowsWebgpu: mask has ${mask.length} values, expected ${oh * ow}`);

@@ -137,7 +137,9 @@ export function probeKey(env: NodeJS.ProcessEnv = process.env): Record<string, s
     for (const dir of vulkanIcdDirs(env)) {
       let names: string[];
       try {
-        names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+        names = readdirSync(dir)
+          .filter((n) => n.endsWith('.json'))
+          .sort();
       } catch {
         continue;
       }
@@ -158,7 +160,9 @@ export function probeKey(env: NodeJS.ProcessEnv = process.env): Record<string, s
 
 /** The cache entry id of a probeKey(). */
 export function probeKeyHash(key: Record<string, string>): string {
-  return createHash('sha256').update(JSON.stringify(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
+    .digest('hex');
 }
 
 interface CacheEntry {
@@ -187,7 +191,10 @@ function validAnswer(a: unknown): a is ProbeAnswer {
   if (adapter === null) return typeof reason === 'string';
   if (!adapter || typeof adapter !== 'object') return false;
   const info = adapter as Record<string, unknown>;
-  return ['vendor', 'architecture', 'device', 'description'].every((f) => typeof info[f] === 'string') && typeof info.isFallbackAdapter === 'boolean';
+  return (
+    ['vendor', 'architecture', 'device', 'description'].every((f) => typeof info[f] === 'string') &&
+    typeof info.isFallbackAdapter === 'boolean'
+  );
 }
 
 /** Writes the cache atomically (a rename), keeping the newest entries; a cache that cannot be written is only a slower next run. */
@@ -285,7 +292,13 @@ async function askDawnHere(dawnEntry: string, env: NodeJS.ProcessEnv, timeoutMs:
       const i = adapter.info as Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
       const fallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
       return {
-        adapter: { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '', isFallbackAdapter: Boolean(i.isFallbackAdapter ?? fallback) },
+        adapter: {
+          vendor: i.vendor ?? '',
+          architecture: i.architecture ?? '',
+          device: i.device ?? '',
+          description: i.description ?? '',
+          isFallbackAdapter: Boolean(i.isFallbackAdapter ?? fallback),
+        },
       };
     } catch (e) {
       return { adapter: null, reason: 'Dawn failed: ' + String(e instanceof Error ? e.message : e).split('\n')[0] };
@@ -307,7 +320,8 @@ const inProcess = new Map<string, Promise<WebgpuProbe>>();
 export function probeWebgpu(options: ProbeOptions = {}): Promise<WebgpuProbe> {
   const env = options.env ?? process.env;
   const file = options.cacheFile ?? join(cacheDirectory(env), 'webgpu-probe.json');
-  const reprobe = options.reprobe ?? (env.RCF_WEBGPU_REPROBE !== undefined && env.RCF_WEBGPU_REPROBE !== '' && env.RCF_WEBGPU_REPROBE !== '0');
+  const reprobe =
+    options.reprobe ?? (env.RCF_WEBGPU_REPROBE !== undefined && env.RCF_WEBGPU_REPROBE !== '' && env.RCF_WEBGPU_REPROBE !== '0');
   const key = probeKey(env);
   const hash = probeKeyHash(key);
   const here = options.inProcess ?? probeInProcess();
@@ -320,7 +334,15 @@ export function probeWebgpu(options: ProbeOptions = {}): Promise<WebgpuProbe> {
   return promise;
 }
 
-async function probeOnce(file: string, key: Record<string, string>, hash: string, reprobe: boolean, timeoutMs: number, env: NodeJS.ProcessEnv, here: boolean): Promise<WebgpuProbe> {
+async function probeOnce(
+  file: string,
+  key: Record<string, string>,
+  hash: string,
+  reprobe: boolean,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+  here: boolean,
+): Promise<WebgpuProbe> {
   const started = performance.now();
   if (!reprobe) {
     const hit = readCache(file).entries[hash];
@@ -331,7 +353,14 @@ async function probeOnce(file: string, key: Record<string, string>, hash: string
   }
   const dawn = dawnPackage();
   const probedAt = new Date().toISOString();
-  if (!dawn) return { adapter: null, reason: 'the webgpu package (Dawn) is not installed', cached: false, probedAt, ms: performance.now() - started };
+  if (!dawn)
+    return {
+      adapter: null,
+      reason: 'the webgpu package (Dawn) is not installed',
+      cached: false,
+      probedAt,
+      ms: performance.now() - started,
+    };
   const answer = here ? await askDawnHere(dawn.entry, env, timeoutMs) : await askDawn(dawn.entry, env, timeoutMs);
   writeCache(file, hash, { key, probedAt, answer });
   return { ...answer, cached: false, probedAt, ms: performance.now() - started };

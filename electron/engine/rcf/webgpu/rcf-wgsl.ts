@@ -40,7 +40,8 @@ export function rcfShader(cfg: RcfShaderConfig): string {
   const FB4 = fb / 4;
   const q = [...Array(FB4).keys()];
   const W = (idx: string) => (sharedWeights ? `wsh[${idx}]` : `weights[wbase + ${idx}]`);
-  const fmas = (dExpr: string, x: string) => q.map((k) => `        acc${k} = fma(${W(`${dExpr} * ${FB4}u + ${k}u`)}, vec4<f32>(${x}), acc${k});`).join('\n');
+  const fmas = (dExpr: string, x: string) =>
+    q.map((k) => `        acc${k} = fma(${W(`${dExpr} * ${FB4}u + ${k}u`)}, vec4<f32>(${x}), acc${k});`).join('\n');
   const taps = [...Array(K).keys()]
     .map((v) => `          { let x = image[row + ${v}u];\n  ${fmas(`(du + ${v}u)`, 'x').replace(/\n/g, '\n  ')}\n          }`)
     .join('\n');
