@@ -188,6 +188,8 @@ async function featurizeWith(
     const strips = planStrips(cells, settings.cellSize.kind === 'whole', bank.kernel, todo);
     const sums = new Map<number, CellSums>();
     let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bandIndexes, buffers) : null;
+    // A run cancelled before its first strip is awaited must not leave that read's failure unhandled.
+    next?.catch(() => {}); // surfaced when awaited
     for (let i = 0; i < strips.length; i++) {
       hooks.signal?.throwIfAborted();
       const image = await next!;
