@@ -150,7 +150,7 @@ async function bindAutoGpu(
 async function bindWebgpu(bank: FilterBank, biasPos: Float32Array, biasNeg: Float32Array): Promise<BoundKernel> {
   const gpu = await import('./webgpu/kernel.js');
   const available = await gpu.webgpuAvailable();
-  if (!available.ok) throw new BackendError(`webgpu: ${available.reason}`);
+  if (!available.ok) throw new Error(available.reason); // both callers say which backend it was
   const prepared = await gpu.prepareWebgpuBank({ ...bank, biasPos, biasNeg });
   return {
     backend: 'webgpu',
