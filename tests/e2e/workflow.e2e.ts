@@ -56,7 +56,7 @@ describe('the desktop workflow in Chromium', () => {
   it('starts with the offline basemap and no layers', async () => {
     const { page } = app;
     await page.waitForSelector('canvas');
-    await expect.poll(() => page.getByText('Drop GeoTIFFs on the map').count()).toBe(1);
+    await expect.poll(() => page.getByText('Drop GeoTIFFs on the map').count(), { timeout: 30_000 }).toBe(1);
     await shot(page, '01-start');
   });
 
