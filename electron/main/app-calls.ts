@@ -7,6 +7,8 @@ import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type Open
 import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './policy.js';
 import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
+import { outcomeOf } from '../../shared/ipc/api.js';
+import { UserError } from '../../shared/errors/index.js';
 
 const RASTERS = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff', 'gtiff'] }];
 const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'json', 'gpkg'] }];
@@ -52,13 +54,18 @@ function handlersFor(window: () => BrowserWindow | null, restartService: () => v
 
 export function handleAppCalls(window: () => BrowserWindow | null, restartService: () => void): void {
   const handlers = handlersFor(window, restartService);
-  ipcMain.handle(APP_CALL_CHANNEL, async (event: IpcMainInvokeEvent, name: unknown, payload: unknown) => {
-    const frameUrl = event.senderFrame?.url ?? '';
-    if (!isAppUrl(frameUrl) || event.senderFrame?.parent !== null) throw new Error('refused: not the app window');
-    if (typeof name !== 'string' || !isAppCall(name)) throw new Error(`unknown call '${String(name)}'`);
-    const request = appCalls[name].request.safeParse(payload);
-    if (!request.success) throw new Error(describeInvalid(name, request.error));
-    const handler = handlers[name] as (request: unknown) => Promise<unknown>;
-    return appCalls[name].response.parse(await handler(request.data));
-  });
+  // The answer is an outcome, so that a refusal keeps its kind on the way to the page.
+  ipcMain.handle(APP_CALL_CHANNEL, (event: IpcMainInvokeEvent, name: unknown, payload: unknown) =>
+    outcomeOf(
+      (async () => {
+        const frameUrl = event.senderFrame?.url ?? '';
+        if (!isAppUrl(frameUrl) || event.senderFrame?.parent !== null) throw new UserError('refused: not the app window', { kind: 'bug' });
+        if (typeof name !== 'string' || !isAppCall(name)) throw new UserError(`unknown call '${String(name)}'`, { kind: 'bug' });
+        const request = appCalls[name].request.safeParse(payload);
+        if (!request.success) throw new UserError(describeInvalid(name, request.error));
+        const handler = handlers[name] as (request: unknown) => Promise<unknown>;
+        return appCalls[name].response.parse(await handler(request.data));
+      })(),
+    ),
+  );
 }

@@ -6,7 +6,7 @@
  * reaches the page. Bundled to one CommonJS file, as sandboxed preloads require.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { buildRcfApi } from '../../shared/ipc/api.js';
+import { buildRcfApi, forContextBridge } from '../../shared/ipc/api.js';
 import type { AppCallName } from '../../shared/ipc/contract.js';
 import { reconnectingRpc, type PortLike } from '../../shared/ipc/rpc.js';
 import { APP_CALL_CHANNEL, APP_EVENT_CHANNEL, SERVICE_PORT_CHANNEL } from '../../shared/ipc/channels.js';
@@ -43,4 +43,5 @@ const api = buildRcfApi({
   pathForFile: (file) => webUtils.getPathForFile(file),
 });
 
-contextBridge.exposeInMainWorld('rcf', api);
+// Calls cross the bridge as outcomes, so that an error's kind reaches the page (renderer/src/rcf.ts unwraps them).
+contextBridge.exposeInMainWorld('rcf', forContextBridge(api));

@@ -22,10 +22,11 @@ import {
   type ServiceEventName,
 } from './contract.js';
 import { RpcError, type RpcClient } from './rpc.js';
+import { z } from '../zod.js';
 
 export interface ApiTransports {
   service: RpcClient;
-  /** Invokes an app call in Electron main (which validates it again). */
+  /** Invokes an app call in Electron main (which validates it again); main answers with the call's outcome. */
   invokeApp(name: AppCallName, request: unknown): Promise<unknown>;
   /** Delivers app events (menu commands) from Electron main. */
   onAppEvent(listener: (name: string, payload: unknown) => void): void;
@@ -49,7 +50,7 @@ export function buildRcfApi(transports: ApiTransports): RcfApi {
     api[name] = async (request: unknown) => {
       const checked = appCalls[name].request.safeParse(request);
       if (!checked.success) throw new RpcError(describeInvalid(name, checked.error), 'bad-input');
-      const response = appCalls[name].response.safeParse(await transports.invokeApp(name, checked.data));
+      const response = appCalls[name].response.safeParse(valueOf(await transports.invokeApp(name, checked.data)));
       if (!response.success) throw new RpcError(describeInvalid(`${name} (response)`, response.error), 'bug');
       return response.data;
     };
@@ -65,11 +66,34 @@ export function buildRcfApi(transports: ApiTransports): RcfApi {
   return api as RcfApi;
 }
 
-/** A call's result in a form Electron's contextBridge carries whole: of an Error it keeps only the message. */
-export type BridgedOutcome<T> = { ok: true; value: T } | { ok: false; message: string; kind: ErrorKind };
+/**
+ * A call's result in a form that Electron's IPC and contextBridge carry whole
+ * (of a thrown Error they keep only the message, so the kind would be lost).
+ */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string; kind: ErrorKind };
+
+const failedOutcome = z.object({ ok: z.literal(false), message: z.string(), kind: z.string() });
+
+/** The outcome of `work`: its value, or its error's message and kind. */
+export function outcomeOf<T>(work: Promise<T>): Promise<Outcome<T>> {
+  return work.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error), kind: kindOf(error) }),
+  );
+}
+
+/** The value of an outcome, or its error thrown again as an RpcError of the same kind. */
+export function valueOf(outcome: unknown): unknown {
+  if (typeof outcome === 'object' && outcome !== null && (outcome as { ok?: unknown }).ok === true)
+    return (outcome as { value: unknown }).value;
+  const failed = failedOutcome.safeParse(outcome);
+  if (!failed.success) throw new RpcError('the app answered a call with something that is not an outcome', 'bug');
+  const kind = (ERROR_KINDS as readonly string[]).includes(failed.data.kind) ? (failed.data.kind as ErrorKind) : 'bug';
+  throw new RpcError(failed.data.message, kind);
+}
 
 /** The API as it crosses the contextBridge: every call resolves to its outcome. */
-export type BridgedRcfApi = { [N in CallName]: (request: CallRequest<N>) => Promise<BridgedOutcome<CallResponse<N>>> } & Pick<
+export type BridgedRcfApi = { [N in CallName]: (request: CallRequest<N>) => Promise<Outcome<CallResponse<N>>> } & Pick<
   RcfApi,
   'on' | 'pathForFile'
 >;
@@ -85,11 +109,7 @@ export function forContextBridge(api: RcfApi): BridgedRcfApi {
   const bridged: Record<string, unknown> = { on: api.on, pathForFile: api.pathForFile };
   for (const name of callNames) {
     const call = api[name] as (request: unknown) => Promise<unknown>;
-    bridged[name] = (request: unknown) =>
-      call(request).then(
-        (value) => ({ ok: true, value }),
-        (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error), kind: kindOf(error) }),
-      );
+    bridged[name] = (request: unknown) => outcomeOf(call(request));
   }
   return bridged as BridgedRcfApi;
 }
@@ -101,12 +121,8 @@ export function forContextBridge(api: RcfApi): BridgedRcfApi {
 export function fromContextBridge(bridged: BridgedRcfApi): RcfApi {
   const api: Record<string, unknown> = { on: bridged.on, pathForFile: bridged.pathForFile };
   for (const name of callNames) {
-    const call = bridged[name] as (request: unknown) => Promise<BridgedOutcome<unknown>>;
-    api[name] = async (request: unknown) => {
-      const outcome = await call(request);
-      if (outcome.ok) return outcome.value;
-      throw new RpcError(outcome.message, ERROR_KINDS.includes(outcome.kind) ? outcome.kind : 'bug');
-    };
+    const call = bridged[name] as (request: unknown) => Promise<unknown>;
+    api[name] = async (request: unknown) => valueOf(await call(request));
   }
   return api as RcfApi;
 }

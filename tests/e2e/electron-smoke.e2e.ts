@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { _electron as electron } from 'playwright-core';
+import type { BridgedRcfApi } from '../../shared/ipc/api.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ELECTRON_DIR = join(ROOT, 'node_modules', 'electron');
@@ -40,10 +41,8 @@ describe.skipIf(!binary)('the Electron app', () => {
       // The bridge exists; Node and ipcRenderer do not.
       expect(await window.evaluate(() => typeof (window as unknown as { rcf?: object }).rcf)).toBe('object');
       expect(await window.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
-      const history = await window.evaluate(() =>
-        (window as unknown as { rcf: { history(r: object): Promise<{ runs: unknown[] }> } }).rcf.history({}),
-      );
-      expect(Array.isArray(history.runs)).toBe(true);
+      const history = await window.evaluate(() => (window as unknown as { rcf: BridgedRcfApi }).rcf.history({}));
+      expect(history.ok && Array.isArray(history.value.runs)).toBe(true);
       // Navigation away from the app is refused.
       await window.evaluate(() => (location.href = 'https://example.com/'));
       await new Promise((r) => setTimeout(r, 500));

@@ -20,6 +20,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { createService, type Service } from '../../electron/service/service.js';
 import { serveRpc, SERVICE_STOPPED } from '../../shared/ipc/rpc.js';
+import { outcomeOf } from '../../shared/ipc/api.js';
 import {
   appCalls,
   isAppCall,
@@ -172,14 +173,19 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
     await page.evaluate(() => (window as unknown as BridgeWindow).__rcfServiceConnect());
     return {};
   };
-  await page.exposeBinding('__rcfAppCall', async (_source, name: string, request: unknown) => {
-    if (!isAppCall(name)) throw new Error(`unknown app call ${name}`);
-    appCalls[name].request.parse(request);
-    if (name === 'restartService') return restartService();
-    const queued = answers[name]?.shift();
-    if (queued === undefined) throw new Error(`the test did not expect the dialog ${name}`);
-    return queued;
-  });
+  // As Electron main, the answer is the call's outcome (electron/main/app-calls.ts).
+  await page.exposeBinding('__rcfAppCall', (_source, name: string, request: unknown) =>
+    outcomeOf(
+      (async () => {
+        if (!isAppCall(name)) throw new Error(`unknown app call ${name}`);
+        appCalls[name].request.parse(request);
+        if (name === 'restartService') return restartService();
+        const queued = answers[name]?.shift();
+        if (queued === undefined) throw new Error(`the test did not expect the dialog ${name}`);
+        return queued;
+      })(),
+    ),
+  );
   await page.addInitScript((files) => {
     (window as unknown as { __rcfFilePaths: Record<string, string> }).__rcfFilePaths = files;
   }, options.files ?? {});

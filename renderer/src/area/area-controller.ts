@@ -8,7 +8,8 @@ import { isEmpty } from 'ol/extent.js';
 import type { AreaSpec, RcfApi } from '../../../shared/ipc/contract.js';
 import type { AppStore } from '../state/app-state.js';
 import type { MessageBar } from '../ui/messages.js';
-import { LatestRequest, isCancelledError } from '../requests.js';
+import { isCancelled } from '../../../shared/errors/index.js';
+import { LatestRequest } from '../requests.js';
 import { onSettingsChange, readSettings } from '../run/current-settings.js';
 import { AreaTools, type DrawMode } from './area-tools.js';
 import { gridLayer, showGrid } from './grid-layer.js';
@@ -87,7 +88,7 @@ export class AreaController {
       if (isNewest()) this.store.patch({ grid: { status: 'done', value: preview } });
     } catch (error) {
       if (!isNewest()) return;
-      if (isCancelledError(error)) return this.store.patch({ grid: { status: 'none' } });
+      if (isCancelled(error)) return this.store.patch({ grid: { status: 'none' } });
       this.store.patch({ grid: { status: 'failed' } });
       this.messages.error(error);
     }

@@ -16,7 +16,8 @@ import type { RasterView, RcfApi } from '../../../shared/ipc/contract.js';
 import { rasterProjection } from '../map/projections.js';
 import { paintRgba } from './paint.js';
 import { computeStretch, type Stretch, type StretchMode } from './stretch.js';
-import { LatestRequest, isCancelledError } from '../requests.js';
+import { isCancelled } from '../../../shared/errors/index.js';
+import { LatestRequest } from '../requests.js';
 
 export interface RasterStyle {
   /** 1-based: one band (grey) or three (RGB). */
@@ -95,7 +96,7 @@ export class RasterLayer {
     try {
       preview = await rcf.preview({ path: this.view.path, bands: style.bands, maxSize: PREVIEW_SIZE });
     } catch (error) {
-      if (!isNewest() || isCancelledError(error)) return null;
+      if (!isNewest() || isCancelled(error)) return null;
       throw error;
     }
     if (!isNewest()) return null;

@@ -7,7 +7,8 @@ import type { RcfApi, RunRecord, RunSettings } from '../../../shared/ipc/contrac
 import type { AppStore, CurrentRun } from '../state/app-state.js';
 import type { MessageBar } from '../ui/messages.js';
 import { formatCount, formatDuration } from '../ui/format.js';
-import { LatestRequest, isCancelledError } from '../requests.js';
+import { isCancelled } from '../../../shared/errors/index.js';
+import { LatestRequest } from '../requests.js';
 import { onSettingsChange, readSettings } from './current-settings.js';
 import type { RunForm } from './settings-model.js';
 
@@ -73,7 +74,7 @@ export class RunController {
     } catch (error) {
       if (!isNewest()) return;
       this.store.patch({ estimate: { status: 'none' } });
-      if (!isCancelledError(error)) this.messages.error(error);
+      this.messages.error(error);
     }
   }
 

@@ -2,6 +2,7 @@
  * The message bar: errors and notices as readable one-liners, newest on top,
  * each dismissable. Uncaught errors land here too, never as a blank window.
  */
+import { kindOf } from '../../../shared/errors/index.js';
 import { el } from './dom.js';
 
 export type MessageLevel = 'error' | 'warning' | 'info';
@@ -36,13 +37,27 @@ export class MessageBar {
     return () => item.remove();
   }
 
+  /**
+   * Shows a failed call by its kind: bad input as it is (the message says what to fix), a bug as
+   * unexpected, to report. A cancelled call is not a failure, and a lost service has its own banner.
+   */
   error(error: unknown): void {
-    this.show('error', error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    switch (kindOf(error)) {
+      case 'cancelled':
+      case 'disconnected':
+        return;
+      case 'bad-input':
+        this.show('error', message);
+        return;
+      case 'bug':
+        this.show('error', `Unexpected error: ${message}. Please report it.`);
+    }
   }
 
   /** Routes uncaught errors and rejections of the page here. */
   catchUncaught(): void {
-    window.addEventListener('error', (event) => this.show('error', event.message));
+    window.addEventListener('error', (event) => this.error(event.error ?? event.message));
     window.addEventListener('unhandledrejection', (event) => this.error(event.reason));
   }
 }

@@ -4,9 +4,9 @@
  * behind it is the real one (tests/e2e/harness.ts), which the harness can stop
  * (the port closes) and restart (the bridge connects to the new one).
  */
-import { buildRcfApi } from '../../../shared/ipc/api.js';
+import { buildRcfApi, forContextBridge } from '../../../shared/ipc/api.js';
 import { reconnectingRpc } from '../../../shared/ipc/rpc.js';
-import type { AppCallName, RcfApi } from '../../../shared/ipc/contract.js';
+import type { AppCallName } from '../../../shared/ipc/contract.js';
 import { decode, encode } from './codec.js';
 
 interface TestWindow {
@@ -39,9 +39,11 @@ test.__rcfServiceConnect();
 let appEvent: (name: string, payload: unknown) => void = () => {};
 test.__rcfAppEvent = (name, payload) => appEvent(name, payload);
 
-(window as unknown as { rcf: RcfApi }).rcf = buildRcfApi({
-  service: service.client,
-  invokeApp: (name: AppCallName, request) => test.__rcfAppCall(name, request),
-  onAppEvent: (listener) => (appEvent = listener),
-  pathForFile: (file) => test.__rcfFilePaths?.[file.name] ?? '',
-});
+(window as unknown as { rcf: unknown }).rcf = forContextBridge(
+  buildRcfApi({
+    service: service.client,
+    invokeApp: (name: AppCallName, request) => test.__rcfAppCall(name, request),
+    onAppEvent: (listener) => (appEvent = listener),
+    pathForFile: (file) => test.__rcfFilePaths?.[file.name] ?? '',
+  }),
+);

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, isCancelled, kindOf, UserError } from '../../../shared/errors/index.js';
-import { buildRcfApi, forContextBridge, fromContextBridge } from '../../../shared/ipc/api.js';
+import { buildRcfApi, forContextBridge, fromContextBridge, outcomeOf } from '../../../shared/ipc/api.js';
 import {
   RunSettings,
   serviceCalls,
@@ -456,9 +456,10 @@ describe('buildRcfApi', () => {
     let appEvent: (name: string, payload: unknown) => void = () => {};
     const rcf = buildRcfApi({
       service: client,
-      invokeApp: async (name, request) => {
+      // As Electron main answers: the call's outcome (electron/main/app-calls.ts).
+      invokeApp: (name, request) => {
         invoked.push({ name, request });
-        return appAnswer(name, request);
+        return outcomeOf(Promise.resolve().then(() => appAnswer(name, request)));
       },
       onAppEvent: (listener) => {
         appEvent = listener;
@@ -490,6 +491,25 @@ describe('buildRcfApi', () => {
 
     expect(await rejection(rcf.chooseArea({}))).toMatch(/^chooseArea \(response\): invalid payload at path: a file path is needed$/);
     expect(await rejection(rcf.chooseRasters({}))).toMatch(/^chooseRasters \(response\): invalid payload at paths: /);
+  });
+
+  it("app calls: main's refusal keeps its kind; an answer that is not an outcome is a bug", async () => {
+    const refused = api(() => {
+      throw new UserError('areas.geojson: no such file or folder');
+    }).rcf;
+    const error = await rejectionOf(refused.chooseArea({}));
+    expect((error as Error).message).toBe('areas.geojson: no such file or folder');
+    expect(kindOf(error)).toBe('bad-input');
+    expect(kindOf(await rejectionOf(refused.restartService({})))).toBe('bad-input');
+    const bare = buildRcfApi({
+      service: wire().client,
+      invokeApp: async () => ({ path: '/x' }),
+      onAppEvent: () => {},
+      pathForFile: () => '',
+    });
+    const notOutcome = await rejectionOf(bare.chooseArea({}));
+    expect((notOutcome as Error).message).toMatch(/not an outcome/);
+    expect(kindOf(notOutcome)).toBe('bug');
   });
 
   it('service calls go over the RPC client, validated there', async () => {
