@@ -7,7 +7,6 @@ import type { RcfApi, RunRecord, RunSettings } from '../../../shared/ipc/contrac
 import type { AppStore, CurrentRun } from '../state/app-state.js';
 import type { MessageBar } from '../ui/messages.js';
 import { formatCount, formatDuration } from '../ui/format.js';
-import { isCancelled } from '../../../shared/errors/index.js';
 import { LatestRequest } from '../requests.js';
 import { onSettingsChange, readSettings } from './current-settings.js';
 import type { RunForm } from './settings-model.js';
