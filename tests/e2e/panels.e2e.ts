@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { SERVICE_STOPPED } from '../../shared/ipc/rpc.js';
 import { closeBrowser, dropFiles, launchApp, type AppHarness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -143,6 +144,7 @@ describe('the panels in Chromium', () => {
     const banner = page.getByTestId('message-error').filter({ hasText: 'The featurizer service stopped.' });
     await banner.waitFor();
     expect(await banner.count()).toBe(1);
+    expect(await banner.locator('span').textContent()).toBe(SERVICE_STOPPED);
     await expect.poll(() => page.getByTestId('run-progress-text').textContent()).toMatch(/^interrupted/);
     expect(await page.getByTestId('run').isEnabled()).toBe(true);
     expect(await page.getByTestId('cancel').isEnabled()).toBe(false);

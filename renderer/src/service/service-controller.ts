@@ -27,8 +27,8 @@ export class ServiceController {
         hideBanner?.();
         hideBanner = null;
         if (!stopped) return;
-        const text = `The featurizer service stopped. ${stopped.message}`.trim();
-        hideBanner = messages.show('error', text, { label: 'Restart', run: () => void this.restart() });
+        // Main's message is the whole sentence ("The featurizer service stopped.").
+        hideBanner = messages.show('error', stopped.message, { label: 'Restart', run: () => void this.restart() });
       },
     );
   }
