@@ -9,11 +9,16 @@ import type { LayersController } from './layers/layers-controller.js';
 import type { ResultsController } from './results/results-controller.js';
 import type { MessageBar } from './ui/messages.js';
 import { el } from './ui/dom.js';
+import type { AppState, AppStore } from './state/app-state.js';
 
 export interface Command {
   label: string;
-  /** Shown on the toolbar (as `tool-<id>`), or only reachable from the menu. */
+  /** Shown on the toolbar (as `tool-<id>`), or only reachable from the menu and its keys. */
   toolbar: boolean;
+  /** Keyboard shortcuts, e.g. 'Escape' or 'Mod+z' (Mod: Ctrl, or ⌘ on a Mac). */
+  keys?: readonly string[];
+  /** The tool this command arms is armed (its button shows pressed). */
+  pressed?(state: AppState): boolean;
   run(): void | Promise<void>;
 }
 
@@ -30,8 +35,20 @@ const ABOUT = 'RCF Desktop: Random Convolutional Features (MOSAIKS) for satellit
 export function commandTable({ layers, area, results, messages }: CommandFlows) {
   return {
     open: { label: 'Open rasters…', toolbar: true, run: () => layers.chooseRasters() },
-    'draw-rectangle': { label: 'Rectangle', toolbar: true, run: () => area.startDrawing('rectangle') },
-    'draw-polygon': { label: 'Polygon', toolbar: true, run: () => area.startDrawing('polygon') },
+    'draw-rectangle': {
+      label: 'Rectangle',
+      toolbar: true,
+      pressed: (s: AppState) => s.drawing === 'rectangle',
+      run: () => area.startDrawing('rectangle'),
+    },
+    'draw-polygon': {
+      label: 'Polygon',
+      toolbar: true,
+      pressed: (s: AppState) => s.drawing === 'polygon',
+      run: () => area.startDrawing('polygon'),
+    },
+    'stop-drawing': { label: 'Stop drawing', toolbar: false, keys: ['Escape'], run: () => area.stopDrawing() },
+    'undo-area': { label: 'Undo area change', toolbar: false, keys: ['Mod+z'], run: () => area.undo() },
     'import-area': { label: 'Import area…', toolbar: true, run: () => area.importArea() },
     'clear-area': { label: 'Clear area', toolbar: true, run: () => area.clear() },
     'export-csv': { label: 'Export CSV…', toolbar: true, run: () => results.exportShown('csv') },
@@ -58,9 +75,44 @@ export function runCommand(command: Command, messages: MessageBar): void {
     .catch((error: unknown) => messages.error(error));
 }
 
-/** One button per toolbar command. */
-export function toolbarButtons(commands: Record<CommandId, Command>, messages: MessageBar): HTMLButtonElement[] {
+/** One button per toolbar command; a tool's button shows when it is armed. */
+export function toolbarButtons(commands: Record<CommandId, Command>, messages: MessageBar, store: AppStore): HTMLButtonElement[] {
   return Object.entries(commands)
     .filter(([, command]) => command.toolbar)
-    .map(([id, command]) => el('button', { 'data-testid': `tool-${id}`, onclick: () => runCommand(command, messages) }, command.label));
+    .map(([id, command]) => {
+      const button = el('button', { 'data-testid': `tool-${id}`, onclick: () => runCommand(command, messages) }, command.label);
+      const pressed = command.pressed;
+      if (pressed) store.select(pressed, (on) => button.setAttribute('aria-pressed', String(on)));
+      return button;
+    });
+}
+
+/** True when `event` is the shortcut `key` ('Escape', 'Mod+z', 'Shift+Mod+z'). */
+export function matchesKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>, key: string): boolean {
+  const parts = key.split('+');
+  const name = parts.pop()!;
+  const mod = parts.includes('Mod');
+  return (
+    event.key.toLowerCase() === name.toLowerCase() &&
+    (event.ctrlKey || event.metaKey) === mod &&
+    event.shiftKey === parts.includes('Shift') &&
+    event.altKey === parts.includes('Alt')
+  );
+}
+
+/**
+ * Runs commands from their keys. Keys typed into a field stay the field's
+ * (Ctrl+Z there undoes the typing), except Escape.
+ */
+export function installShortcuts(target: Window, commands: Record<CommandId, Command>, messages: MessageBar): void {
+  target.addEventListener('keydown', (event) => {
+    const inField = event.target instanceof HTMLElement && event.target.closest('input, select, textarea, [contenteditable]') !== null;
+    for (const command of Object.values(commands) as Command[]) {
+      const key = command.keys?.find((k) => matchesKey(event, k));
+      if (!key || (inField && key !== 'Escape')) continue;
+      event.preventDefault();
+      runCommand(command, messages);
+      return;
+    }
+  });
 }

@@ -24,7 +24,7 @@ import { showCellPanel } from './results/cell-panel.js';
 import { HistoryController } from './history/history-controller.js';
 import { showHistoryPanel } from './history/history-panel.js';
 import { ServiceController } from './service/service-controller.js';
-import { MENU_COMMAND, commandTable, runCommand, toolbarButtons } from './commands.js';
+import { MENU_COMMAND, commandTable, installShortcuts, runCommand, toolbarButtons } from './commands.js';
 import { MessageBar } from './ui/messages.js';
 
 const messages = new MessageBar(document.getElementById('messages')!);
@@ -80,11 +80,15 @@ const panel = new RunPanel(store, {
 byId('run').append(panel.root);
 store.select(
   (s) => s.status,
-  (text) => (byId('status').textContent = text),
+  (text) => {
+    byId('status').textContent = text;
+    byId('status').title = text;
+  },
 );
 
 const commands = commandTable({ layers, area, results, messages });
-byId('toolbar').append(...toolbarButtons(commands, messages));
+byId('toolbar').append(...toolbarButtons(commands, messages, store));
+installShortcuts(window, commands, messages);
 rcf.on('menu', ({ command }) => runCommand(commands[MENU_COMMAND[command]], messages));
 
 void history.refresh();

@@ -30,7 +30,7 @@ export class AreaController {
     this.store = store;
     this.map = map;
     this.messages = messages;
-    this.tools = new AreaTools(map);
+    this.tools = new AreaTools(map, (mode) => this.store.patch({ drawing: mode }));
     const grid = gridLayer();
     map.addLayer(this.tools.layer);
     map.addLayer(grid);
@@ -52,6 +52,16 @@ export class AreaController {
 
   startDrawing(mode: DrawMode): void {
     this.tools.startDrawing(mode);
+  }
+
+  /** Aborts the sketch (Escape); the area stays as it was. */
+  stopDrawing(): void {
+    this.tools.stopDrawing();
+  }
+
+  /** Undoes the last change of the area (Ctrl+Z). */
+  undo(): void {
+    if (!this.tools.undo()) this.messages.show('info', 'Nothing to undo in the area.');
   }
 
   clear(): void {

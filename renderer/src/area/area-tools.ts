@@ -18,69 +18,103 @@ export type DrawMode = 'rectangle' | 'polygon';
 
 const AREA_STYLE = new Style({ stroke: new Stroke({ color: '#d35400', width: 2 }), fill: new Fill({ color: 'rgba(211,84,0,0.08)' }) });
 
+/** What the area is at one moment: the features shown, and the file they came from (null: drawn). */
+interface AreaSnapshot {
+  features: Feature[];
+  file: { path: string; layer?: string; name: string } | null;
+}
+
+/** Area changes kept for undo. */
+const UNDO_DEPTH = 20;
+
 export class AreaTools {
   readonly layer = new VectorLayer({ source: new VectorSource(), style: AREA_STYLE, zIndex: 500 });
   private draw: Draw | null = null;
   private file: { path: string; layer?: string; name: string } | null = null;
+  private readonly undoStack: AreaSnapshot[] = [];
   private readonly listeners = new Set<() => void>();
 
   private readonly map: OlMap;
+  private readonly drawingChanged: (mode: DrawMode | null) => void;
 
-  constructor(map: OlMap) {
+  /** `drawingChanged` hears which tool is armed (null: none). */
+  constructor(map: OlMap, drawingChanged: (mode: DrawMode | null) => void) {
     this.map = map;
-    this.layer.getSource()!.on('addfeature', () => this.changed());
+    this.drawingChanged = drawingChanged;
   }
 
   onChange(listener: () => void): void {
     this.listeners.add(listener);
   }
 
-  /** Starts drawing; the new shape replaces the current area. */
+  /**
+   * Starts drawing. The sketch is drawn apart from the area: the new shape
+   * replaces the area only when it is finished, so an aborted sketch (Escape)
+   * loses nothing.
+   */
   startDrawing(mode: DrawMode): void {
     this.stopDrawing();
-    const source = this.layer.getSource()!;
-    this.draw =
-      mode === 'rectangle' ? new Draw({ source, type: 'Circle', geometryFunction: createBox() }) : new Draw({ source, type: 'Polygon' });
-    this.draw.on('drawstart', () => {
-      source.clear();
-      this.file = null;
+    this.draw = mode === 'rectangle' ? new Draw({ type: 'Circle', geometryFunction: createBox() }) : new Draw({ type: 'Polygon' });
+    this.draw.on('drawend', (event) => {
+      this.replace([event.feature], null);
+      setTimeout(() => this.stopDrawing());
     });
-    this.draw.on('drawend', () => setTimeout(() => this.stopDrawing()));
     this.map.addInteraction(this.draw);
+    this.drawingChanged(mode);
   }
 
+  /** Aborts a sketch in progress and disarms the tool; the area stays as it was. */
   stopDrawing(): void {
-    if (this.draw) this.map.removeInteraction(this.draw);
+    if (!this.draw) return;
+    this.draw.abortDrawing();
+    this.map.removeInteraction(this.draw);
     this.draw = null;
+    this.drawingChanged(null);
   }
 
   get drawing(): boolean {
     return this.draw !== null;
   }
 
+  /** Puts back the area as it was before its last change; false when there is nothing to undo. */
+  undo(): boolean {
+    const previous = this.undoStack.pop();
+    if (!previous) return false;
+    this.stopDrawing();
+    this.show(previous);
+    return true;
+  }
+
+  /** The one way the area changes (undoable): new features, from a file or drawn. */
+  private replace(features: Feature[], file: AreaSnapshot['file']): void {
+    this.undoStack.push({ features: this.layer.getSource()!.getFeatures(), file: this.file });
+    if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    this.show({ features, file });
+  }
+
+  private show(snapshot: AreaSnapshot): void {
+    const source = this.layer.getSource()!;
+    source.clear();
+    source.addFeatures(snapshot.features);
+    this.file = snapshot.file;
+    this.changed();
+  }
+
   /** Shows an imported area (polygons in WGS84) and remembers its file. */
   setImported(path: string, name: string, polygons: [number, number][][][], layer?: string): void {
     this.stopDrawing();
-    const source = this.layer.getSource()!;
-    source.clear();
-    this.file = { path, layer, name };
-    source.addFeatures(polygons.map((rings) => new Feature(new Polygon(rings.map((ring) => ring.map((p) => fromLonLat(p)))))));
+    this.replace(featuresOf(polygons), { path, layer, name });
   }
 
   /** Sets a drawn area from WGS84 polygons (history re-runs). */
   setDrawn(polygons: [number, number][][][]): void {
     this.stopDrawing();
-    const source = this.layer.getSource()!;
-    source.clear();
-    this.file = null;
-    source.addFeatures(polygons.map((rings) => new Feature(new Polygon(rings.map((ring) => ring.map((p) => fromLonLat(p)))))));
+    this.replace(featuresOf(polygons), null);
   }
 
   clear(): void {
     this.stopDrawing();
-    this.file = null;
-    this.layer.getSource()!.clear();
-    this.changed();
+    if (this.layer.getSource()!.getFeatures().length > 0 || this.file) this.replace([], null);
   }
 
   /** What the service needs: the file, the drawn polygons in WGS84, or null. */
@@ -104,4 +138,8 @@ export class AreaTools {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+function featuresOf(polygons: [number, number][][][]): Feature[] {
+  return polygons.map((rings) => new Feature(new Polygon(rings.map((ring) => ring.map((p) => fromLonLat(p))))));
 }

@@ -1,4 +1,5 @@
 /** The history flow: reading the runs, and running one again with its own rasters, area and settings. */
+import { UserError } from '../../../shared/errors/index.js';
 import type { AreaSpec, RcfApi, RunRecord, RunSettings } from '../../../shared/ipc/contract.js';
 import { rasterInputs, type AppStore } from '../state/app-state.js';
 import type { MessageBar } from '../ui/messages.js';
@@ -36,6 +37,7 @@ export class HistoryController {
 
   /** Shows the run's settings, opens its rasters that are not open, sets its area, and starts it. */
   async rerun(run: RunRecord): Promise<void> {
+    if (this.store.get().run.running) throw new UserError('A run is going: wait for it to end, or cancel it, before running again.');
     const { form, inputs, area } = formFromSettings(run.settings);
     this.steps.setForm(form);
     const open = new Set(rasterInputs(this.store.get()));

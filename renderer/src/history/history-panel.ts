@@ -18,6 +18,14 @@ export interface HistoryActions {
 const LISTED = 30;
 
 export function showHistoryPanel(root: HTMLElement, store: AppStore, actions: HistoryActions): void {
+  // One run at a time: Re-run waits while a run goes (a second one could not be watched or cancelled).
+  const disableRerun = () => {
+    const running = store.get().run.running;
+    for (const button of root.querySelectorAll<HTMLButtonElement>('[data-testid=rerun]')) {
+      button.disabled = running;
+      button.title = running ? 'A run is going: wait for it to end, or cancel it' : '';
+    }
+  };
   const rows = new KeyedList<RunRecord>(
     root,
     (run) => run.id,
@@ -26,8 +34,12 @@ export function showHistoryPanel(root: HTMLElement, store: AppStore, actions: Hi
   );
   store.select(
     (s) => s.history,
-    (runs) => rows.render(runs.slice(0, LISTED)),
+    (runs) => {
+      rows.render(runs.slice(0, LISTED));
+      disableRerun();
+    },
   );
+  store.select((s) => s.run.running, disableRerun);
 }
 
 function runRow(first: RunRecord, actions: HistoryActions): Row<RunRecord> {

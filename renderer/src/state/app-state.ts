@@ -11,6 +11,7 @@ import type { AreaSpec, CellValues, Estimate, GridPreview, RunRecord } from '../
 import type { LayerEntry } from '../layers/layer-list.js';
 import type { RasterDisplay, RasterLayer, RasterStyle } from '../raster/raster-layer.js';
 import type { RunForm } from '../run/settings-model.js';
+import type { DrawMode } from '../area/area-tools.js';
 import { Store } from './store.js';
 
 export interface RasterEntry extends LayerEntry {
@@ -58,6 +59,8 @@ export interface AppState {
   /** Top first. */
   layers: readonly MapLayerEntry[];
   area: AreaState;
+  /** The drawing tool armed, if any (map clicks then belong to the sketch). */
+  drawing: DrawMode | null;
   form: RunForm;
   /** The form's problems, as of the last time settings were asked for. */
   formErrors: readonly string[];
@@ -82,6 +85,7 @@ export function initialState(form: RunForm): AppState {
   return {
     layers: [],
     area: NO_AREA,
+    drawing: null,
     form,
     formErrors: [],
     grid: { status: 'none' },
