@@ -70,6 +70,7 @@ showHistoryPanel(byId('history'), store, {
 });
 const panel = new RunPanel(store, {
   changed: (form) => run.setForm(form),
+  setInput: (id, input) => layers.setInput(id, input),
   chooseWeights: () => run.chooseWeights(),
   chooseTraining: () => run.chooseTraining(),
   previewGrid: () => void area.previewGrid(),
@@ -84,6 +85,12 @@ store.select(
     byId('status').textContent = text;
     byId('status').title = text;
   },
+);
+
+// A run's progress shows in the window title too (and so in the taskbar), for when the panel is out of sight.
+store.select(
+  (s) => (s.run.running ? Math.floor((100 * s.run.progress.done) / Math.max(1, s.run.progress.total)) : null),
+  (percent) => (document.title = percent === null ? 'RCF Desktop' : `${percent} % · RCF Desktop`),
 );
 
 const commands = commandTable({ layers, area, results, messages });

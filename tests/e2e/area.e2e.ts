@@ -2,7 +2,7 @@
  * The area the run covers is the area the screen shows: a new sketch never
  * loses the current area until it is finished, Escape aborts the sketch and
  * disarms the tool, Ctrl+Z undoes the last area change, and Re-run waits while
- * a run goes. Each was broken once (issue 12: "A run can cover a different
+ * a run goes (its progress in the window title and its history row). Each was broken once (issue 12: "A run can cover a different
  * area from what the screen says"; "Re-run during a run starts a second, orphan run").
  */
 import { mkdir } from 'node:fs/promises';
@@ -118,9 +118,18 @@ describe('the area on the map is the area of the run', () => {
     await page.getByTestId('run').click();
     await expect.poll(() => page.getByTestId('cancel').isEnabled(), { timeout: 30_000 }).toBe(true);
     for (const button of await page.getByTestId('rerun').all()) expect(await button.isDisabled()).toBe(true);
+    // The progress is in the window title, and the history row counts up with the run.
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toMatch(/^\d+ % · RCF Desktop$/);
+    const running = page.getByTestId('history-run').first();
+    await expect
+      .poll(async () => Number(/running .*· ([\d,]+) cells/.exec((await running.textContent())!)?.[1].replace(/,/g, '') ?? 0), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'area-02-rerun-disabled.png') });
     await page.getByTestId('cancel').click();
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 30_000 }).toBe(true);
     for (const button of await page.getByTestId('rerun').all()) expect(await button.isEnabled()).toBe(true);
+    expect(await page.title()).toBe('RCF Desktop');
   });
 });

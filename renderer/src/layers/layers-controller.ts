@@ -51,6 +51,7 @@ export class LayersController implements LayerActions {
           style,
           display: null,
           opened,
+          input: null,
         };
         this.store.update((s) => ({ ...s, layers: addLayer(s.layers, entry) }));
         if (raster.outlineOnly) this.messages.show('warning', `${view.name}: ${raster.outlineOnly}`);
@@ -84,6 +85,11 @@ export class LayersController implements LayerActions {
       if (paths.length < files.length) this.messages.show('warning', 'Some dropped items are not files on disk and were skipped.');
       void this.openRasters(paths);
     });
+  }
+
+  /** Ticks or unticks a raster as an input of the next run. */
+  setInput(id: string, input: boolean): void {
+    this.store.update((s) => ({ ...s, layers: updateLayer(s.layers, id, { input }) }));
   }
 
   setVisible(id: string, visible: boolean): void {

@@ -1,14 +1,15 @@
 /** The settings a run would be asked with now: the form, the open rasters and the area. */
 import type { RunSettings } from '../../../shared/ipc/contract.js';
-import { rasterInputs, type AppState, type AppStore } from '../state/app-state.js';
+import { inputProblems, rasterInputs, type AppState, type AppStore } from '../state/app-state.js';
 import { runSettingsFromForm } from './settings-model.js';
 
 /** The settings, or null when the form has problems (which the run panel then lists). */
 export function readSettings(store: AppStore): RunSettings | null {
   const state = store.get();
   const result = runSettingsFromForm(state.form, rasterInputs(state), state.area.spec);
-  store.patch({ formErrors: result.ok ? [] : result.errors });
-  return result.ok ? result.settings : null;
+  const errors = [...inputProblems(state), ...(result.ok ? [] : result.errors)];
+  store.patch({ formErrors: errors });
+  return result.ok && errors.length === 0 ? result.settings : null;
 }
 
 interface SettingsInputs {

@@ -38,8 +38,19 @@ export class RunController {
       const eta = p.etaSeconds === null ? '' : `, ${formatDuration(p.etaSeconds)} left`;
       const text = `${formatCount(p.cellsDone)} of ${formatCount(p.cellsTotal)} cells · ${p.cellsPerSecond.toFixed(1)} cells/s${eta}`;
       this.setRun({ progress: { done: p.cellsDone, total: p.cellsTotal, text } });
+      // The history row counts up with the run.
+      this.store.update((s) => ({
+        ...s,
+        history: s.history.map((r) => (r.id === p.runId && r.cells !== p.cellsDone ? { ...r, cells: p.cellsDone } : r)),
+      }));
     });
-    rcf.on('notice', (n) => messages.show('warning', n.message));
+    // A notice (say, "no hardware GPU found") is said once, not on every run.
+    const noticed = new Set<string>();
+    rcf.on('notice', (n) => {
+      if (noticed.has(n.message)) return;
+      noticed.add(n.message);
+      messages.show('warning', n.message);
+    });
     rcf.on('ended', (run) => this.runEnded(run));
     rcf.on('serviceStopped', () => {
       const { running, progress } = this.store.get().run;

@@ -6,9 +6,9 @@
  * shows something derived (the preset from scale and offset); the rest
  * follows the store element by element.
  */
-import { el, field, select } from '../ui/dom.js';
+import { KeyedList, el, field, select, type Row } from '../ui/dom.js';
 import { formatBytes, formatCount, formatDuration } from '../ui/format.js';
-import type { AppState, AppStore } from '../state/app-state.js';
+import { isRunInput, openRasters, type AppState, type AppStore, type RasterEntry } from '../state/app-state.js';
 import { SCALE_PRESETS, matchPreset } from './presets.js';
 import {
   OPTION_GROUPS,
@@ -23,6 +23,8 @@ import type { RunForm } from './settings-model.js';
 
 export interface RunPanelActions {
   changed(form: RunForm): void;
+  /** Ticks or unticks a raster as an input. */
+  setInput(id: string, input: boolean): void;
   chooseWeights(): Promise<string | null>;
   chooseTraining(): Promise<string[]>;
   previewGrid(): void;
@@ -34,6 +36,7 @@ export interface RunPanelActions {
 export class RunPanel {
   readonly root = el('section', { class: 'run-panel' });
   private readonly formRoot = el('div', { class: 'run-form' });
+  private readonly inputsRoot = el('div', { class: 'run-inputs', 'data-testid': 'run-inputs' });
   private readonly gridInfo = el('div', { class: 'grid-info', 'data-testid': 'grid-info' });
   private readonly estimateInfo = el('div', { class: 'estimate', 'data-testid': 'estimate' });
   private readonly errors = el('ul', { class: 'form-errors', 'data-testid': 'form-errors' });
@@ -52,20 +55,33 @@ export class RunPanel {
     this.cancelButton = el('button', { 'data-testid': 'cancel', disabled: true, onclick: () => actions.cancel() }, 'Cancel');
     this.root.append(
       el('h2', {}, 'Featurize'),
+      el('fieldset', {}, el('legend', {}, 'Inputs'), this.inputsRoot),
       this.formRoot,
+      // What a run will do and how it goes stay in sight at the bottom of the panel, however far the form scrolls.
       el(
         'div',
-        { class: 'buttons' },
-        el('button', { 'data-testid': 'preview-grid', onclick: () => actions.previewGrid() }, 'Preview grid'),
-        el('button', { 'data-testid': 'estimate-button', onclick: () => actions.estimate() }, 'Estimate'),
+        { class: 'run-actions', 'data-testid': 'run-actions' },
+        el(
+          'div',
+          { class: 'buttons' },
+          el('button', { 'data-testid': 'preview-grid', onclick: () => actions.previewGrid() }, 'Preview grid'),
+          el('button', { 'data-testid': 'estimate-button', onclick: () => actions.estimate() }, 'Estimate'),
+        ),
+        this.gridInfo,
+        this.estimateInfo,
+        this.errors,
+        el('div', { class: 'buttons' }, this.runButton, this.cancelButton),
+        this.progressBar,
+        this.progressText,
       ),
-      this.gridInfo,
-      this.estimateInfo,
-      this.errors,
-      el('div', { class: 'buttons' }, this.runButton, this.cancelButton),
-      this.progressBar,
-      this.progressText,
     );
+    const inputs = new KeyedList<RasterEntry>(
+      this.inputsRoot,
+      (entry) => entry.id,
+      (entry) => inputRow(entry, actions),
+      el('p', { class: 'empty' }, 'No rasters open.'),
+    );
+    store.select(openRasters, (rasters) => inputs.render(rasters), sameEntries);
     this.renderForm();
     store.select(
       (s) => s.form,
@@ -203,4 +219,26 @@ function estimateText(state: AppState): string {
   const e = estimate.value;
   const work = `${(e.flops / 1e9).toFixed(1)} GFLOP at ${e.gflopsPerSecond.toFixed(1)} GFLOP/s measured on ${e.backend}`;
   return `About ${formatDuration(e.seconds)} and ${formatBytes(e.bytes)} of memory for ${formatCount(e.cells)} cells (${work})`;
+}
+
+function sameEntries(a: readonly RasterEntry[], b: readonly RasterEntry[]): boolean {
+  return a.length === b.length && a.every((entry, i) => entry === b[i]);
+}
+
+/** One raster under Inputs: ticked when the run featurizes it (by default: when it is visible). */
+function inputRow(first: RasterEntry, actions: RunPanelActions): Row<RasterEntry> {
+  const box = el('input', { type: 'checkbox', onchange: () => actions.setInput(first.id, box.checked) });
+  const name = el('span', { class: 'input-name' });
+  const detail = el('span', { class: 'hint' });
+  const node = el('label', { class: 'input-row', 'data-testid': 'run-input', 'data-input': first.id }, box, name, detail);
+  return {
+    node,
+    update(entry) {
+      box.checked = isRunInput(entry);
+      node.dataset.checked = String(box.checked);
+      name.textContent = entry.name;
+      const view = entry.raster.view;
+      detail.textContent = ` ${view.bands} band${view.bands === 1 ? '' : 's'} · ${view.crs?.name ?? 'no CRS'}${entry.visible ? '' : ' · hidden'}`;
+    },
+  };
 }

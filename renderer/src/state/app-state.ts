@@ -13,6 +13,7 @@ import type { RasterDisplay, RasterLayer, RasterStyle } from '../raster/raster-l
 import type { RunForm } from '../run/settings-model.js';
 import type { DrawMode } from '../area/area-tools.js';
 import { Store } from './store.js';
+import { RUN_OPTIONS } from '../../../shared/run/index.js';
 
 export interface RasterEntry extends LayerEntry {
   kind: 'raster';
@@ -23,6 +24,8 @@ export interface RasterEntry extends LayerEntry {
   display: RasterDisplay | null;
   /** When it was first opened: a run's inputs keep that order, whatever the drawing order. */
   opened: number;
+  /** Whether a run featurizes it: ticked or unticked in the run panel, or null to follow its visibility. */
+  input: boolean | null;
 }
 
 export interface ResultsEntry extends LayerEntry {
@@ -99,8 +102,49 @@ export function initialState(form: RunForm): AppState {
   };
 }
 
+/** Every open raster, in the order they were opened (the order of a run's inputs). */
+export function openRasters(state: AppState): RasterEntry[] {
+  return state.layers.filter((l): l is RasterEntry => l.kind === 'raster').sort((a, b) => a.opened - b.opened);
+}
+
+/** Whether a run featurizes the raster: as ticked in the run panel, else when it is visible. */
+export function isRunInput(entry: RasterEntry): boolean {
+  return entry.input ?? entry.visible;
+}
+
 /** The rasters a run would featurize, in the order they were opened. */
 export function rasterInputs(state: AppState): string[] {
-  const rasters = state.layers.filter((l): l is RasterEntry => l.kind === 'raster');
-  return rasters.sort((a, b) => a.opened - b.opened).map((l) => l.id);
+  return openRasters(state)
+    .filter(isRunInput)
+    .map((l) => l.id);
+}
+
+/**
+ * Why the ticked rasters cannot be one run, in the words of the run panel: every
+ * input gives the same bands, so without a band choice they must have as many
+ * bands, and with one every input must have the bands chosen.
+ */
+export function inputProblems(state: AppState): string[] {
+  const inputs = openRasters(state).filter(isRunInput);
+  if (inputs.length === 0) return [];
+  const chosen = chosenBands(state.form.bands);
+  if (chosen.length > 0) {
+    const highest = Math.max(...chosen);
+    return inputs
+      .filter((r) => r.raster.view.bands < highest)
+      .map((r) => `Band ${highest} is chosen, but ${r.name} has ${r.raster.view.bands} band${r.raster.view.bands === 1 ? '' : 's'}`);
+  }
+  const counts = new Set(inputs.map((r) => r.raster.view.bands));
+  if (counts.size < 2) return [];
+  const listed = inputs.map((r) => `${r.name}: ${r.raster.view.bands}`).join(', ');
+  return [`The inputs have different band counts (${listed}): untick some under Inputs, or choose the bands`];
+}
+
+/** The bands the form names (none when it names none, or names them wrongly: the form says so itself). */
+function chosenBands(text: unknown): number[] {
+  try {
+    return typeof text === 'string' && text.trim() !== '' ? RUN_OPTIONS.bands.parse(text, 'bands') : [];
+  } catch {
+    return [];
+  }
 }
