@@ -11,7 +11,8 @@ import VectorSource from 'ol/source/Vector.js';
 import Feature from 'ol/Feature.js';
 import Polygon from 'ol/geom/Polygon.js';
 import { Fill, Stroke, Style } from 'ol/style.js';
-import { fromLonLat, toLonLat } from 'ol/proj.js';
+import { toLonLat } from 'ol/proj.js';
+import { toMap } from '../map/projections.js';
 import type { AreaSpec } from '../../../shared/ipc/contract.js';
 
 export type DrawMode = 'rectangle' | 'polygon';
@@ -141,5 +142,5 @@ export class AreaTools {
 }
 
 function featuresOf(polygons: [number, number][][][]): Feature[] {
-  return polygons.map((rings) => new Feature(new Polygon(rings.map((ring) => ring.map((p) => fromLonLat(p))))));
+  return polygons.map((rings) => new Feature(new Polygon(rings.map((ring) => ring.map(toMap)))));
 }

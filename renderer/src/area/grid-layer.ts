@@ -4,7 +4,7 @@ import VectorSource from 'ol/source/Vector.js';
 import Feature from 'ol/Feature.js';
 import Polygon from 'ol/geom/Polygon.js';
 import { Stroke, Style } from 'ol/style.js';
-import { fromLonLat } from 'ol/proj.js';
+import { toMap } from '../map/projections.js';
 import type { GridPreview } from '../../../shared/ipc/contract.js';
 
 export function gridLayer(): VectorLayer {
@@ -19,5 +19,5 @@ export function showGrid(layer: VectorLayer, preview: GridPreview | null): void 
   const source = layer.getSource()!;
   source.clear();
   if (!preview) return;
-  source.addFeatures(preview.cells.map((ring) => new Feature(new Polygon([ring.map((p) => fromLonLat(p))]))));
+  source.addFeatures(preview.cells.map((ring) => new Feature(new Polygon([ring.map(toMap)]))));
 }

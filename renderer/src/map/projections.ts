@@ -5,7 +5,8 @@
  */
 import proj4 from 'proj4';
 import { register } from 'ol/proj/proj4.js';
-import { get as getProjection, type ProjectionLike } from 'ol/proj.js';
+import { fromLonLat, get as getProjection, type ProjectionLike } from 'ol/proj.js';
+import type { Coordinate } from 'ol/coordinate.js';
 import type { RasterView } from '../../../shared/ipc/contract.js';
 
 const registered = new Map<string, string>();
@@ -28,4 +29,12 @@ function hash(text: string): string {
   let h = 0;
   for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
   return (h >>> 0).toString(36);
+}
+
+/** Web Mercator's latitude limit: the poles lie at infinity on the map. */
+const MAX_MAP_LATITUDE = 85.0511287798066;
+
+/** A WGS84 point on the map (EPSG:3857), latitudes clamped to what the map can show (a global raster reaches ±90°). */
+export function toMap([lon, lat]: readonly [number, number]): Coordinate {
+  return fromLonLat([lon, Math.max(-MAX_MAP_LATITUDE, Math.min(MAX_MAP_LATITUDE, lat))]);
 }

@@ -10,10 +10,9 @@ import VectorSource from 'ol/source/Vector.js';
 import Feature from 'ol/Feature.js';
 import Polygon from 'ol/geom/Polygon.js';
 import { Stroke, Style } from 'ol/style.js';
-import { fromLonLat } from 'ol/proj.js';
 import type { Extent } from 'ol/extent.js';
 import type { RasterView, RcfApi } from '../../../shared/ipc/contract.js';
-import { rasterProjection } from '../map/projections.js';
+import { rasterProjection, toMap } from '../map/projections.js';
 import { paintRgba } from './paint.js';
 import { computeStretch, type Stretch, type StretchMode } from './stretch.js';
 import { isCancelled } from '../../../shared/errors/index.js';
@@ -58,7 +57,7 @@ export class RasterLayer {
         source: new VectorSource(),
         style: new Style({ stroke: new Stroke({ color: '#c0392b', width: 2 }) }),
       });
-      if (view.footprint) this.layer.getSource()!.addFeature(new Feature(new Polygon([view.footprint.map((p) => fromLonLat(p))])));
+      if (view.footprint) this.layer.getSource()!.addFeature(new Feature(new Polygon([view.footprint.map(toMap)])));
     }
   }
 
@@ -76,7 +75,7 @@ export class RasterLayer {
   extent(): Extent | null {
     const ring = this.view.footprint;
     if (!ring) return null;
-    const xs = ring.map((p) => fromLonLat(p));
+    const xs = ring.map(toMap);
     return [
       Math.min(...xs.map((p) => p[0])),
       Math.min(...xs.map((p) => p[1])),

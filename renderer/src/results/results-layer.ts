@@ -8,7 +8,7 @@ import VectorSource from 'ol/source/Vector.js';
 import Feature from 'ol/Feature.js';
 import Polygon from 'ol/geom/Polygon.js';
 import { Fill, Stroke, Style } from 'ol/style.js';
-import { fromLonLat } from 'ol/proj.js';
+import { toMap } from '../map/projections.js';
 import type { RunResults } from '../../../shared/ipc/contract.js';
 
 const EMPTY = new Style({ stroke: new Stroke({ color: '#777', width: 1, lineDash: [3, 3] }) });
@@ -16,7 +16,7 @@ const EMPTY = new Style({ stroke: new Stroke({ color: '#777', width: 1, lineDash
 export function resultsLayer(results: RunResults): VectorLayer {
   const features = results.cells.map((cell) => {
     const feature = new Feature({
-      geometry: new Polygon([cell.ring.map((p) => fromLonLat(p))]),
+      geometry: new Polygon([cell.ring.map(toMap)]),
       cellId: cell.cellId,
       runId: results.runId,
     });
