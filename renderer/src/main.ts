@@ -27,7 +27,10 @@ import { ServiceController } from './service/service-controller.js';
 import { MENU_COMMAND, commandTable, installShortcuts, runCommand, toolbarButtons } from './commands.js';
 import { MessageBar } from './ui/messages.js';
 
-const messages = new MessageBar(document.getElementById('messages')!);
+const messages = new MessageBar(document.getElementById('messages')!, {
+  bell: document.getElementById('message-log-button') as HTMLButtonElement,
+  panel: document.getElementById('message-log')!,
+});
 messages.catchUncaught();
 
 let rcf: ReturnType<typeof getRcf>;
