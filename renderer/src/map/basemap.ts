@@ -9,11 +9,22 @@ import TopoJSON from 'ol/format/TopoJSON.js';
 import { Fill, Stroke, Style } from 'ol/style.js';
 import land from 'world-atlas/land-50m.json';
 import countries from 'world-atlas/countries-50m.json';
+import Polygon from 'ol/geom/Polygon.js';
+import MultiPolygon from 'ol/geom/MultiPolygon.js';
+import { splitAtAntimeridian } from './antimeridian.js';
 
 function topoLayer(topology: object, layerName: string, style: Style): VectorLayer {
   const format = new TopoJSON({ layers: [layerName] });
-  const source = new VectorSource({ features: format.readFeatures(topology, { featureProjection: 'EPSG:3857' }) });
-  return new VectorLayer({ source, style, zIndex: 0, properties: { basemap: layerName } });
+  const features = format.readFeatures(topology);
+  for (const feature of features) {
+    const geometry = feature.getGeometry();
+    if (geometry instanceof Polygon || geometry instanceof MultiPolygon) {
+      const polygons = geometry instanceof Polygon ? [geometry.getCoordinates()] : geometry.getCoordinates();
+      feature.setGeometry(new MultiPolygon(polygons.flatMap(splitAtAntimeridian)));
+    }
+    feature.getGeometry()?.transform('EPSG:4326', 'EPSG:3857');
+  }
+  return new VectorLayer({ source: new VectorSource({ features }), style, zIndex: 0, properties: { basemap: layerName } });
 }
 
 export function basemapLayers(): (VectorLayer | Graticule)[] {
