@@ -127,15 +127,20 @@ function integer<D extends number | undefined = undefined>(
   };
 }
 
-function number<D extends number | undefined = undefined>(d: Described & { default?: D }): RunOption<number, D> {
+/** A number; `nonZero` refuses 0 (a scale of 0 would make every pixel 0). */
+function number<D extends number | undefined = undefined>(d: Described & { default?: D; nonZero?: boolean }): RunOption<number, D> {
   return {
     ...d,
     type: 'number',
     default: d.default as D,
-    schema: z.number().refine(Number.isFinite, `${d.label} must be a finite number`),
+    schema: z
+      .number()
+      .refine(Number.isFinite, `${d.label} must be a finite number`)
+      .refine((n) => !d.nonZero || n !== 0, `${d.label} must not be 0`),
     parse(text, key) {
       const n = Number(text.trim());
-      return text.trim() === '' || !Number.isFinite(n) ? fail(key, `must be a number, got '${text}'`) : n;
+      if (text.trim() === '' || !Number.isFinite(n)) fail(key, `must be a number, got '${text}'`);
+      return d.nonZero && n === 0 ? fail(key, 'must not be 0 (every pixel would become 0)') : n;
     },
     format: String,
   };
@@ -318,7 +323,15 @@ export const RUN_OPTIONS = {
     group: 'input',
     help: 'band numbers, counted from 1; all bands of the first raster when not given',
   }),
-  scale: number({ flag: 'scale', label: 'Scale', metavar: 'S', default: 1, group: 'input', help: 'pixel values are multiplied by this' }),
+  scale: number({
+    flag: 'scale',
+    label: 'Scale',
+    metavar: 'S',
+    default: 1,
+    nonZero: true,
+    group: 'input',
+    help: 'pixel values are multiplied by this',
+  }),
   offset: number({ flag: 'offset', label: 'Offset', metavar: 'O', default: 0, group: 'input', help: 'then this is added' }),
   rasterScale: flag({
     flag: 'raster-scale',

@@ -14,7 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../shared/ipc/contract.js';
 import { runFeaturizeJob, type FeaturizeJobSpec } from '../../electron/engine/jobs/featurize-job.js';
-import { commandLine, defaultRunForm, formFromSettings, runSettingsFromForm, type RunForm } from '../../renderer/src/run/settings-model.js';
+import {
+  commandLine,
+  defaultRunForm,
+  fieldProblem,
+  formFromSettings,
+  runSettingsFromForm,
+  type RunForm,
+} from '../../renderer/src/run/settings-model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RCF = join(ROOT, 'dist/electron/cli/rcf.js');
@@ -106,6 +113,7 @@ describe('field-level errors', () => {
       [{ bands: '1,x,3' }, /^Bands must be band numbers counted from 1/],
       [{ bands: '0' }, /^Bands must be band numbers counted from 1/],
       [{ scale: 'abc' }, /^Scale must be a number, got 'abc'$/],
+      [{ scale: '0' }, /^Scale must not be 0 \(every pixel would become 0\)$/],
       [{ offset: '' }, /^Offset is needed$/],
       [{ bias: 'NaN' }, /^Bias must be a number/],
       [{ threads: '0' }, /^Threads must be at least 1, got 0$/],
@@ -131,6 +139,15 @@ describe('field-level errors', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('rcf: --features must be an even number, got 15\n');
     expect(errorsOf({ features: '15' })).toEqual(['Features (K) must be an even number, got 15']);
+  });
+
+  it('one field is checked on its own, with the same message, for the message beside it', () => {
+    const form = defaultRunForm(2);
+    expect(fieldProblem({ ...form, features: '9000' }, 'features')).toBe('Features (K) must be at most 8192, got 9000');
+    expect(fieldProblem({ ...form, features: '9000' }, 'kernel')).toBeNull();
+    expect(fieldProblem({ ...form, scale: '0' }, 'scale')).toMatch(/^Scale must not be 0/);
+    expect(fieldProblem({ ...form, bias: '' }, 'bias')).toBeNull();
+    expect(fieldProblem(form, 'features')).toBeNull();
   });
 
   it('whitespace around numbers is accepted; blank optional fields mean the default', () => {

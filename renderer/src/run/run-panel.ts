@@ -19,7 +19,7 @@ import {
   type RunOption,
   type RunOptionKey,
 } from '../../../shared/run/index.js';
-import type { RunForm } from './settings-model.js';
+import { fieldProblem, type RunForm } from './settings-model.js';
 
 export interface RunPanelActions {
   changed(form: RunForm): void;
@@ -47,6 +47,8 @@ export class RunPanel {
 
   private form: RunForm;
   private readonly actions: RunPanelActions;
+  private presetSelect: HTMLSelectElement | null = null;
+  private presetNote: HTMLElement | null = null;
 
   constructor(store: AppStore, actions: RunPanelActions) {
     this.form = store.get().form;
@@ -163,31 +165,66 @@ export class RunPanel {
       );
     }
     // Scale and offset show the preset they match.
-    const rerender = key === 'scale' || key === 'offset';
+    const changed = (text: string) => {
+      this.update({ [key]: text });
+      if (key === 'scale' || key === 'offset') this.showPreset();
+    };
     const placeholder = option.default === undefined ? '' : option.format(option.default);
+    const problem = el('small', { class: 'field-problem', id: `problem-${key}`, 'data-testid': `problem-${key}`, role: 'alert' });
+    // Checked as it is typed, the message beside the field; Enter commits the field and runs.
+    const check = (text: string) => {
+      const why = fieldProblem({ ...this.form, [key]: text }, key);
+      problem.textContent = why ?? '';
+      input.setAttribute('aria-invalid', String(why !== null));
+    };
     const input = el('input', {
       type: 'text',
       value: String(value),
       placeholder,
       'data-testid': `field-${key}`,
-      onchange: (e) => this.update({ [key]: (e.target as HTMLInputElement).value }, rerender),
+      'aria-describedby': `problem-${key}`,
+      oninput: (e) => check((e.target as HTMLInputElement).value),
+      onchange: () => changed(input.value),
+      onkeydown: (e) => {
+        if ((e as KeyboardEvent).key !== 'Enter') return;
+        changed(input.value);
+        this.actions.run();
+      },
     });
-    return field(option.label, input, hint);
+    check(String(value));
+    const row = field(option.label, input, hint);
+    row.append(problem);
+    return row;
   }
 
   private presetField(): HTMLElement {
-    const preset = matchPreset(Number(this.form.scale), Number(this.form.offset));
     const choices = [...SCALE_PRESETS.map((p) => [p.id, p.label] as const), ['custom', 'Custom'] as const];
-    const presetSelect = select(
-      preset?.id ?? 'custom',
+    this.presetSelect = select(
+      'custom',
       choices,
       (id) => {
         const p = SCALE_PRESETS.find((s) => s.id === id);
-        if (p) this.update({ scale: String(p.scale), offset: String(p.offset) }, true);
+        if (!p) return;
+        this.update({ scale: String(p.scale), offset: String(p.offset) });
+        for (const key of ['scale', 'offset'] as const) {
+          const input = this.formRoot.querySelector<HTMLInputElement>(`[data-testid=field-${key}]`);
+          if (input) input.value = String(this.form[key]);
+        }
+        this.showPreset();
       },
       'field-preset',
     );
-    return field('Preset', presetSelect, preset?.note);
+    const row = field('Preset', this.presetSelect, ' ');
+    this.presetNote = row.querySelector<HTMLElement>('.hint');
+    this.showPreset();
+    return row;
+  }
+
+  /** The preset that scale and offset match, updated in place (rebuilding the fields would take the focus away). */
+  private showPreset(): void {
+    const preset = matchPreset(Number(this.form.scale), Number(this.form.offset));
+    if (this.presetSelect) this.presetSelect.value = preset?.id ?? 'custom';
+    if (this.presetNote) this.presetNote.textContent = preset?.note ?? '';
   }
 
   private renderForm(): void {

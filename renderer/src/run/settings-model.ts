@@ -45,28 +45,34 @@ export function runSettingsFromForm(form: RunForm, inputs: string[], area: AreaS
   const values: Record<string, unknown> = { inputs, area };
   for (const key of RUN_OPTION_KEYS) {
     if (!appliesTo(key, form.mode)) continue;
-    const option = RUN_OPTIONS[key] as RunOption<unknown>;
-    const field = form[key];
-    if (typeof field !== 'string') {
-      values[key] = field;
-      continue;
-    }
-    if (field.trim() === '') {
-      if (option.default === undefined) continue;
-      errors.push(`${option.label} is needed`);
-      continue;
-    }
-    try {
-      values[key] = option.parse(field, key);
-    } catch (e) {
-      if (!(e instanceof SettingError)) throw e;
-      errors.push(e.message);
-    }
+    const read = readField(form, key);
+    if ('problem' in read) errors.push(read.problem);
+    else if (read.value !== undefined) values[key] = read.value;
   }
   if (errors.length > 0) return { ok: false, errors };
   const checked = RunSettings.safeParse(values);
   if (!checked.success) return { ok: false, errors: checked.error.issues.map((i) => i.message) };
   return { ok: true, settings: checked.data };
+}
+
+/** One field's value, read as the option reads it (undefined: not given), or its problem in the form's words. */
+function readField(form: RunForm, key: RunOptionKey): { value: unknown } | { problem: string } {
+  const option = RUN_OPTIONS[key] as RunOption<unknown>;
+  const field = form[key];
+  if (typeof field !== 'string') return { value: field };
+  if (field.trim() === '') return option.default === undefined ? { value: undefined } : { problem: `${option.label} is needed` };
+  try {
+    return { value: option.parse(field, key) };
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
+    return { problem: e.message };
+  }
+}
+
+/** What is wrong with one field as typed, for the message beside it; null when it reads. */
+export function fieldProblem(form: RunForm, key: RunOptionKey): string | null {
+  const read = readField(form, key);
+  return 'problem' in read ? read.problem : null;
 }
 
 /** The fields that reproduce a run's settings (history's re-run). */
