@@ -104,18 +104,23 @@ function rasterControls(entry: RasterEntry, actions: LayerActions): HTMLElement 
     ] as const,
     (mode) => set({ bands: mode === 'rgb' ? [1, 2, 3].map((b) => Math.min(b, bandCount)) : [style.bands[0]] }),
   );
+  modeSelect.setAttribute('aria-label', `${entry.name}: display`);
   modeSelect.disabled = bandCount < 3 && !rgb;
-  const bandSelects = style.bands.map((b, i) =>
-    select(String(b), bandOptions, (value) => {
+  const channels = rgb ? ['red', 'green', 'blue'] : ['grey'];
+  const bandSelects = style.bands.map((b, i) => {
+    const bandSelect = select(String(b), bandOptions, (value) => {
       const bands = [...style.bands];
       bands[i] = Number(value);
       set({ bands });
-    }),
-  );
+    });
+    bandSelect.setAttribute('aria-label', `${entry.name}: band shown in ${channels[i]}`);
+    return bandSelect;
+  });
   const stretchModes = [
     ['cut', '2–98 % cut'],
     ['minmax', 'Min/max'],
   ] as const;
   const stretch = select(style.stretch, stretchModes, (value: StretchMode) => set({ stretch: value }), 'stretch');
+  stretch.setAttribute('aria-label', `${entry.name}: stretch`);
   return el('div', { class: 'raster-style' }, modeSelect, ...bandSelects, stretch, el('small', { class: 'hint' }, rasterDetails(entry)));
 }
