@@ -201,21 +201,36 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
    * Rows [firstRow, endRow) of block (tx, ty, sample) as typed values in host order, (endRow - firstRow) × valuesPerRow.
    * Uncompressed blocks are read only for the rows asked; decoded blocks are whole and cached.
    */
-  function block(tx: number, ty: number, sample: number, firstRow: number, endRow: number, signal: AbortSignal): Promise<TypedArray> {
+  function block(
+    tx: number,
+    ty: number,
+    sample: number,
+    firstRow: number,
+    endRow: number,
+    reads: BatchedReads,
+    signal: AbortSignal,
+  ): Promise<TypedArray> {
     const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
     const index = (planar ? sample * tilesPerBand : 0) + ty * tilesPerRow + tx;
     const what = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
     if (uncompressed) {
       const end = Math.min(endRow, rows);
-      return blockRows(offsets[index] + firstRow * rowBytes, (end - firstRow) * rowBytes, end - firstRow, what, signal);
+      return blockRows(offsets[index] + firstRow * rowBytes, (end - firstRow) * rowBytes, end - firstRow, what, reads, signal);
     }
-    return cache.get(index, rows * valuesPerRow * bytesPerValue, () => blockRows(offsets[index], counts[index], rows, what, signal));
+    return cache.get(index, rows * valuesPerRow * bytesPerValue, () => blockRows(offsets[index], counts[index], rows, what, reads, signal));
   }
 
   /** `rows` rows of a block from its stored bytes. */
-  async function blockRows(offset: number, count: number, rows: number, what: string, signal: AbortSignal): Promise<TypedArray> {
-    const [slice] = await source.fetch([{ offset, length: count }]);
-    const decoded = await decode(slice as ArrayBuffer, what, signal);
+  async function blockRows(
+    offset: number,
+    count: number,
+    rows: number,
+    what: string,
+    reads: BatchedReads,
+    signal: AbortSignal,
+  ): Promise<TypedArray> {
+    const slice = await reads.read(offset, count);
+    const decoded = await decode(slice, what, signal);
     let bytes: Uint8Array = new Uint8Array(decoded, 0, Math.min(decoded.byteLength, blockBytes));
     // A block that decodes short (truncated or corrupt stream) must not read as zeros.
     // Tiles are always whole; only the last strip may hold fewer rows.
@@ -250,6 +265,7 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
       const jobs: Promise<void>[] = [];
       // The first failing block cancels the rest of the window (queued or running in the decode pool).
       const cancel = new AbortController();
+      const reads = new BatchedReads(source);
       for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y0 + h; ty++) {
         // The rows of this block row inside the window (only these are read from uncompressed blocks).
         const firstRow = uncompressed ? Math.max(0, y0 - ty * tileHeight) : 0;
@@ -267,7 +283,7 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
               continue;
             }
             jobs.push(
-              block(tx, ty, sample, firstRow, endRow, cancel.signal).then(
+              block(tx, ty, sample, firstRow, endRow, reads, cancel.signal).then(
                 (values) => {
                   if (planar) copyPlanar(values, planes[planeIndex], copy);
                   else copyChunky(values, planes, samples, spp, copy);
@@ -281,9 +297,61 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
           }
         }
       }
+      reads.flush();
       await Promise.all(jobs);
     },
   };
+}
+
+/** Blocks closer than this in the file are read together (the bytes between are read and dropped). */
+const READ_GAP = 4096;
+/** The longest read made of several blocks. */
+const MAX_BATCH_READ = 8 * 2 ** 20;
+
+/**
+ * The block reads of one window, asked for first and made at `flush` as few file reads: blocks lying next to each
+ * other (the bands of a planar strip, a row of tiles) come in one read, not one each.
+ */
+class BatchedReads {
+  private readonly source: Fetcher;
+  private wants: { offset: number; length: number; resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(source: Fetcher) {
+    this.source = source;
+  }
+
+  read(offset: number, length: number): Promise<ArrayBuffer> {
+    return new Promise((resolve, reject) => this.wants.push({ offset, length, resolve, reject }));
+  }
+
+  flush(): void {
+    const wants = this.wants.sort((a, b) => a.offset - b.offset);
+    this.wants = [];
+    for (let i = 0; i < wants.length;) {
+      const start = wants[i].offset;
+      let end = start + wants[i].length;
+      let j = i + 1;
+      while (
+        j < wants.length &&
+        wants[j].offset <= end + READ_GAP &&
+        Math.max(end, wants[j].offset + wants[j].length) - start <= MAX_BATCH_READ
+      ) {
+        end = Math.max(end, wants[j].offset + wants[j].length);
+        j++;
+      }
+      const run = wants.slice(i, j);
+      this.source.fetch([{ offset: start, length: end - start }]).then(
+        ([data]) => {
+          if (run.length === 1) run[0].resolve(data as ArrayBuffer);
+          else for (const want of run) want.resolve((data as ArrayBuffer).slice(want.offset - start, want.offset - start + want.length));
+        },
+        (err: unknown) => {
+          for (const want of run) want.reject(err);
+        },
+      );
+      i = j;
+    }
+  }
 }
 
 /**
