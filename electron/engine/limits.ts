@@ -11,6 +11,18 @@ import { UserError, fileLabel } from '../../shared/errors/index.js';
 export const LIMITS = {
   /** The peak memory one run may plan for (blocks, strips, weights, pools, buffers), well under 1 GiB. */
   runMemoryBytes: 768 * 2 ** 20,
+  /** Largest input file opened (rasters, and anything hashed for provenance): 256 GiB, beyond any scene or mosaic. */
+  inputFileBytes: 256 * 2 ** 30,
+  /** Most bytes one compressed strip or tile may decode to (in any IFD); bigger blocks are decompression bombs. */
+  blockBytes: 128 * 2 ** 20,
+  /** Most blocks (strips or tiles, × bands when planar) one image of a raster may have. */
+  imageBlocks: 2 ** 20,
+  /** An image with more than this many blocks must average at least `minBlockPixels` pixels per block. */
+  smallBlockImages: 4096,
+  /** The smallest average block (pixels) of an image with many blocks: 16×16, the TIFF minimum for tiles. */
+  minBlockPixels: 256,
+  /** Decoded blocks each raster image keeps for the next windows (a mask or tile row read by several strips); the last is always kept. */
+  blockCacheBytes: 64 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

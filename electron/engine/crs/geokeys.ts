@@ -70,22 +70,60 @@ function proj4FromGeoKeys(keys: Record<string, unknown>, projectedExpected: bool
   return def;
 }
 
+/** Where a key's value lives (TIFFTagLocation): in the entry itself, or in one of the three GeoTIFF tags. */
+const IN_ENTRY = 0;
+const GEO_KEY_DIRECTORY = 34735;
+const GEO_DOUBLE_PARAMS = 34736;
+const GEO_ASCII_PARAMS = 34737;
+
 /**
- * Why the geokeys cannot be trusted, or null when they can. GDAL ignores a
- * GeoKeyDirectory whose header claims more keys than it holds ("GeoTIFF tags
- * apparently corrupt") and fails on CRS codes outside the GeoTIFF code space;
- * either way the coordinate system is unknown, so the file is refused rather
- * than placed somewhere invented.
- * @param directory the raw GeoKeyDirectory tag (SHORTs), when present
+ * Why GDAL (libgeotiff's GTIFNew) would ignore this GeoKeyDirectory ("GeoTIFF tags apparently corrupt, they are
+ * being ignored": the file then has no CRS), or null when it reads it. Its rules: the directory is a list of SHORTs
+ * of key version 1; it holds the keys its header declares; a key stored in the entry has count 1; a key stored in
+ * GeoDoubleParams or in the directory itself lies inside that tag; a key in GeoAsciiParams needs that tag and may
+ * run at most one character past its end (or start inside it); any other location is unknown.
+ * @param directory the raw GeoKeyDirectory tag as geotiff.js gives it (absent or unreadable: undefined)
+ * @param doubles the number of values of GeoDoubleParams (0 when absent)
+ * @param ascii the GeoAsciiParams text, when present
  */
-export function geoKeysProblem(directory: ArrayLike<number> | undefined, keys: Record<string, unknown> | null | undefined): string | null {
-  if (directory && directory.length >= 4) {
-    const declared = directory[3];
-    const held = Math.floor((directory.length - 4) / 4);
-    if (declared > held) {
-      return `corrupt GeoTIFF keys: the GeoKeyDirectory declares ${declared} keys but holds ${held}; the coordinate system is unknown`;
+export function geoKeyDirectoryProblem(directory: unknown, doubles: number, ascii: string | undefined): string | null {
+  if (directory === undefined || directory === null) return null;
+  const dir = typeof directory === 'number' ? [directory] : directory;
+  if (typeof dir === 'string' || typeof (dir as ArrayLike<unknown>).length !== 'number')
+    return 'the GeoKeyDirectory is not a list of numbers';
+  const list = dir as ArrayLike<number>;
+  if (list.length < 4) return `the GeoKeyDirectory has ${list.length} values, fewer than its 4-value header`;
+  if (list[0] !== 1) return `the GeoKeyDirectory has key version ${list[0]} (only 1 exists)`;
+  const declared = list[3];
+  const held = Math.floor((list.length - 4) / 4);
+  if (declared > held) return `the GeoKeyDirectory declares ${declared} keys but holds ${held}`;
+  const asciiLength = ascii === undefined ? 0 : ascii.split('\0')[0].length;
+  for (let k = 0; k < declared; k++) {
+    const [key, location, count, offset] = [list[4 + 4 * k], list[5 + 4 * k], list[6 + 4 * k], list[7 + 4 * k]];
+    const bad = (what: string) => `geokey ${key} ${what}`;
+    if (location === IN_ENTRY) {
+      if (count !== 1) return bad(`is stored in its entry with count ${count} (only 1 is legal)`);
+    } else if (location === GEO_DOUBLE_PARAMS) {
+      if (offset + count > doubles) return bad(`reads GeoDoubleParams[${offset}..${offset + count}], which has ${doubles} values`);
+    } else if (location === GEO_KEY_DIRECTORY) {
+      if (offset + count > list.length) return bad(`reads GeoKeyDirectory[${offset}..${offset + count}], which has ${list.length} values`);
+    } else if (location === GEO_ASCII_PARAMS) {
+      if (ascii === undefined) return bad('is text but there is no GeoAsciiParams tag');
+      if (offset + count > asciiLength + 1 && offset >= asciiLength) {
+        return bad(`reads GeoAsciiParams[${offset}..${offset + count}], which has ${asciiLength} characters`);
+      }
+    } else {
+      return bad(`is stored in tag ${location}, not a GeoTIFF tag`);
     }
   }
+  return null;
+}
+
+/**
+ * Why the geokeys cannot be used, or null when they can: GDAL fails on CRS codes outside the GeoTIFF code space, so
+ * the file is refused rather than placed somewhere invented.
+ */
+export function geoKeysProblem(keys: Record<string, unknown> | null | undefined): string | null {
   for (const name of ['ProjectedCSTypeGeoKey', 'GeographicTypeGeoKey'] as const) {
     const code = keys?.[name];
     if (typeof code === 'number' && code > USER_DEFINED) {

@@ -5,6 +5,6 @@
  * Import from here rather than from the individual files.
  */
 export { crsFromEpsg, epsgFromName, crsLabel, crsUnits, sameCrs, type CrsInfo } from './info.js';
-export { crsFromGeoKeys, geoKeysProblem } from './geokeys.js';
+export { crsFromGeoKeys, geoKeyDirectoryProblem, geoKeysProblem } from './geokeys.js';
 export { lookupEpsg, type EpsgEntry } from './epsg.js';
 export { makeLonLatTransformer, makeTransformer } from './transform.js';

@@ -16,6 +16,7 @@
 import { getDecoder, type BaseDecoder, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { maxBlockBytes } from './deflate.js';
 import { decodePool } from './decode-pool.js';
+import { LIMITS } from '../limits.js';
 
 type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => TypedArray;
 
@@ -184,34 +185,52 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
   const tilesPerBand = tilesPerRow * Math.ceil(imageHeight / tileHeight);
   const source = (image as unknown as { source: Fetcher }).source;
   const [offsetsTag, countsTag] = image.isTiled ? [324, 325] : [273, 279];
-  // geotiff.js 3.0.5 reads lazily loaded ("deferred") tag arrays as little-endian
-  // whatever the file's byte order; in a big-endian file such values are swapped back here.
-  const deferred = (fd as unknown as { deferredArrays?: Map<number, { itemSize: number }> }).deferredArrays;
-  async function location(tag: number, index: number): Promise<number> {
-    const raw = await fd.loadValueIndexed(tag, index);
-    const size = littleEndian ? undefined : deferred?.get(tag)?.itemSize;
-    if (size === undefined || size === 1) return Number(raw);
-    const view = new DataView(new ArrayBuffer(8));
-    if (size === 2) view.setUint16(0, Number(raw), true);
-    else if (size === 4) view.setUint32(0, Number(raw), true);
-    else view.setBigUint64(0, BigInt(raw as number | bigint), true);
-    return size === 2 ? view.getUint16(0, false) : size === 4 ? view.getUint32(0, false) : Number(view.getBigUint64(0, false));
-  }
+  const blockCount = tilesPerBand * (planar ? spp : 1);
+  // The block tables, read once (structure.ts has checked they hold an entry for every block).
+  const [offsets, counts] = await Promise.all([
+    blockTable(fd, source, offsetsTag, blockCount, littleEndian),
+    blockTable(fd, source, countsTag, blockCount, littleEndian),
+  ]);
+  const bytesPerValue = (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  // The value of sparse blocks as the band's type holds it (GDAL fills them with the nodata value cast to it).
+  const fillValue = Number(new Type(new ArrayBuffer(8), 0, 1).fill(options.fill as never)[0]);
+  const cache = new BlockCache();
+  const uncompressed = compression === 1;
 
-  /** Block (tx, ty, sample) as typed values in host order, rows × valuesPerRow. */
-  async function block(tx: number, ty: number, sample: number, signal: AbortSignal): Promise<TypedArray> {
+  /**
+   * Rows [firstRow, endRow) of block (tx, ty, sample) as typed values in host order, (endRow - firstRow) × valuesPerRow.
+   * Uncompressed blocks are read only for the rows asked; decoded blocks are whole and cached.
+   */
+  function block(
+    tx: number,
+    ty: number,
+    sample: number,
+    firstRow: number,
+    endRow: number,
+    reads: BatchedReads,
+    signal: AbortSignal,
+  ): Promise<TypedArray> {
     const rows = image.isTiled ? tileHeight : Math.min(tileHeight, imageHeight - ty * tileHeight);
     const index = (planar ? sample * tilesPerBand : 0) + ty * tilesPerRow + tx;
     const what = image.isTiled ? `tile ${tx},${ty}` : `strip ${ty}`;
-    const offset = await location(offsetsTag, index);
-    const count = await location(countsTag, index);
-    if (count === 0) {
-      const empty = new Type(new ArrayBuffer(rows * valuesPerRow * (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
-      empty.fill(options.fill as never);
-      return empty;
+    if (uncompressed) {
+      const end = Math.min(endRow, rows);
+      return blockRows(offsets[index] + firstRow * rowBytes, (end - firstRow) * rowBytes, end - firstRow, what, reads, signal);
     }
-    const [slice] = await source.fetch([{ offset, length: count }]);
-    const decoded = await decode(slice as ArrayBuffer, what, signal);
+    return cache.get(index, rows * valuesPerRow * bytesPerValue, () => blockRows(offsets[index], counts[index], rows, what, reads, signal));
+  }
+
+  /** `rows` rows of a block from its stored bytes. */
+  async function blockRows(
+    offset: number,
+    count: number,
+    rows: number,
+    what: string,
+    reads: BatchedReads,
+    signal: AbortSignal,
+  ): Promise<TypedArray> {
+    const slice = await reads.read(offset, count);
+    const decoded = await decode(slice, what, signal);
     let bytes: Uint8Array = new Uint8Array(decoded, 0, Math.min(decoded.byteLength, blockBytes));
     // A block that decodes short (truncated or corrupt stream) must not read as zeros.
     // Tiles are always whole; only the last strip may hold fewer rows.
@@ -246,14 +265,26 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
       const jobs: Promise<void>[] = [];
       // The first failing block cancels the rest of the window (queued or running in the decode pool).
       const cancel = new AbortController();
+      const reads = new BatchedReads(source);
       for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y0 + h; ty++) {
+        // The rows of this block row inside the window (only these are read from uncompressed blocks).
+        const firstRow = uncompressed ? Math.max(0, y0 - ty * tileHeight) : 0;
+        const endRow = uncompressed ? Math.min(tileHeight, y0 + h - ty * tileHeight) : tileHeight;
         for (let tx = Math.floor(x0 / tileWidth); tx * tileWidth < x0 + w; tx++) {
           const blockSamples = planar ? samples.map((s, i) => [s, i]) : [[0, -1]];
           for (const [sample, planeIndex] of blockSamples) {
+            const copy = { tx, ty, firstRow, tileWidth, tileHeight, x0, y0, w, h, nodata };
+            const index = (planar ? sample * tilesPerBand : 0) + ty * tilesPerRow + tx;
+            if (counts[index] === 0) {
+              // A sparse block (offset and byte count 0): its part of the window is the fill value; nothing is allocated.
+              const value = nodata !== null && fillValue === nodata ? NaN : fillValue;
+              if (planar) fillWindow(planes[planeIndex], value, copy, imageHeight);
+              else for (const plane of planes) fillWindow(plane, value, copy, imageHeight);
+              continue;
+            }
             jobs.push(
-              block(tx, ty, sample, cancel.signal).then(
+              block(tx, ty, sample, firstRow, endRow, reads, cancel.signal).then(
                 (values) => {
-                  const copy = { tx, ty, tileWidth, tileHeight, x0, y0, w, h, nodata };
                   if (planar) copyPlanar(values, planes[planeIndex], copy);
                   else copyChunky(values, planes, samples, spp, copy);
                 },
@@ -266,14 +297,140 @@ export async function makeBlockReader(image: GeoTIFFImage, options: BlockReaderO
           }
         }
       }
+      reads.flush();
       await Promise.all(jobs);
     },
   };
 }
 
+/** Blocks closer than this in the file are read together (the bytes between are read and dropped). */
+const READ_GAP = 4096;
+/** The longest read made of several blocks. */
+const MAX_BATCH_READ = 8 * 2 ** 20;
+
+/**
+ * The block reads of one window, asked for first and made at `flush` as few file reads: blocks lying next to each
+ * other (the bands of a planar strip, a row of tiles) come in one read, not one each.
+ */
+class BatchedReads {
+  private readonly source: Fetcher;
+  private wants: { offset: number; length: number; resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(source: Fetcher) {
+    this.source = source;
+  }
+
+  read(offset: number, length: number): Promise<ArrayBuffer> {
+    return new Promise((resolve, reject) => this.wants.push({ offset, length, resolve, reject }));
+  }
+
+  flush(): void {
+    const wants = this.wants.sort((a, b) => a.offset - b.offset);
+    this.wants = [];
+    for (let i = 0; i < wants.length;) {
+      const start = wants[i].offset;
+      let end = start + wants[i].length;
+      let j = i + 1;
+      while (
+        j < wants.length &&
+        wants[j].offset <= end + READ_GAP &&
+        Math.max(end, wants[j].offset + wants[j].length) - start <= MAX_BATCH_READ
+      ) {
+        end = Math.max(end, wants[j].offset + wants[j].length);
+        j++;
+      }
+      const run = wants.slice(i, j);
+      this.source.fetch([{ offset: start, length: end - start }]).then(
+        ([data]) => {
+          if (run.length === 1) run[0].resolve(data as ArrayBuffer);
+          else for (const want of run) want.resolve((data as ArrayBuffer).slice(want.offset - start, want.offset - start + want.length));
+        },
+        (err: unknown) => {
+          for (const want of run) want.reject(err);
+        },
+      );
+      i = j;
+    }
+  }
+}
+
+/**
+ * A block table (offsets or byte counts), its first `count` entries as numbers. Deferred (large) arrays are read here
+ * in the file's byte order: geotiff.js 3.0.5 reads them as little-endian whatever the file's order.
+ */
+async function blockTable(
+  fd: GeoTIFFImage['fileDirectory'],
+  source: Fetcher,
+  tag: number,
+  count: number,
+  littleEndian: boolean,
+): Promise<Float64Array> {
+  const deferred = (fd as unknown as { deferredArrays?: Map<number, { arrayOffset: number; itemSize: number }> }).deferredArrays?.get(tag);
+  const out = new Float64Array(count);
+  if (deferred) {
+    const size = deferred.itemSize;
+    const [data] = await source.fetch([{ offset: deferred.arrayOffset, length: count * size }]);
+    const view = new DataView(data as ArrayBuffer);
+    for (let i = 0; i < count; i++) {
+      const at = i * size;
+      out[i] =
+        size === 1
+          ? view.getUint8(at)
+          : size === 2
+            ? view.getUint16(at, littleEndian)
+            : size === 4
+              ? view.getUint32(at, littleEndian)
+              : Number(view.getBigUint64(at, littleEndian));
+    }
+    return out;
+  }
+  const value = (await fd.loadValue(tag)) as number | ArrayLike<number | bigint>;
+  const list = typeof value === 'number' ? [value] : value;
+  for (let i = 0; i < count; i++) out[i] = Number(list[i]);
+  return out;
+}
+
+/**
+ * The decoded blocks of one image kept for the next windows, up to LIMITS.blockCacheBytes (the most recent block is
+ * always kept): a mask strip or a row of tiles taller than a strip of cells is decoded once, not once per strip.
+ * Holds promises, so windows read at the same time share one decode; a failed decode is not kept.
+ */
+class BlockCache {
+  private readonly blocks = new Map<number, { values: Promise<TypedArray>; bytes: number }>();
+  private bytes = 0;
+
+  get(index: number, bytes: number, decode: () => Promise<TypedArray>): Promise<TypedArray> {
+    const hit = this.blocks.get(index);
+    if (hit) {
+      // Most recently used last.
+      this.blocks.delete(index);
+      this.blocks.set(index, hit);
+      return hit.values;
+    }
+    const values = decode();
+    const entry = { values, bytes };
+    this.blocks.set(index, entry);
+    this.bytes += bytes;
+    values.catch(() => this.drop(index, entry));
+    for (const [old, e] of this.blocks) {
+      if (this.bytes <= LIMITS.blockCacheBytes || old === index) break;
+      this.drop(old, e);
+    }
+    return values;
+  }
+
+  private drop(index: number, entry: { bytes: number }): void {
+    if (this.blocks.get(index) !== entry) return;
+    this.blocks.delete(index);
+    this.bytes -= entry.bytes;
+  }
+}
+
 interface CopySpec {
   tx: number;
   ty: number;
+  /** The first row of the block the values start at (uncompressed blocks are read from the window's first row). */
+  firstRow: number;
   tileWidth: number;
   tileHeight: number;
   x0: number;
@@ -286,13 +443,24 @@ interface CopySpec {
 /** The part of block (tx, ty) inside the window, in block and window coordinates. */
 function overlap(c: CopySpec, available: number) {
   const bx0 = c.tx * c.tileWidth;
-  const by0 = c.ty * c.tileHeight;
+  const by0 = c.ty * c.tileHeight + c.firstRow;
   const xa = Math.max(c.x0, bx0);
   const xb = Math.min(c.x0 + c.w, bx0 + c.tileWidth);
   const ya = Math.max(c.y0, by0);
   // A short last strip holds fewer rows than tileHeight.
   const yb = Math.min(c.y0 + c.h, by0 + c.tileHeight, by0 + Math.floor(available / c.tileWidth));
   return { bx0, by0, xa, xb, ya, yb };
+}
+
+/** Sets the part of block (tx, ty) inside the window to `value` (a sparse block; the last strip may be short). */
+function fillWindow(plane: Float32Array, value: number, c: CopySpec, imageHeight: number): void {
+  const bx0 = c.tx * c.tileWidth;
+  const by0 = c.ty * c.tileHeight;
+  const xa = Math.max(c.x0, bx0);
+  const xb = Math.min(c.x0 + c.w, bx0 + c.tileWidth);
+  const ya = Math.max(c.y0, by0);
+  const yb = Math.min(c.y0 + c.h, by0 + c.tileHeight, imageHeight);
+  for (let y = ya; y < yb; y++) plane.fill(value, (y - c.y0) * c.w + (xa - c.x0), (y - c.y0) * c.w + (xb - c.x0));
 }
 
 function copyPlanar(values: TypedArray, plane: Float32Array, c: CopySpec): void {

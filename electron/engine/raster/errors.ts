@@ -5,6 +5,7 @@
  * CLI and the app can show it to users as is (no stack traces).
  */
 import { fileLabel, fileProblem, oneLine, UserError } from '../../../shared/errors/index.js';
+import { LimitError } from '../limits.js';
 
 /** Longest detail copied from a third-party error into a message. */
 const MAX_DETAIL = 160;
@@ -34,8 +35,10 @@ function detailOf(err: unknown): string {
  * @param doing what was being done, e.g. "reading window 0,0 256x256"; it
  *   prefixes the problem so the user knows which step failed.
  */
-export function toRasterError(path: string, err: unknown, doing?: string): RasterError {
+export function toRasterError(path: string, err: unknown, doing?: string): RasterError | LimitError {
   if (err instanceof RasterError) return err;
+  // A budget exceeded (limits.ts): its message names the file, what it asks for and the limit.
+  if (err instanceof LimitError) return err;
   // The decode pool's time / memory limits: its message says all ("decoding tile 3,1 took longer than 10 s; ...").
   if (err instanceof Error && err.name === 'DecodeLimitError') return new RasterError(path, err.message);
   const prefix = doing ? `${doing}: ` : '';

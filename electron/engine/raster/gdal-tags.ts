@@ -41,28 +41,93 @@ export interface GdalMetadataItem {
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
+/** The five predefined entities and character references; nothing else is expanded (there is no DTD). */
 function decodeXml(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, ent: string) => {
     if (ent[0] === '#') {
       const code = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
-      return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
     return XML_ENTITIES[ent] ?? whole;
   });
 }
 
 /**
+ * `indexOf(needle, from)` for searches whose `from` only grows: the last answer is reused while it is still ahead,
+ * so a text with many openings and no closing is scanned once, not once per opening.
+ */
+function forwardSearch(text: string, needle: string): (from: number) => number {
+  let found = -2; // not searched yet
+  return (from) => {
+    if (found === -1 || found >= from) return found;
+    found = text.indexOf(needle, from);
+    return found;
+  };
+}
+
+const isNameChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c === 45;
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+
+/** The `name="value"` attributes of a tag's text (names lower-cased), scanned once from left to right. */
+function parseAttributes(text: string): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  let i = 0;
+  while (i < text.length) {
+    if (!isNameChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isNameChar(text.charCodeAt(i))) i++;
+    const name = text.slice(start, i);
+    let j = i;
+    while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+    if (text[j] !== '=') continue;
+    j++;
+    while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+    if (text[j] !== '"') continue;
+    const close = text.indexOf('"', j + 1);
+    if (close < 0) break; // no closing quote anywhere further: no later attribute can close either
+    attrs[name.toLowerCase()] = decodeXml(text.slice(j + 1, close));
+    i = close + 1;
+  }
+  return attrs;
+}
+
+/**
  * Parses the GDAL_METADATA XML tag into items. GDAL's format is flat
  * (`<GDALMetadata><Item name=".." sample=".." role="..">value</Item>...`), so a
- * regular expression is enough and avoids an XML dependency.
+ * single left-to-right scan is enough (linear in the tag's length, whatever it
+ * holds) and avoids an XML dependency: `<Item attrs/>` or `<Item attrs>value</Item>`,
+ * attributes up to the first `>`.
  */
 export function parseGdalMetadata(raw: unknown): GdalMetadataItem[] {
   if (typeof raw !== 'string') return [];
   const items: GdalMetadataItem[] = [];
-  const itemRe = /<Item\b([^>]*?)(?:\/>|>([\s\S]*?)<\/Item>)/g;
-  for (const m of raw.matchAll(itemRe)) {
-    const attrs: Record<string, string> = {};
-    for (const a of m[1].matchAll(/([\w:-]+)\s*=\s*"([^"]*)"/g)) attrs[a[1].toLowerCase()] = decodeXml(a[2]);
+  const nextOpen = forwardSearch(raw, '<Item');
+  const nextGt = forwardSearch(raw, '>');
+  const nextClose = forwardSearch(raw, '</Item>');
+  for (let from = 0; ;) {
+    const at = nextOpen(from);
+    if (at < 0) break;
+    // Where a global regular expression would go on: after this match, or one character on when this is none.
+    from = at + 1;
+    const after = at + 5;
+    const c = raw.charCodeAt(after);
+    if (isNameChar(c) && c !== 58 && c !== 45) continue; // `<Items`: no word boundary after `<Item`
+    const gt = nextGt(after);
+    if (gt < 0) break;
+    const selfClosing = gt - 1 >= after && raw[gt - 1] === '/';
+    let value = '';
+    if (selfClosing) from = gt + 1;
+    else {
+      const close = nextClose(gt + 1);
+      if (close < 0) continue;
+      value = raw.slice(gt + 1, close);
+      from = close + 7;
+    }
+    const attrs = parseAttributes(raw.slice(after, selfClosing ? gt - 1 : gt));
     if (attrs.name === undefined) continue;
     const sample = attrs.sample === undefined ? null : Number(attrs.sample);
     items.push({
@@ -70,7 +135,7 @@ export function parseGdalMetadata(raw: unknown): GdalMetadataItem[] {
       sample: sample !== null && Number.isInteger(sample) && sample >= 0 ? sample : null,
       role: attrs.role ?? null,
       domain: attrs.domain ?? null,
-      value: decodeXml(m[2] ?? '').trim(),
+      value: decodeXml(value).trim(),
     });
   }
   return items;

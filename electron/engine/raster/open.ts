@@ -12,9 +12,9 @@
  * read by window, never the whole raster at once.
  */
 import { existsSync } from 'node:fs';
-import { fromFile, type GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
+import { GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
-import { crsFromGeoKeys, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
+import { crsFromGeoKeys, geoKeyDirectoryProblem, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
 import { RasterError, toRasterError } from './errors.js';
 import {
   bandMetadata,
@@ -29,7 +29,8 @@ import {
 import { geoTransformFromTags } from './georef.js';
 import { makeBlockReader, type BlockReader } from './blocks.js';
 import { useBoundedDecoders } from './codecs.js';
-import { checkTiffStructure } from './structure.js';
+import { openRasterFile, type CheckedFileSource } from './source.js';
+import { checkTiffStructure, type TiffStructure } from './structure.js';
 
 export interface RasterInfo {
   path: string;
@@ -121,7 +122,27 @@ function rawNoData(nodata: NoData, dtype: string): number | null {
   return Number.isInteger(nodata) ? nodata : null; // e.g. nodata 0.5 on a Byte band never matches
 }
 
-async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> {
+/**
+ * The geokeys of the image, or null when there are none or GDAL would ignore them (a corrupt or unreadable
+ * GeoKeyDirectory: the file then has no CRS, and its RasterPixelIsPoint key does not count either).
+ */
+function usableGeoKeys(image: GeoTIFFImage, unreadableTags: number[]): Record<string, unknown> | null {
+  const fd = image.getFileDirectory();
+  const tag = (name: string, code: number): unknown => (unreadableTags.includes(code) ? undefined : fd.getValue(name as never));
+  const directory = tag('GeoKeyDirectory', 34735);
+  if (directory === undefined) return null;
+  const doubles = tag('GeoDoubleParams', 34736) as ArrayLike<number> | number | undefined;
+  const ascii = tag('GeoAsciiParams', 34737);
+  const doubleCount = doubles === undefined ? 0 : typeof doubles === 'number' ? 1 : doubles.length;
+  if (geoKeyDirectoryProblem(directory, doubleCount, typeof ascii === 'string' ? ascii : undefined) !== null) return null;
+  try {
+    return image.getGeoKeys() as Record<string, unknown> | null;
+  } catch {
+    return null;
+  }
+}
+
+async function readInfo(path: string, image: GeoTIFFImage, structure: TiffStructure): Promise<RasterInfo> {
   const fd = image.getFileDirectory();
   const width = image.getWidth();
   const height = image.getHeight();
@@ -134,16 +155,16 @@ async function readInfo(path: string, image: GeoTIFFImage): Promise<RasterInfo> 
     throw new RasterError(path, `unsupported compression: ${compressionName(compressionCode)}`);
   }
 
-  const geoKeys = image.getGeoKeys();
+  const geoKeys = usableGeoKeys(image, structure.unreadableGeoTags);
   const georef = geoTransformFromTags({
     pixelScale: fd.getValue('ModelPixelScale'),
     tiepoints: fd.getValue('ModelTiepoint'),
     transformation: fd.getValue('ModelTransformation'),
-    rasterType: geoKeys?.GTRasterTypeGeoKey,
+    rasterType: geoKeys?.GTRasterTypeGeoKey as number | undefined,
   });
   if ('problem' in georef) throw new RasterError(path, georef.problem);
   const transform = georef.transform;
-  const keysProblem = geoKeysProblem(fd.getValue('GeoKeyDirectory') as ArrayLike<number> | undefined, geoKeys);
+  const keysProblem = geoKeysProblem(geoKeys);
   if (keysProblem !== null) throw new RasterError(path, keysProblem);
   const crs = crsFromGeoKeys(geoKeys);
 
@@ -418,9 +439,11 @@ async function externalOverviews(
   const ovr = [`${path}.ovr`, `${path}.OVR`].find((p) => existsSync(p));
   if (ovr === undefined) return null;
   let tiff: GeoTIFF | null = null;
+  let source: CheckedFileSource | null = null;
   try {
-    await checkTiffStructure(ovr);
-    tiff = await fromFile(ovr);
+    source = await openRasterFile(ovr);
+    await checkTiffStructure(ovr, source);
+    tiff = await GeoTIFF.fromSource(source as never);
     const readers: ImageReader[] = [];
     const count = Math.min(await tiff.getImageCount(), MAX_IFDS);
     for (let i = 0; i < count; i++) {
@@ -440,6 +463,7 @@ async function externalOverviews(
 
   async function unusable(): Promise<null> {
     if (tiff) await closeQuietly(tiff);
+    else if (source) await source.close().catch(() => undefined);
     return null;
   }
 }
@@ -447,16 +471,19 @@ async function externalOverviews(
 /** Opens a GeoTIFF; throws RasterError (one line, naming the file) on any problem. */
 export async function openRaster(path: string): Promise<Raster> {
   if (typeof path !== 'string' || path === '') throw new RasterError(String(path ?? ''), 'no file path given');
+  let source: CheckedFileSource | null = null;
   let tiff: GeoTIFF | null = null;
   let sidecar: GeoTIFF | null = null;
   try {
+    // A regular file within the size budget, read through checked reads only (source.ts).
+    source = await openRasterFile(path);
     // Our own walk of the header, IFDs and block layout first: geotiff.js trusts
     // the file and can hang, exhaust memory or read zeros past its end.
-    await checkTiffStructure(path);
+    const structure = await checkTiffStructure(path, source);
     await useBoundedDecoders();
-    tiff = await fromFile(path);
+    tiff = await GeoTIFF.fromSource(source as never);
     const image = await tiff.getImage(0);
-    const info = await readInfo(path, image);
+    const info = await readInfo(path, image, structure);
     const noDataRaw = rawNoData(info.nodata, info.dtype);
     const fill = info.nodata === null ? 0 : info.nodata === 'nan' ? NaN : info.nodata;
     const reader = async (img: GeoTIFFImage) => new ImageReader(img, noDataRaw, await makeBlockReader(img, { fill }));
@@ -494,6 +521,7 @@ export async function openRaster(path: string): Promise<Raster> {
     return new GeoTiffRaster(info, tiff, sidecar, await reader(image), overviews, mask);
   } catch (err) {
     if (tiff) await closeQuietly(tiff);
+    else if (source) await source.close().catch(() => undefined);
     if (sidecar) await closeQuietly(sidecar);
     throw toRasterError(path, err);
   }

@@ -9,16 +9,20 @@
  *
  * - every IFD: offset inside the file and past the header, entry table
  *   complete, at most MAX_IFDS of them, no loops;
- * - the first IFD (the image we read): every out-of-line tag value inside the
- *   file, no tag twice, sane dimensions and sample layout, and a strip/tile
- *   layout whose offset/byte-count arrays have an entry for every block and
- *   whose blocks all lie inside the file.
+ * - every image (IFD 0, the raster, and its masks and overviews, which are
+ *   decoded too): every out-of-line tag value inside the file (geokey tags
+ *   past the end are ignored, as libtiff does), no tag twice, sane dimensions
+ *   and sample layout, a strip/tile layout whose offset/byte-count arrays
+ *   have an entry for every block and whose blocks all lie inside the file,
+ *   and the budgets of LIMITS: the decoded size of one block, the number of
+ *   blocks (and of tiny blocks).
  *
  * Deeper semantic checks (sample types, compressions, georeferencing) stay in
  * open.ts, where geotiff.js has parsed the tags.
  */
-import { open as openFile, stat, type FileHandle } from 'node:fs/promises';
+import { LIMITS, LimitError } from '../limits.js';
 import { RasterError } from './errors.js';
+import type { CheckedFileSource } from './source.js';
 
 /** Largest width or height accepted (GDAL's own limit is 2^31-1; real rasters stay far below 2^24). */
 export const MAX_DIMENSION = 1 << 24;
@@ -26,12 +30,6 @@ export const MAX_DIMENSION = 1 << 24;
 export const MAX_SAMPLES = 10_000;
 /** Most IFDs followed along the chain (a COG has a few dozen at most). */
 export const MAX_IFDS = 4096;
-/**
- * Most bytes one compressed strip or tile may decode to. It bounds the memory
- * a single block costs, whatever its codec; bigger blocks are almost always
- * decompression bombs (GDAL writes 256x256 tiles or strips of a few KiB).
- */
-export const MAX_DECODED_BLOCK_BYTES = 128 * 1024 * 1024;
 
 /** Byte size of one value of each TIFF field type; types not listed are unknown. */
 const TYPE_SIZES: ReadonlyMap<number, number> = new Map([
@@ -110,24 +108,25 @@ export interface TiffStructure {
   bigTiff: boolean;
   /** Number of IFDs in the chain (full image, overviews, masks). */
   ifdCount: number;
+  /** Geokey tags of IFD 0 whose values lie past the end of the file: ignored, as libtiff does. */
+  unreadableGeoTags: number[];
 }
 
-/** Positional reads with the byte order of the file. */
+/** Values in the byte order of the file, and checked reads (see source.ts). */
 class TiffReader {
-  readonly handle: FileHandle;
+  readonly source: CheckedFileSource;
   readonly fileSize: number;
   readonly littleEndian: boolean;
 
-  constructor(handle: FileHandle, fileSize: number, littleEndian: boolean) {
-    this.handle = handle;
-    this.fileSize = fileSize;
+  constructor(source: CheckedFileSource, littleEndian: boolean) {
+    this.source = source;
+    this.fileSize = source.fileSize;
     this.littleEndian = littleEndian;
   }
 
   async bytes(offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await this.handle.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
+    const data = await this.source.read(offset, Math.max(0, Math.min(length, this.fileSize - offset)));
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
   uint(buf: Buffer, pos: number, size: number): number {
@@ -149,32 +148,24 @@ class TiffReader {
 }
 
 /**
- * Checks the structure of the TIFF at `path`; throws a RasterError saying what
- * is wrong, in words, on the first problem found.
+ * Checks the structure of the TIFF open in `source`; throws a RasterError (or a LimitError) saying what is wrong,
+ * in words, on the first problem found.
  */
-export async function checkTiffStructure(path: string): Promise<TiffStructure> {
-  const info = await stat(path);
-  if (info.isDirectory()) throw new RasterError(path, 'is a directory, not a raster file');
-  if (info.size === 0) throw new RasterError(path, 'empty file (0 bytes), not a TIFF file');
-  const handle = await openFile(path, 'r');
-  try {
-    return await checkOpen(path, handle, info.size);
-  } finally {
-    await handle.close();
-  }
+export async function checkTiffStructure(path: string, source: CheckedFileSource): Promise<TiffStructure> {
+  if (source.fileSize === 0) throw new RasterError(path, 'empty file (0 bytes), not a TIFF file');
+  return checkOpen(path, source);
 }
 
-async function checkOpen(path: string, handle: FileHandle, fileSize: number): Promise<TiffStructure> {
+async function checkOpen(path: string, source: CheckedFileSource): Promise<TiffStructure> {
   const fail = (problem: string): never => {
     throw new RasterError(path, problem);
   };
-  const headBuf = Buffer.alloc(16);
-  const { bytesRead } = await handle.read(headBuf, 0, 16, 0);
-  const head = headBuf.subarray(0, bytesRead);
+  const fileSize = source.fileSize;
+  const head = Buffer.from(await source.read(0, Math.min(16, fileSize)));
   if (head.length < 4) fail(`not a TIFF file (only ${head.length} bytes long)`);
   const order = head.toString('latin1', 0, 2);
   if (order !== 'II' && order !== 'MM') fail('not a TIFF file (bad byte-order mark)');
-  const r = new TiffReader(handle, fileSize, order === 'II');
+  const r = new TiffReader(source, order === 'II');
   const magic = r.uint(head, 2, 2);
   if (magic !== 42 && magic !== 43) fail(`not a TIFF file (bad magic number ${magic})`);
   const big = magic === 43;
@@ -190,7 +181,7 @@ async function checkOpen(path: string, handle: FileHandle, fileSize: number): Pr
 
   // Walk the chain: every table must be complete; offsets must not repeat.
   const seen = new Set<number>();
-  let first: Entry[] | null = null;
+  const ifds: Entry[][] = [];
   for (let offset = firstIfd, index = 0; offset !== 0; index++) {
     if (index >= MAX_IFDS) fail(`IFD chain has more than ${MAX_IFDS} IFDs (corrupt or hostile file)`);
     if (seen.has(offset)) fail(`IFD chain loops back to offset ${offset}`);
@@ -211,14 +202,16 @@ async function checkOpen(path: string, handle: FileHandle, fileSize: number): Pr
       );
     }
     const table = await r.bytes(offset, tableSize);
-    if (index === 0) {
-      first = parseEntries(r, table, n, big, offset);
-    }
+    ifds.push(parseEntries(r, table, n, big, offset));
     offset = r.uint(table, countSize + n * entrySize, big ? 8 : 4);
   }
-  if (!first) return fail('invalid TIFF: no image');
-  await checkFirstImage(path, r, first, headerSize);
-  return { fileSize, littleEndian: r.littleEndian, bigTiff: big, ifdCount: seen.size };
+  // Every image gets the same checks: masks and overviews are decoded too.
+  let unreadableGeoTags: number[] = [];
+  for (const [index, entries] of ifds.entries()) {
+    const ignored = await checkImage(path, r, entries, headerSize, index);
+    if (index === 0) unreadableGeoTags = ignored;
+  }
+  return { fileSize, littleEndian: r.littleEndian, bigTiff: big, ifdCount: seen.size, unreadableGeoTags };
 }
 
 function parseEntries(r: TiffReader, table: Buffer, n: number, big: boolean, ifdOffset: number): Entry[] {
@@ -239,18 +232,30 @@ function parseEntries(r: TiffReader, table: Buffer, n: number, big: boolean, ifd
   return entries;
 }
 
-/** The checks on IFD 0, the image that is read. */
-async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], headerSize: number): Promise<void> {
+/** GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams: libtiff skips them when unreadable, and GDAL then has no CRS. */
+const GEO_KEY_TAGS = new Set([34735, 34736, 34737]);
+
+/**
+ * The checks on one image (IFD `index`; 0 is the raster, the others its masks and overviews). Problems outside
+ * IFD 0 name the IFD. Returns the geokey tags of the image whose values lie past the end of the file (ignored).
+ */
+async function checkImage(path: string, r: TiffReader, entries: Entry[], headerSize: number, index: number): Promise<number[]> {
+  const where = index === 0 ? '' : `IFD ${index}: `;
   const fail = (problem: string): never => {
-    throw new RasterError(path, problem);
+    throw new RasterError(path, `${where}${problem}`);
   };
+  const unreadableGeoTags: number[] = [];
   const byTag = new Map<number, Entry>();
   for (const e of entries) {
     // Two values for one tag: readers disagree on which wins, so the image is ambiguous.
-    if (byTag.has(e.tag)) fail(`invalid TIFF: ${tagName(e.tag)} appears twice in the first IFD`);
+    if (byTag.has(e.tag)) fail(`invalid TIFF: ${tagName(e.tag)} appears twice in ${index === 0 ? 'the first IFD' : 'the IFD'}`);
     byTag.set(e.tag, e);
     // Tags of unknown type are skipped by readers (libtiff warns); their values are never read.
     if (!TYPE_SIZES.has(e.type)) continue;
+    if (e.valuePos + e.size > r.fileSize && GEO_KEY_TAGS.has(e.tag)) {
+      unreadableGeoTags.push(e.tag);
+      continue;
+    }
     if (e.valuePos + e.size > r.fileSize) {
       fail(
         `${tagName(e.tag)} claims ${plural(e.count, 'value')} (${bytesText(e.size)}) at offset ${e.valuePos}, ` +
@@ -259,16 +264,17 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
     }
   }
 
-  /** The values of a numeric tag, or undefined when absent. */
-  const values = async (tag: number): Promise<number[] | undefined> => {
+  /** The values of a numeric tag (its first `max`), or undefined when absent. */
+  const values = async (tag: number, max = 64 * 1024): Promise<number[] | undefined> => {
     const e = byTag.get(tag);
     if (!e) return undefined;
     // Layout tags are unsigned integers: BYTE, SHORT, LONG or LONG8.
     const size = { 1: 1, 3: 2, 4: 4, 16: 8 }[e.type];
     if (size === undefined) return fail(`invalid TIFF: ${tagName(tag)} has field type ${e.type}, not an unsigned integer type`);
-    const buf = await r.bytes(e.valuePos, e.size);
-    const out = new Array<number>(e.count);
-    for (let i = 0; i < e.count; i++) out[i] = r.uint(buf, i * size, size);
+    const n = Math.min(e.count, max);
+    const buf = await r.bytes(e.valuePos, n * size);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = r.uint(buf, i * size, size);
     return out;
   };
   const single = async (tag: number, fallback?: number): Promise<number> => {
@@ -345,25 +351,40 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
   const bitsPerPixel = planar === 2 ? Math.max(...sampleBits) : sampleBits.reduce((a, b) => a + b, 0);
   const rowBytes = Math.ceil((blockWidth * bitsPerPixel) / 8);
   const blockBytes = rowBytes * blockHeight;
-  if (compression !== 1 && blockBytes > MAX_DECODED_BLOCK_BYTES) {
+  const limit = (asks: string, allowed: string): never => {
+    throw new LimitError({ path }, `${where}asks for ${asks}`, allowed);
+  };
+  if (compression !== 1 && blockBytes > LIMITS.blockBytes) {
     fail(
       `one ${kind} (${blockWidth}x${blockHeight}) decodes to ${bytesText(blockBytes)}, more than the ` +
-        `${bytesText(MAX_DECODED_BLOCK_BYTES)} this reader allows per compressed block (corrupt or a decompression bomb)`,
+        `${bytesText(LIMITS.blockBytes)} this reader allows per compressed block (corrupt or a decompression bomb)`,
+    );
+  }
+  // Uncompressed blocks are read a few rows at a time (blocks.ts): one row must fit the same budget.
+  if (compression === 1 && rowBytes > LIMITS.blockBytes) {
+    limit(`${bytesText(rowBytes)} per row of one ${kind}`, `${bytesText(LIMITS.blockBytes)}`);
+  }
+  // Every block costs a read and a decode however small it is: 1-pixel tiles make a small raster take minutes.
+  if (blocks > LIMITS.imageBlocks) limit(`${blocks} ${kind}s`, `${LIMITS.imageBlocks} ${kind}s per image`);
+  if (blocks > LIMITS.smallBlockImages && blockWidth * blockHeight < LIMITS.minBlockPixels) {
+    limit(
+      `${blocks} ${kind}s of ${blockWidth}x${blockHeight} pixels`,
+      `${LIMITS.smallBlockImages} ${kind}s smaller than ${LIMITS.minBlockPixels} pixels`,
     );
   }
 
   const [offsetsTag, countsTag] = tiled ? [324, 325] : [273, 279];
-  const offsets = await values(offsetsTag);
-  const counts = await values(countsTag);
-  if (!offsets || !counts) return fail(`invalid TIFF: no ${tagName(offsetsTag)} or ${tagName(countsTag)}, so no pixel data`);
-  for (const [tag, arr] of [
-    [offsetsTag, offsets],
-    [countsTag, counts],
-  ] as const) {
-    if (arr.length < blocks) {
-      fail(`invalid TIFF: ${tagName(tag)} has ${plural(arr.length, 'entry')} but the image has ${plural(blocks, kind)}`);
+  if (!byTag.has(offsetsTag) || !byTag.has(countsTag))
+    fail(`invalid TIFF: no ${tagName(offsetsTag)} or ${tagName(countsTag)}, so no pixel data`);
+  for (const tag of [offsetsTag, countsTag]) {
+    const declared = byTag.get(tag)!.count;
+    if (declared < blocks) {
+      fail(`invalid TIFF: ${tagName(tag)} has ${plural(declared, 'entry')} but the image has ${plural(blocks, kind)}`);
     }
   }
+  // Only the entries of real blocks are read (a count can claim more than the image has).
+  const offsets = (await values(offsetsTag, blocks))!;
+  const counts = (await values(countsTag, blocks))!;
   for (let i = 0; i < blocks; i++) {
     const offset = offsets[i];
     const count = counts[i];
@@ -383,4 +404,5 @@ async function checkFirstImage(path: string, r: TiffReader, entries: Entry[], he
       if (count < needed) fail(`invalid TIFF: uncompressed ${kind} ${i} holds ${count} bytes but needs ${needed}`);
     }
   }
+  return unreadableGeoTags;
 }

@@ -66,6 +66,72 @@ describe('parseGdalMetadata / bandMetadata (GDAL_METADATA tag 42112)', () => {
     expect(parseGdalMetadata(undefined)).toEqual([]);
     expect(bandMetadata([], 2)).toEqual({ scales: [1, 1], offsets: [0, 0], descriptions: ['', ''] });
   });
+
+  /** The first version's regular expressions (quadratic on hostile tags), kept as the reference for small inputs. */
+  function regexReference(raw: string) {
+    const out = [];
+    for (const m of raw.matchAll(/<Item\b([^>]*?)(?:\/>|>([\s\S]*?)<\/Item>)/g)) {
+      const attrs: Record<string, string> = {};
+      for (const a of m[1].matchAll(/([\w:-]+)\s*=\s*"([^"]*)"/g)) attrs[a[1].toLowerCase()] = a[2];
+      if (attrs.name === undefined) continue;
+      const sample = attrs.sample === undefined ? null : Number(attrs.sample);
+      out.push({
+        name: attrs.name,
+        sample: sample !== null && Number.isInteger(sample) && sample >= 0 ? sample : null,
+        role: attrs.role ?? null,
+        domain: attrs.domain ?? null,
+        value: (m[2] ?? '').trim(),
+      });
+    }
+    return out;
+  }
+
+  it('reads what the regular expressions read, on thousands of random fragments of tags', () => {
+    const pieces = [
+      '<Item',
+      '<Items',
+      '<Item:',
+      ' name="a"',
+      ' name = "b"',
+      'sample="1"',
+      ' role="scale"',
+      '>',
+      '/>',
+      '/',
+      '</Item>',
+      'x',
+      ' ',
+      '"',
+      '=',
+      'name',
+      '\n',
+      'domain="d"',
+      '<',
+    ];
+    let seed = 12345;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let t = 0; t < 5000; t++) {
+      const raw = Array.from({ length: 1 + random(24) }, () => pieces[random(pieces.length)]).join('');
+      expect(parseGdalMetadata(raw), raw).toEqual(regexReference(raw));
+    }
+  });
+
+  it('is linear: hostile 1.2 MB tags (openings never closed, endless names, unclosed quotes) take well under a second', () => {
+    const hostile = [
+      '<Item name="x">'.repeat(80_000),
+      `<Item ${'a'.repeat(1_200_000)}>`,
+      `<Item name="${'<Item '.repeat(200_000)}`,
+      '<Item '.repeat(200_000),
+      `<GDALMetadata>${'<Item name="SCALE" sample="0" role="scale">0.5</Item>'.repeat(20_000)}`,
+      '&#x110000;'.repeat(100_000),
+    ];
+    for (const raw of hostile) {
+      const start = performance.now();
+      parseGdalMetadata(raw);
+      expect(performance.now() - start, raw.slice(0, 40)).toBeLessThan(500);
+    }
+    expect(parseGdalMetadata('<Item name="d">&#x110000;&#65;</Item>')[0].value).toBe('&#x110000;A');
+  });
 });
 
 describe('gdalDataType', () => {
