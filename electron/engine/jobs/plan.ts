@@ -221,13 +221,14 @@ const AREA_PASS_CELLS = 2 ** 20;
  * cell that shares area with the area lies in a block that does; the
  * neighbours absorb the coarser densification of the blocks' pass). The
  * result is the same cells either way; large selections are held as indexes.
+ * (`directCells` is there for tests to take the blocks' way on small grids.)
  */
-function cellsInArea(shape: GridShape, r: Raster, aoi: Aoi): CellList {
+export function cellsInArea(shape: GridShape, r: Raster, aoi: Aoi, directCells = AREA_DIRECT_CELLS): CellList {
   const { transform, crs, width, height } = r.info;
   const count = shape.rows * shape.cols;
-  if (count <= AREA_DIRECT_CELLS) return selectCells(makeGrid(width, height, shape.cellSize, shape.edge), transform, crs, aoi);
+  if (count <= directCells) return selectCells(makeGrid(width, height, shape.cellSize, shape.edge), transform, crs, aoi);
   const { w, h } = cellPixels(shape.cellSize, width, height);
-  const b = Math.ceil(Math.sqrt(count / AREA_DIRECT_CELLS));
+  const b = Math.ceil(Math.sqrt(count / directCells));
   const blocks = makeGrid(width, height, { kind: 'pixels', size: w * b, sizeY: h * b }, 'keep');
   const hitBlocks = selectCells(blocks, transform, crs, aoi);
   // Per block row, the block columns to look in (the hits and their neighbours).
