@@ -23,6 +23,14 @@ export const LIMITS = {
   minBlockPixels: 256,
   /** Decoded blocks each raster image keeps for the next windows (a mask or tile row read by several strips); the last is always kept. */
   blockCacheBytes: 64 * 2 ** 20,
+  /** The cells one run may featurize (each is an output row): 2^24. */
+  runCells: 2 ** 24,
+  /** The pixels one run's cells may cover, about 131072 × 131072: bounds the time before any work. */
+  runPixels: 2 ** 34,
+  /** The float32 pixels of one strip read at a time; wider rows of cells are read in column chunks. */
+  stripBytes: 64 * 2 ** 20,
+  /** Cells prepared for the kernel at once (copies with their masks); fewer run in parallel when cells are big. */
+  cellsInFlightBytes: 192 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

@@ -71,32 +71,88 @@ export function formatCellSize(size: CellSize): string {
 }
 
 /**
- * The grid over a width×height raster, in row-major order. With `keep`, the
- * last row/column may hold partial cells; with `drop` they are left out.
- * Map-unit sizes must be resolved first (resolveCellSize), since they depend
- * on the raster's georeferencing.
+ * A grid's shape without its cells: the raster's size, the cell size in pixels
+ * (or `whole`) and the edge policy fix every cell, so cells are computed on
+ * demand (gridCells, cellAt) rather than held: a huge raster's grid costs
+ * nothing until its cells are visited.
  */
-export function makeGrid(width: number, height: number, cellSize: CellSize, edge: EdgePolicy = 'drop'): Grid {
-  if (cellSize.kind === 'whole') {
-    return { cellSize, edge, rows: 1, cols: 1, cells: [{ row: 0, col: 0, x0: 0, y0: 0, width, height }] };
-  }
+export interface GridShape {
+  cellSize: CellSize;
+  edge: EdgePolicy;
+  /** The raster's size in pixels. */
+  width: number;
+  height: number;
+  rows: number;
+  cols: number;
+}
+
+/** Cells in row-major order, with their count: an array, or a whole grid computed cell by cell (gridCells). */
+export interface CellList extends Iterable<Cell> {
+  readonly length: number;
+}
+
+/**
+ * The shape of the grid over a width×height raster. With `keep`, the last
+ * row/column may hold partial cells; with `drop` they are left out. Map-unit
+ * sizes must be resolved first (resolveCellSize), since they depend on the
+ * raster's georeferencing.
+ */
+export function gridShape(width: number, height: number, cellSize: CellSize, edge: EdgePolicy = 'drop'): GridShape {
+  if (cellSize.kind === 'whole') return { cellSize, edge, width, height, rows: 1, cols: 1 };
   if (cellSize.kind === 'map') {
     throw new Error(
       `cell size ${formatCellSize(cellSize)} is in map units: resolve it against the raster (resolveCellSize) before making a grid`,
     );
   }
-  const w = cellSize.size;
-  const h = cellSize.sizeY ?? cellSize.size;
+  const { w, h } = cellPixels(cellSize, width, height);
   const round = edge === 'keep' ? Math.ceil : Math.floor;
-  const rows = round(height / h);
-  const cols = round(width / w);
-  const cells: Cell[] = [];
-  for (let row = 0; row < rows; row++) {
-    for (let col = 0; col < cols; col++) {
-      const x0 = col * w;
-      const y0 = row * h;
-      cells.push({ row, col, x0, y0, width: Math.min(w, width - x0), height: Math.min(h, height - y0) });
-    }
-  }
-  return { cellSize, edge, rows, cols, cells };
+  return { cellSize, edge, width, height, rows: round(height / h), cols: round(width / w) };
+}
+
+/** The width and height of a full cell in pixels (partial edge cells are smaller). */
+export function cellPixels(cellSize: CellSize, width: number, height: number): { w: number; h: number } {
+  if (cellSize.kind === 'whole') return { w: width, h: height };
+  if (cellSize.kind === 'map') throw new Error(`cell size ${formatCellSize(cellSize)} is in map units: resolve it first`);
+  return { w: cellSize.size, h: cellSize.sizeY ?? cellSize.size };
+}
+
+/** The cell at (row, col) of a grid, which must be inside it. */
+export function cellAt(shape: GridShape, row: number, col: number): Cell {
+  const { w, h } = cellPixels(shape.cellSize, shape.width, shape.height);
+  const x0 = col * w;
+  const y0 = row * h;
+  return { row, col, x0, y0, width: Math.min(w, shape.width - x0), height: Math.min(h, shape.height - y0) };
+}
+
+/** Every cell of a grid in row-major order, computed as it is visited: nothing is held per cell. */
+export function gridCells(shape: GridShape): CellList {
+  return {
+    length: shape.rows * shape.cols,
+    *[Symbol.iterator]() {
+      for (let row = 0; row < shape.rows; row++) for (let col = 0; col < shape.cols; col++) yield cellAt(shape, row, col);
+    },
+  };
+}
+
+/**
+ * The grid over a width×height raster with every cell in an array, in
+ * row-major order: for grids known to be small (tests, area selection on a
+ * part of a grid). Runs iterate gridCells instead.
+ */
+export function makeGrid(width: number, height: number, cellSize: CellSize, edge: EdgePolicy = 'drop'): Grid {
+  const shape = gridShape(width, height, cellSize, edge);
+  return { cellSize, edge, rows: shape.rows, cols: shape.cols, cells: [...gridCells(shape)] };
+}
+
+/**
+ * Chosen cells of a grid held as their row-major indexes (8 bytes a cell, not
+ * a Cell object each), iterated in the order given: for large selections.
+ */
+export function indexedCells(shape: GridShape, indexes: Float64Array): CellList {
+  return {
+    length: indexes.length,
+    *[Symbol.iterator]() {
+      for (const i of indexes) yield cellAt(shape, Math.floor(i / shape.cols), i % shape.cols);
+    },
+  };
 }

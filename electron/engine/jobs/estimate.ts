@@ -8,17 +8,17 @@
  * (cached per shape and backend). Reading and decoding are not in it, so a
  * heavily compressed raster takes somewhat longer.
  *
- * Memory: what the pipeline holds at once: two strips of pixels (one decoding
- * while the other computes) of the widest raster, the filters, and the sums of
- * one strip's cells, plus the process's baseline.
+ * Memory: the plan's peak (RunPlan.memoryBytes, planMemory in plan.ts): the
+ * strips of pixels (in column chunks on wide rasters), the cells prepared for
+ * the kernel, the filters and the sums, plus the process's baseline; a plan
+ * over LIMITS.runMemoryBytes is refused before it gets here.
  */
-import type { Cell } from '../../../shared/grid/cells.js';
+import type { CellList } from '../../../shared/grid/cells.js';
 import { halfBiases } from '../../../shared/rcf/conventions.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
 import type { RunSettings } from '../../../shared/run/index.js';
 import { bindKernel, defaultThreads, type BackendChoice } from '../rcf/backends.js';
 import type { RunPlan } from './plan.js';
-import { WHOLE_STRIP_ROWS } from '../rcf/featurize.js';
 
 export interface RunEstimate {
   cells: number;
@@ -32,18 +32,16 @@ export interface RunEstimate {
 }
 
 export interface EstimateInput {
-  /** Per raster: its width and the cells to featurize. */
-  rasters: { width: number; cells: Cell[] }[];
+  /** Per raster: the cells to featurize. */
+  rasters: { cells: CellList }[];
   filters: number;
   channels: number;
   kernel: number;
-  whole: boolean;
+  /** The planned peak memory (RunPlan.memoryBytes). */
+  bytes: number;
   backend: BackendChoice;
   threads: number;
 }
-
-/** Baseline of a service process with the engine loaded. */
-const BASELINE_BYTES = 120 * 1024 * 1024;
 
 const rates = new Map<string, Promise<{ gflops: number; backend: string }>>();
 
@@ -51,24 +49,14 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
   const { filters, channels, kernel: k } = input;
   let cells = 0;
   let windows = 0;
-  let widest = 0;
-  let tallest = 0;
-  let cellsPerStrip = 0;
   for (const r of input.rasters) {
     cells += r.cells.length;
-    for (const c of r.cells) {
-      windows += Math.max(0, c.width - k + 1) * Math.max(0, c.height - k + 1);
-      tallest = Math.max(tallest, c.height);
-    }
-    if (r.cells.length > 0) widest = Math.max(widest, r.width);
-    cellsPerStrip = Math.max(cellsPerStrip, r.cells.filter((c) => c.row === r.cells[0]?.row).length);
+    for (const c of r.cells) windows += Math.max(0, c.width - k + 1) * Math.max(0, c.height - k + 1);
   }
   // One FMA = 2 flops, for each of the K/2 filters, C·k² taps, per window.
   const flops = windows * filters * channels * k * k * 2;
   const rate = await calibrate(filters, channels, k, input.backend, input.threads);
-  const stripRows = input.whole ? Math.min(tallest, WHOLE_STRIP_ROWS + k - 1) : tallest;
-  const stripBytes = widest * stripRows * channels * 4;
-  const bytes = BASELINE_BYTES + 3 * stripBytes + filters * channels * k * k * 4 * 2 + cellsPerStrip * filters * 2 * 8 * 2;
+  const { bytes } = input;
   return { cells, windows, flops, gflopsPerSecond: rate.gflops, backend: rate.backend, seconds: flops / (rate.gflops * 1e9), bytes };
 }
 
@@ -128,9 +116,9 @@ async function measure(
 /** The estimate of a planned run: what the app shows before it starts. */
 export function estimatePlan(plan: RunPlan, settings: RunSettings): Promise<RunEstimate> {
   return estimateRun({
-    rasters: plan.grids.map((g, i) => ({ width: plan.rasters[i].info.width, cells: g.cells })),
+    rasters: plan.grids.map((g) => ({ cells: g.cells })),
     ...plan.shape,
-    whole: plan.cellSize.kind === 'whole',
+    bytes: plan.memoryBytes,
     backend: settings.backend,
     threads: settings.threads ?? defaultThreads(),
   });

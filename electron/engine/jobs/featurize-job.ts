@@ -19,7 +19,7 @@ import { filterBank, planRun } from './plan.js';
 import { sameCrs } from '../crs/index.js';
 import type { Raster } from '../raster/index.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
-import { buildProvenance, provenanceInputs } from './provenance.js';
+import { assertInputsUnchanged, buildProvenance, provenanceInputs } from './provenance.js';
 
 /** A featurize job: a run's settings, and where and how to write it. */
 export interface FeaturizeJobSpec extends RunSettings {
@@ -151,6 +151,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
           notice: hooks.notice,
         },
       );
+      await assertInputsUnchanged(inputs);
     } catch (e) {
       await Promise.all(outputs.map((o) => o.close()));
       throw e;

@@ -4,7 +4,7 @@
  * cell exactly, so outputs that keep only centres (CSV) can still be drawn.
  */
 import { rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
-import { makeGrid, parseCellSize, type CellSize, type Grid } from '../../../shared/grid/cells.js';
+import { cellAt, gridShape, parseCellSize, type CellSize, type GridShape } from '../../../shared/grid/cells.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
 import { makeLonLatTransformer } from '../crs/index.js';
 
@@ -13,18 +13,18 @@ export function cellOutlinesLonLat(provenance: Provenance): (source: string, row
   const { inputs, grid } = provenance;
   const bySource = new Map<
     string,
-    { grid: Grid; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }
+    { grid: GridShape; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }
   >();
   inputs.forEach((input, i) => {
-    const cells = makeGrid(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);
-    bySource.set(input.name, { grid: cells, transform: input.transform, toLonLat: makeLonLatTransformer(input.crs) });
+    // The grid's shape only: its cells are computed when asked for (a huge raster's grid is never held).
+    const shape = gridShape(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);
+    bySource.set(input.name, { grid: shape, transform: input.transform, toLonLat: makeLonLatTransformer(input.crs) });
   });
   return (source, row, col) => {
     const entry = bySource.get(source);
-    if (!entry || !entry.toLonLat || row >= entry.grid.rows || col >= entry.grid.cols) return null;
-    const cell = entry.grid.cells[row * entry.grid.cols + col];
-    if (!cell) return null;
-    return rectRing(entry.transform, cell).map(([x, y]) => entry.toLonLat!(x, y));
+    if (!entry || !entry.toLonLat || !(row >= 0 && row < entry.grid.rows && col >= 0 && col < entry.grid.cols)) return null;
+    if (!Number.isInteger(row) || !Number.isInteger(col)) return null;
+    return rectRing(entry.transform, cellAt(entry.grid, row, col)).map(([x, y]) => entry.toLonLat!(x, y));
   };
 }
 

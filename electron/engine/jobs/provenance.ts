@@ -6,33 +6,74 @@
 import { PROVENANCE_VERSION, type Provenance } from '../../../shared/provenance/index.js';
 import type { Convention } from '../../../shared/rcf/conventions.js';
 import type { NodataPolicy } from '../../../shared/rcf/cell-sums.js';
-import { formatCellSize, type Cell, type CellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
+import { formatCellSize, type CellList, type CellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
 import type { ResolvedCellSize } from '../../../shared/grid/resolve.js';
 import type { AoiDescription } from '../aoi/index.js';
 import type { Raster } from '../raster/index.js';
 import type { FeaturizeSummary } from '../rcf/featurize.js';
 import type { InputScaling } from '../rcf/input.js';
 import type { WeightsFile } from '../rcf/weights.js';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { sha256File } from '../hash.js';
 import { appVersion } from '../app-version.js';
+import { JobError } from './errors.js';
+
+type RecordedInput = Provenance['inputs'][number];
+
+/** The size each recorded input had when it was hashed (for assertInputsUnchanged). */
+const recordedSizes = new WeakMap<RecordedInput, number>();
 
 /** Each input raster as recorded, named as in the `source` column. */
 export async function provenanceInputs(rasters: Raster[], names: string[], bandIndexes: number[]): Promise<Provenance['inputs']> {
   return Promise.all(
-    rasters.map(async (r, i) => ({
-      path: r.info.path,
-      name: names[i],
-      sha256: await sha256File(r.info.path),
-      width: r.info.width,
-      height: r.info.height,
-      dtype: r.info.dtype,
-      transform: r.info.transform,
-      crs: r.info.crs,
-      nodata: r.info.nodata,
-      scales: bandIndexes.map((b) => r.info.scales[b]),
-      offsets: bandIndexes.map((b) => r.info.offsets[b]),
-    })),
+    rasters.map(async (r, i) => {
+      const size = (await stat(r.info.path)).size;
+      const input = await recordInput(r, names[i], bandIndexes);
+      recordedSizes.set(input, size);
+      return input;
+    }),
   );
+}
+
+/**
+ * Fails the run when an input changed since it was recorded (its size, then
+ * its sha256): the cells would mix pixels of two files, or of a file cut short
+ * while it was read, under a hash of neither. Called when the run ends, before
+ * its output is finished.
+ */
+export async function assertInputsUnchanged(inputs: Provenance['inputs']): Promise<void> {
+  for (const input of inputs) {
+    const changed = (how: string) =>
+      new JobError(`${basename(input.path)}: the file changed during the run (${how}); its output is left unfinished`, {
+        path: input.path,
+      });
+    const before = recordedSizes.get(input);
+    let size;
+    try {
+      size = (await stat(input.path)).size;
+    } catch {
+      throw changed('it can no longer be read');
+    }
+    if (before !== undefined && size !== before) throw changed(`${before} bytes when it was hashed, now ${size}`);
+    if ((await sha256File(input.path).catch(() => null)) !== input.sha256) throw changed('its sha256 is not the one recorded');
+  }
+}
+
+async function recordInput(r: Raster, name: string, bandIndexes: number[]): Promise<RecordedInput> {
+  return {
+    path: r.info.path,
+    name,
+    sha256: await sha256File(r.info.path),
+    width: r.info.width,
+    height: r.info.height,
+    dtype: r.info.dtype,
+    transform: r.info.transform,
+    crs: r.info.crs,
+    nodata: r.info.nodata,
+    scales: bandIndexes.map((b) => r.info.scales[b]),
+    offsets: bandIndexes.map((b) => r.info.offsets[b]),
+  };
 }
 
 export interface ProvenanceParts {
@@ -45,7 +86,7 @@ export interface ProvenanceParts {
   cellSize: CellSize;
   edge: EdgePolicy;
   /** Each input's grid, in input order. */
-  grids: { resolved: ResolvedCellSize; cells: Cell[] }[];
+  grids: { resolved: ResolvedCellSize; cells: CellList }[];
   aoi: AoiDescription | null;
   bank: WeightsFile;
   convention: Convention;

@@ -2,20 +2,24 @@
  * The featurizer pipeline: rasters → cells → kernel → one vector per cell.
  *
  * Rasters are read a strip at a time (one grid row of cells, or for `whole`
- * cells a band of rows with k−1 rows of overlap), so memory is bounded by the
- * strip, never the raster. While the kernel computes one strip on the thread
- * pool, the next strip is decoded on the JavaScript thread.
+ * cells a band of rows with k−1 rows of overlap), and a strip wider than
+ * LIMITS.stripBytes allows is cut into column chunks (whole cells: with k−1
+ * columns of overlap), so memory is bounded by the strip, never the raster.
+ * The cells are iterated, never held: a grid is computed cell by cell.
+ * While the kernel computes one strip on the thread pool, the next strip is
+ * decoded on the JavaScript thread.
  * Cells come out in grid order, whatever the threads do, so runs are repeatable.
  */
 import { extractCell, type FilterBank } from '../../../shared/rcf/features.js';
 import { meanFeatures, type CellImage, type NodataPolicy } from '../../../shared/rcf/cell-sums.js';
 import { halfBiases, type Convention } from '../../../shared/rcf/conventions.js';
-import { makeGrid, type Cell, type CellSize, type Grid } from '../../../shared/grid/cells.js';
+import { cellPixels, gridCells, gridShape, type Cell, type CellList, type CellSize } from '../../../shared/grid/cells.js';
 import { pixelToMap, rectRing } from '../../../shared/geo/affine.js';
 import type { Raster } from '../raster/index.js';
 import { makeLonLatTransformer } from '../crs/index.js';
 import { bindKernel, type BackendChoice, type BoundKernel } from './backends.js';
 import { bandScaling, type InputScaling, type PixelRect } from './input.js';
+import { LIMITS } from '../limits.js';
 
 /** Output rows per strip for `whole` cells: bounds memory on big rasters. */
 export const WHOLE_STRIP_ROWS = 256;
@@ -30,6 +34,8 @@ export interface FeaturizeSettings {
   bias: number;
   backend: BackendChoice;
   threads: number;
+  /** The float32 bytes one strip may hold before it is cut into column chunks; LIMITS.stripBytes by default. */
+  stripBytes?: number;
 }
 
 /** One input: an open raster, the name its cells carry in the `source` column, and which cells to featurize. */
@@ -37,7 +43,7 @@ export interface FeaturizeSource {
   raster: Raster;
   name: string;
   /** The cells to featurize, in row-major order (e.g. those inside an area); all of the grid's when absent. */
-  cells?: Cell[];
+  cells?: CellList;
 }
 
 export interface CellResult {
@@ -91,21 +97,54 @@ export function cellId(source: string, row: number, col: number): string {
   return `${source}:r${row}c${col}`;
 }
 
-/** The grid each source is featurized on. */
-export function sourceGrid(raster: Raster, cellSize: CellSize): Grid {
-  return makeGrid(raster.info.width, raster.info.height, cellSize);
+/** The cells of the grid each source is featurized on, computed as they are visited. */
+export function sourceCells(raster: Raster, cellSize: CellSize): CellList {
+  return gridCells(gridShape(raster.info.width, raster.info.height, cellSize));
 }
 
 /** A piece of a cell inside a strip: its pixels and the output rows to run. */
 interface Piece {
-  cellIndex: number;
+  cell: Cell;
   rect: PixelRect; // relative to the strip
   last: boolean; // the cell is complete after this piece
 }
 
 interface Strip {
-  rect: PixelRect;
+  /** The pixels to read; null when no piece holds a whole k×k window (nothing to compute). */
+  rect: PixelRect | null;
   pieces: Piece[];
+}
+
+/** Bytes of one prepared piece of w×h pixels: the scaled float32 copy, its nodata mask and window mask. */
+function preparedBytes(channels: number, w: number, h: number): number {
+  return (4 * channels + 8) * w * h;
+}
+
+/**
+ * The peak bytes one source's pipeline holds (strips, cells prepared for the
+ * kernel, their sums), from its size and cell size alone, as featurize lays it
+ * out: two strips (one decoding while the other computes) and the blocks being
+ * decoded into one, the prepared cells, and the sums of one strip's cells.
+ * The weights and the process baseline come on top (the caller's).
+ */
+export function sourcePeakBytes(
+  width: number,
+  height: number,
+  cellSize: CellSize,
+  shape: { channels: number; kernel: number; filters: number },
+  threads: number,
+  stripBytes: number = LIMITS.stripBytes,
+): { bytes: number; strip: { width: number; height: number } } {
+  const { channels, kernel: k, filters } = shape;
+  const whole = cellSize.kind === 'whole';
+  const { w: cw, h: ch } = cellPixels(cellSize, width, height);
+  const rows = whole ? Math.min(ch, WHOLE_STRIP_ROWS + k - 1) : ch;
+  const cols = Math.min(whole ? cw : width, Math.max(whole ? k : cw, Math.floor(stripBytes / (4 * channels * rows))));
+  const piece = whole ? preparedBytes(channels, cols, rows) : preparedBytes(channels, cw, ch);
+  const piecesPerStrip = whole ? 1 : Math.max(1, Math.floor(cols / cw));
+  const prepared = Math.max(piece, Math.min(Math.min(piecesPerStrip, threads + 1) * piece, LIMITS.cellsInFlightBytes));
+  const sums = piecesPerStrip * filters * 2 * 8 * 2;
+  return { bytes: 3 * 4 * channels * cols * rows + prepared + sums, strip: { width: cols, height: rows } };
 }
 
 /** Accumulated sums of one cell across its pieces. */
@@ -154,7 +193,8 @@ async function featurizeWith(
   settings: FeaturizeSettings,
   hooks: FeaturizeHooks,
 ): Promise<FeaturizeSummary> {
-  const cellLists = sources.map((s) => s.cells ?? sourceGrid(s.raster, settings.cellSize).cells);
+  const cellLists = sources.map((s) => s.cells ?? sourceCells(s.raster, settings.cellSize));
+  const stripPixels = Math.max(1, Math.floor((settings.stripBytes ?? LIMITS.stripBytes) / (4 * bank.channels)));
   const cellsTotal = cellLists.reduce((n, cells) => n + cells.length, 0);
   const started = performance.now();
   const buffers = new BufferPool();
@@ -181,29 +221,38 @@ async function featurizeWith(
     const cells = cellLists[s];
     const toLonLat = makeLonLatTransformer(raster.info.crs);
     const scaling = bandScaling(raster, settings.bandIndexes, settings.scaling);
-    const todo = cells.map((c) => !hooks.isDone?.(cellId(name, c.row, c.col)));
-    const skipped = todo.filter((t) => !t).length;
-    cellsSkipped += skipped;
-    cellsDone += skipped;
-    const strips = planStrips(cells, settings.cellSize.kind === 'whole', bank.kernel, todo);
-    const sums = new Map<number, CellSums>();
-    let next = strips.length > 0 ? readStrip(raster, strips[0], settings.bandIndexes, buffers) : null;
-    // A run cancelled before its first strip is awaited must not leave that read's failure unhandled.
-    next?.catch(() => {}); // surfaced when awaited
-    for (let i = 0; i < strips.length; i++) {
+    const isDone = hooks.isDone;
+    const todo = isDone ? (c: Cell) => !isDone(cellId(name, c.row, c.col)) : () => true;
+    if (isDone) {
+      // Counted first, so progress shows the resumed cells from the start; one pass, nothing held.
+      let skipped = 0;
+      for (const c of cells) if (!todo(c)) skipped++;
+      cellsSkipped += skipped;
+      cellsDone += skipped;
+    }
+    const strips = planStrips(cells, settings.cellSize.kind === 'whole', bank.kernel, todo, stripPixels);
+    const sums = new Map<Cell, CellSums>();
+    const read = (strip: IteratorResult<Strip>) => {
+      if (strip.done) return null;
+      const pending = readStrip(raster, strip.value, settings.bandIndexes, buffers);
+      // A run cancelled before this read is awaited must not leave its failure unhandled.
+      pending.catch(() => {}); // surfaced when awaited
+      return { strip: strip.value, pending };
+    };
+    let next = read(strips.next());
+    while (next) {
       hooks.signal?.throwIfAborted();
-      const image = await next!;
+      const { strip, pending } = next;
+      const image = await pending;
       // Decode the next strip while this one computes.
-      next = i + 1 < strips.length ? readStrip(raster, strips[i + 1], settings.bandIndexes, buffers) : null;
-      next?.catch(() => {}); // surfaced when awaited
-      await computeStrip(strips[i], image, cells, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
-      buffers.give(image.data);
-      for (const piece of strips[i].pieces) {
+      next = read(strips.next());
+      await computeStrip(strip, image, kernel, bank, settings.nodata, scaling, sums, buffers, hooks.signal);
+      if (image) buffers.give(image.data);
+      for (const piece of strip.pieces) {
         if (!piece.last) continue;
-        const cell = cells[piece.cellIndex];
-        const acc = sums.get(piece.cellIndex)!;
-        sums.delete(piece.cellIndex);
-        await hooks.onCell(cellResult(name, cell, raster, toLonLat, acc));
+        const acc = sums.get(piece.cell)!;
+        sums.delete(piece.cell);
+        await hooks.onCell(cellResult(name, piece.cell, raster, toLonLat, acc));
         cellsDone++;
       }
       report();
@@ -241,49 +290,72 @@ function cellResult(
 /**
  * Splits cells (row-major) into strips of work, leaving out cells that are done:
  * one strip per grid row of cells, or for a `whole` cell, bands of rows that
- * overlap by k−1.
+ * overlap by k−1. A strip is at most `maxPixels` pixels (per band) where it can
+ * be: a row of cells is cut between cells into column chunks, and a whole
+ * cell's band into chunks that overlap by k−1 columns. Strips are made as they
+ * are needed, so a huge grid costs one strip at a time.
  */
-function planStrips(cells: Cell[], whole: boolean, k: number, todo: boolean[]): Strip[] {
-  const strips: Strip[] = [];
+function* planStrips(cells: Iterable<Cell>, whole: boolean, k: number, todo: (cell: Cell) => boolean, maxPixels: number): Generator<Strip> {
   if (whole) {
-    if (cells.length === 0 || !todo[0]) return strips;
-    const cell = cells[0];
-    const outRows = cell.height - k + 1;
-    for (let r = 0; r < outRows; r += WHOLE_STRIP_ROWS) {
-      const rows = Math.min(WHOLE_STRIP_ROWS, outRows - r);
-      const rect = { x0: 0, y0: r, width: cell.width, height: rows + k - 1 };
-      strips.push({
-        rect,
-        pieces: [{ cellIndex: 0, rect: { x0: 0, y0: 0, width: cell.width, height: rows + k - 1 }, last: r + rows >= outRows }],
-      });
-    }
-    return strips;
+    for (const cell of cells) if (todo(cell)) yield* wholeStrips(cell, k, maxPixels);
+    return;
   }
-  let i = 0;
-  while (i < cells.length) {
+  let chunk: Cell[] = [];
+  for (const cell of cells) {
+    if (!todo(cell)) continue;
     // The cells of one grid row share their top edge and height.
-    const indices: number[] = [];
-    const row = cells[i].row;
-    for (; i < cells.length && cells[i].row === row; i++) if (todo[i]) indices.push(i);
-    if (indices.length === 0) continue;
-    const x0 = Math.min(...indices.map((j) => cells[j].x0));
-    const x1 = Math.max(...indices.map((j) => cells[j].x0 + cells[j].width));
-    const { y0, height } = cells[indices[0]];
-    const rect = { x0, y0, width: x1 - x0, height };
-    strips.push({
-      rect,
-      pieces: indices.map((j) => ({
-        cellIndex: j,
-        rect: { x0: cells[j].x0 - x0, y0: 0, width: cells[j].width, height: cells[j].height },
-        last: true,
-      })),
-    });
+    const first = chunk[0];
+    if (first && (cell.row !== first.row || (cell.x0 + cell.width - first.x0) * first.height > maxPixels)) {
+      yield rowStrip(chunk, k);
+      chunk = [];
+    }
+    chunk.push(cell);
   }
-  return strips;
+  if (chunk.length > 0) yield rowStrip(chunk, k);
+}
+
+/** The strip of consecutive cells of one grid row. */
+function rowStrip(cells: Cell[], k: number): Strip {
+  const x0 = cells[0].x0;
+  const last = cells[cells.length - 1];
+  const { y0, height } = cells[0];
+  const pieces = cells.map((cell) => ({ cell, rect: { x0: cell.x0 - x0, y0: 0, width: cell.width, height: cell.height }, last: true }));
+  const rect = { x0, y0, width: last.x0 + last.width - x0, height };
+  return { rect: pieces.some((p) => holdsWindow(p.rect, k)) ? rect : null, pieces };
+}
+
+/** A `whole` cell's strips: bands of WHOLE_STRIP_ROWS output rows, each in column chunks of at most `maxPixels`. */
+function* wholeStrips(cell: Cell, k: number, maxPixels: number): Generator<Strip> {
+  const outRows = cell.height - k + 1;
+  const outCols = cell.width - k + 1;
+  if (outRows < 1 || outCols < 1) {
+    // No window fits: the cell's (empty) features need no pixels.
+    yield { rect: null, pieces: [{ cell, rect: { x0: 0, y0: 0, width: cell.width, height: cell.height }, last: true }] };
+    return;
+  }
+  for (let r = 0; r < outRows; r += WHOLE_STRIP_ROWS) {
+    const rows = Math.min(WHOLE_STRIP_ROWS, outRows - r);
+    const height = rows + k - 1;
+    // At least one output column per chunk; the whole width when it fits.
+    const perChunk = Math.max(1, Math.floor(maxPixels / height) - k + 1);
+    for (let c = 0; c < outCols; c += perChunk) {
+      const cols = Math.min(perChunk, outCols - c);
+      const width = perChunk >= outCols ? cell.width : cols + k - 1;
+      yield {
+        rect: { x0: cell.x0 + c, y0: cell.y0 + r, width, height },
+        pieces: [{ cell, rect: { x0: 0, y0: 0, width, height }, last: r + rows >= outRows && c + cols >= outCols }],
+      };
+    }
+  }
+}
+
+function holdsWindow(rect: { width: number; height: number }, k: number): boolean {
+  return rect.width >= k && rect.height >= k;
 }
 
 /** A strip's raw pixels (nodata as NaN) into a reused buffer; scaling happens when cells are cut out. */
-async function readStrip(raster: Raster, strip: Strip, bands: number[], buffers: BufferPool): Promise<CellImage> {
+async function readStrip(raster: Raster, strip: Strip, bands: number[], buffers: BufferPool): Promise<CellImage | null> {
+  if (!strip.rect) return null;
   const { x0, y0, width, height } = strip.rect;
   const data = await raster.readWindow(x0, y0, width, height, bands, buffers.take(bands.length * width * height));
   return { data, channels: bands.length, height, width };
@@ -323,35 +395,40 @@ interface WorkItem {
  * Runs a strip's cells through the kernel. Cells are cut out and prepared on
  * this thread while earlier ones compute, with at most `threads` kernel calls
  * in flight; the sums are then reduced in a fixed order, so they do not depend
- * on thread timing.
+ * on thread timing. Prepared cells wait for room under LIMITS.cellsInFlightBytes
+ * (at least one is always in flight), which changes when they run, not what they sum.
  */
 async function computeStrip(
   strip: Strip,
-  stripImage: CellImage,
-  cells: Cell[],
+  stripImage: CellImage | null,
   kernel: BoundKernel,
   bank: FilterBank,
   policy: NodataPolicy,
   scaling: { scales: number[]; offsets: number[] },
-  sums: Map<number, CellSums>,
+  sums: Map<Cell, CellSums>,
   buffers: BufferPool,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const k = bank.kernel;
   const items: WorkItem[] = [];
   const inFlight = new Set<Promise<void>>();
+  let heldBytes = 0; // prepared cells not yet released
   // Few pieces (whole cells, narrow AOIs): split rows so every thread has work.
   const splits = Math.max(1, Math.ceil((2 * kernel.threads) / strip.pieces.length));
   for (const piece of strip.pieces) {
     signal?.throwIfAborted();
-    let acc = sums.get(piece.cellIndex);
+    let acc = sums.get(piece.cell);
     if (!acc) {
-      const cell = cells[piece.cellIndex];
+      const { cell } = piece;
       const totalWindows = Math.max(0, cell.width - k + 1) * Math.max(0, cell.height - k + 1);
       acc = { pos: new Float64Array(bank.filters), neg: new Float64Array(bank.filters), validWindows: 0, totalWindows, poisoned: false };
-      sums.set(piece.cellIndex, acc);
+      sums.set(piece.cell, acc);
     }
+    // A piece without a whole window has nothing to sum (and its cell's features are empty).
+    if (!stripImage || !holdsWindow(piece.rect, k)) continue;
     const { width, height } = piece.rect;
+    const bytes = preparedBytes(bank.channels, width, height);
+    while (heldBytes > 0 && heldBytes + bytes > LIMITS.cellsInFlightBytes) await Promise.race(inFlight);
     const prepared = extractCell(stripImage, piece.rect, scaling.scales, scaling.offsets, k, buffers.take(bank.channels * width * height));
     acc.validWindows += prepared.validWindows;
     if (policy === 'propagate' && prepared.validFraction < 1) acc.poisoned = true;
@@ -359,6 +436,7 @@ async function computeStrip(
       buffers.give(prepared.image.data);
       continue;
     }
+    heldBytes += bytes;
     const rows = prepared.outputRows;
     const step = Math.ceil(rows / Math.min(splits, rows));
     let pending = Math.ceil(rows / step);
@@ -376,14 +454,16 @@ async function computeStrip(
       while (inFlight.size >= kernel.threads) await Promise.race(inFlight);
       const running: Promise<void> = kernel.run(item.image, item.mask, item.row0, item.row1, item.pos, item.neg).then(() => {
         inFlight.delete(running);
-        if (--pending === 0) buffers.give(prepared.image.data);
+        if (--pending > 0) return;
+        buffers.give(prepared.image.data);
+        heldBytes -= bytes;
       });
       inFlight.add(running);
     }
   }
   await Promise.all(inFlight);
   for (const item of items) {
-    const acc = sums.get(item.piece.cellIndex)!;
+    const acc = sums.get(item.piece.cell)!;
     for (let f = 0; f < bank.filters; f++) {
       acc.pos[f] += item.pos[f];
       acc.neg[f] += item.neg[f];

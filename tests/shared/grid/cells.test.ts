@@ -1,5 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { formatCellSize, makeGrid, parseCellSize } from '../../../shared/grid/cells.js';
+import {
+  cellAt,
+  formatCellSize,
+  gridCells,
+  gridShape,
+  indexedCells,
+  makeGrid,
+  parseCellSize,
+  type Cell,
+  type CellSize,
+  type EdgePolicy,
+} from '../../../shared/grid/cells.js';
 import { pixelSize, resolveCellSize } from '../../../shared/grid/resolve.js';
 import type { GeoTransform } from '../../../shared/geo/affine.js';
 
@@ -146,5 +157,71 @@ describe('cell sizes in map units', () => {
       cellSize: { kind: 'whole' },
       effective: null,
     });
+  });
+});
+
+/** The grid as it was built before it was iterated: every cell pushed into one array. */
+function cellsAsBefore(width: number, height: number, cellSize: CellSize, edge: EdgePolicy): Cell[] {
+  if (cellSize.kind === 'whole') return [{ row: 0, col: 0, x0: 0, y0: 0, width, height }];
+  if (cellSize.kind !== 'pixels') throw new Error('pixels only');
+  const w = cellSize.size;
+  const h = cellSize.sizeY ?? cellSize.size;
+  const round = edge === 'keep' ? Math.ceil : Math.floor;
+  const cells: Cell[] = [];
+  for (let row = 0; row < round(height / h); row++) {
+    for (let col = 0; col < round(width / w); col++) {
+      cells.push({ row, col, x0: col * w, y0: row * h, width: Math.min(w, width - col * w), height: Math.min(h, height - row * h) });
+    }
+  }
+  return cells;
+}
+
+describe('the grid iterated, never held', () => {
+  // The golden cases' rasters (32×32, 64×48), the featurize fixtures (300×300) and the sample (627×603).
+  const sizes: [number, number][] = [
+    [32, 32],
+    [64, 48],
+    [300, 300],
+    [627, 603],
+  ];
+  const cellSizes: CellSize[] = [
+    { kind: 'whole' },
+    { kind: 'pixels', size: 3 },
+    { kind: 'pixels', size: 16 },
+    { kind: 'pixels', size: 64 },
+    { kind: 'pixels', size: 256 },
+    { kind: 'pixels', size: 33, sizeY: 20 },
+  ];
+  for (const [width, height] of sizes) {
+    it(`yields the cells the grid held before on ${width}×${height}`, () => {
+      for (const cellSize of cellSizes) {
+        for (const edge of ['drop', 'keep'] as const) {
+          const before = cellsAsBefore(width, height, cellSize, edge);
+          const cells = gridCells(gridShape(width, height, cellSize, edge));
+          expect(cells.length).toBe(before.length);
+          expect([...cells]).toEqual(before);
+          expect(makeGrid(width, height, cellSize, edge).cells).toEqual(before);
+          const shape = gridShape(width, height, cellSize, edge);
+          for (const c of before) expect(cellAt(shape, c.row, c.col)).toEqual(c);
+        }
+      }
+    });
+  }
+
+  it("counts a 1000000² raster's 15 million cells without making one", () => {
+    const shape = gridShape(1_000_000, 1_000_000, { kind: 'pixels', size: 256 });
+    const cells = gridCells(shape);
+    expect(cells.length).toBe(3906 * 3906);
+    const first = cells[Symbol.iterator]().next().value;
+    expect(first).toEqual({ row: 0, col: 0, x0: 0, y0: 0, width: 256, height: 256 });
+    expect(cellAt(shape, 3905, 3905)).toEqual({ row: 3905, col: 3905, x0: 999680, y0: 999680, width: 256, height: 256 });
+  });
+
+  it('yields chosen cells from their row-major indexes', () => {
+    const shape = gridShape(627, 603, { kind: 'pixels', size: 64 }, 'keep');
+    const all = [...gridCells(shape)];
+    const picked = indexedCells(shape, Float64Array.from([0, 11, 12, 99]));
+    expect(picked.length).toBe(4);
+    expect([...picked]).toEqual([all[0], all[11], all[12], all[99]]);
   });
 });
