@@ -129,7 +129,7 @@ async function weightsCommand(args: string[]): Promise<number> {
   const { features, kernel, seed } = options;
   let bank;
   if (options.mode === 'gaussian') {
-    const channels = integer(required(values.channels, '--channels C'), '--channels');
+    const channels = channelCount(required(values.channels, '--channels C'));
     bank = makeGaussianBank(features, channels, kernel, seed);
   } else {
     if (options.train.length === 0) throw new UsageError('--mode empirical needs at least one --train RASTER');
@@ -137,7 +137,7 @@ async function weightsCommand(args: string[]): Promise<number> {
     try {
       for (const p of options.train) train.push(await openRaster(p));
       const bands = bandIndexes(options.bands, train[0].info.bands, train[0].info.path);
-      if (values.channels !== undefined && integer(values.channels, '--channels') !== bands.length) {
+      if (values.channels !== undefined && channelCount(values.channels) !== bands.length) {
         throw new UsageError(`--channels ${values.channels} does not match the ${bands.length} selected band(s)`);
       }
       const scaling = { scale: options.scale, offset: options.offset, useRasterScale: options.rasterScale };
@@ -233,6 +233,14 @@ function required(value: string | undefined, what: string): string {
 function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got '${value}'`);
   return value as T;
+}
+
+/** `--channels`: as many as bands can be chosen. */
+function channelCount(value: string): number {
+  const n = integer(value, '--channels');
+  const most = RUN_OPTIONS.bands.max;
+  if (n < 1 || n > most) throw new UsageError(`--channels must be between 1 and ${most} (the most bands a run takes), got ${n}`);
+  return n;
 }
 
 function integer(value: string, flag: string): number {

@@ -11,6 +11,8 @@ import { UserError, fileLabel } from '../../shared/errors/index.js';
 export const LIMITS = {
   /** The peak memory one run may plan for (blocks, strips, weights, pools, buffers), well under 1 GiB. */
   runMemoryBytes: 768 * 2 ** 20,
+  /** A `.npy` weights file, read whole and turned into float32 filters: both fit in the run budget. */
+  weightsFileBytes: 384 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
@@ -25,4 +27,11 @@ export class LimitError extends UserError {
     const label = typeof subject === 'string' ? subject : fileLabel(subject.path);
     super(`${label}: ${asks}; the limit is ${limit}`, typeof subject === 'string' ? {} : { path: subject.path });
   }
+}
+
+/** A byte count for messages: "384 MiB", "1.5 GiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${Math.ceil(bytes / 2 ** 20)} MiB`;
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${bytes} bytes`;
 }

@@ -127,15 +127,20 @@ function integer<D extends number | undefined = undefined>(
   };
 }
 
+/** The largest float32: the kernels compute in float32, so a setting beyond it would turn every value infinite. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function number<D extends number | undefined = undefined>(d: Described & { default?: D }): RunOption<number, D> {
+  const inRange = (n: number) => Number.isFinite(n) && Math.abs(n) <= FLOAT32_MAX;
   return {
     ...d,
     type: 'number',
     default: d.default as D,
-    schema: z.number().refine(Number.isFinite, `${d.label} must be a finite number`),
+    schema: z.number().refine(inRange, `${d.label} must be a finite number within ±3.4e38 (float32)`),
     parse(text, key) {
       const n = Number(text.trim());
-      return text.trim() === '' || !Number.isFinite(n) ? fail(key, `must be a number, got '${text}'`) : n;
+      if (text.trim() === '' || !Number.isFinite(n)) fail(key, `must be a number, got '${text.slice(0, 80)}'`);
+      return inRange(n) ? n : fail(key, `must be within ±3.4e38 (float32), got ${text.trim()}`);
     },
     format: String,
   };
@@ -206,17 +211,22 @@ function paths(d: Described): RunOption<string[], string[]> {
   };
 }
 
-/** 1-based band numbers, as people count them. */
-function bands(d: Described): RunOption<number[], undefined> {
+/** 1-based band numbers, as people count them; at most `max` of them. */
+function bands(d: Described & { max: number }): RunOption<number[], undefined> & { max: number } {
+  const tooMany = (n: number) => `must list at most ${d.max} bands, got ${n}`;
   return {
     ...d,
     type: 'bands',
     default: undefined,
-    schema: z.array(z.number().int().positive()).min(1),
+    schema: z.array(z.number().int().positive()).min(1).max(d.max, `${d.label} must list at most ${d.max} bands`),
     parse(value, key) {
-      return value.split(',').map((part) => {
+      const parts = value.split(',');
+      if (parts.length > d.max) fail(key, tooMany(parts.length));
+      return parts.map((part) => {
         const n = Number(part.trim());
-        return /^\s*[0-9]+\s*$/.test(part) && n >= 1 ? n : fail(key, `must be band numbers counted from 1, e.g. 1,2,3; got '${value}'`);
+        return /^\s*[0-9]+\s*$/.test(part) && n >= 1 && Number.isSafeInteger(n)
+          ? n
+          : fail(key, `must be band numbers counted from 1, e.g. 1,2,3; got '${value.slice(0, 80)}'`);
       });
     },
     format: (v) => v.join(','),
@@ -315,6 +325,7 @@ export const RUN_OPTIONS = {
     flag: 'bands',
     label: 'Bands',
     metavar: '1,2,3',
+    max: 1024,
     group: 'input',
     help: 'band numbers, counted from 1; all bands of the first raster when not given',
   }),

@@ -13,7 +13,14 @@ import { areaAoi, selectCells, type Aoi } from '../aoi/index.js';
 import { crsUnits } from '../crs/index.js';
 import { openRaster, type Raster } from '../raster/index.js';
 import { bandIndexes, type InputScaling } from '../rcf/input.js';
-import { filtersForFeatures, loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
+import {
+  checkEmpiricalMemory,
+  filtersForFeatures,
+  loadWeights,
+  makeEmpiricalBank,
+  makeGaussianBank,
+  type WeightsFile,
+} from '../rcf/weights.js';
 import { JobError } from './errors.js';
 
 export interface GridPlan {
@@ -68,6 +75,7 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
     } else {
       shape = { filters: filtersForFeatures(settings.features), channels: bands.length, kernel: settings.kernel };
       if (settings.mode === 'gaussian') bank = makeGaussianBank(settings.features, bands.length, settings.kernel, settings.seed);
+      else checkEmpiricalMemory(settings.features, bands.length, settings.kernel, settings.patches); // before the grid is laid out
     }
     checkSignal(signal);
     const aoi = settings.area ? await areaAoi(settings.area) : null;
