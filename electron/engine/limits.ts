@@ -13,6 +13,14 @@ export const LIMITS = {
   runMemoryBytes: 768 * 2 ** 20,
   /** A `.npy` weights file, read whole and turned into float32 filters: both fit in the run budget. */
   weightsFileBytes: 384 * 2 ** 20,
+  /** A GeoJSON area, parsed whole (a GeoPackage is read feature by feature instead). */
+  areaFileBytes: 64 * 2 ** 20,
+  /** The vertices of one area, all its polygons together, as read from its file. */
+  areaVertices: 1_000_000,
+  /** The features (rows) read from a GeoPackage area layer, those without a geometry included. */
+  areaFeatures: 1_000_000,
+  /** The pieces of an area's edges on one raster's grid, after densification (what cell selection walks). */
+  areaEdgePieces: 2_000_000,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
