@@ -1,7 +1,7 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { fileProblem, UserError } from '../../shared/errors/index.js';
+import { fileProblem, oneLine, UserError } from '../../shared/errors/index.js';
 import {
   flagOf,
   NUMBER_FLAGS,
@@ -25,11 +25,14 @@ import { USAGE, UsageError } from './usage.js';
 /** The run options `rcf weights` takes (the filters and how pixels are read). */
 const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
 
+/** Flags whose value may be negative: numbers, and whole numbers (refused by their option with a one-line reason). */
+const SIGNED_FLAGS = [...NUMBER_FLAGS, ...RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].type === 'integer').map(flagOf), '--channels'];
+
 /** Joins `--bias -1` into `--bias=-1`, which parseArgs would otherwise take for a flag. */
 function joinNegativeValues(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (NUMBER_FLAGS.includes(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    if (SIGNED_FLAGS.includes(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
     else out.push(args[i]);
   }
   return out;
@@ -83,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(e: unknown): number {
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`rcf: ${(e as Error).message}\n`);
+    process.stderr.write(`rcf: ${oneLine((e as Error).message)}\n`); // parseArgs explains on several lines
     return 2;
   }
   if (e instanceof UserError) {
@@ -172,6 +175,7 @@ async function featurizeCommand(args: string[]): Promise<number> {
   const out = required(values.out, '--out OUT.csv');
   if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite contradict each other; pick one');
   if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
+  if (values.aoi === '') throw new UsageError('--aoi needs a file');
   const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
   const progressStyle = oneOf(
