@@ -1,7 +1,7 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { fileProblem, UserError } from '../../shared/errors/index.js';
+import { fileProblem, oneLine, UserError } from '../../shared/errors/index.js';
 import {
   flagOf,
   NUMBER_FLAGS,
@@ -25,11 +25,14 @@ import { USAGE, UsageError } from './usage.js';
 /** The run options `rcf weights` takes (the filters and how pixels are read). */
 const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
 
+/** Flags whose value may be negative: numbers, and whole numbers (refused by their option with a one-line reason). */
+const SIGNED_FLAGS = [...NUMBER_FLAGS, ...RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].type === 'integer').map(flagOf), '--channels'];
+
 /** Joins `--bias -1` into `--bias=-1`, which parseArgs would otherwise take for a flag. */
 function joinNegativeValues(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (NUMBER_FLAGS.includes(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    if (SIGNED_FLAGS.includes(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
     else out.push(args[i]);
   }
   return out;
@@ -83,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(e: unknown): number {
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`rcf: ${(e as Error).message}\n`);
+    process.stderr.write(`rcf: ${oneLine((e as Error).message)}\n`); // parseArgs explains on several lines
     return 2;
   }
   if (e instanceof UserError) {
@@ -129,7 +132,7 @@ async function weightsCommand(args: string[]): Promise<number> {
   const { features, kernel, seed } = options;
   let bank;
   if (options.mode === 'gaussian') {
-    const channels = integer(required(values.channels, '--channels C'), '--channels');
+    const channels = channelCount(required(values.channels, '--channels C'));
     bank = makeGaussianBank(features, channels, kernel, seed);
   } else {
     if (options.train.length === 0) throw new UsageError('--mode empirical needs at least one --train RASTER');
@@ -137,7 +140,7 @@ async function weightsCommand(args: string[]): Promise<number> {
     try {
       for (const p of options.train) train.push(await openRaster(p));
       const bands = bandIndexes(options.bands, train[0].info.bands, train[0].info.path);
-      if (values.channels !== undefined && integer(values.channels, '--channels') !== bands.length) {
+      if (values.channels !== undefined && channelCount(values.channels) !== bands.length) {
         throw new UsageError(`--channels ${values.channels} does not match the ${bands.length} selected band(s)`);
       }
       const scaling = { scale: options.scale, offset: options.offset, useRasterScale: options.rasterScale };
@@ -172,6 +175,7 @@ async function featurizeCommand(args: string[]): Promise<number> {
   const out = required(values.out, '--out OUT.csv');
   if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite contradict each other; pick one');
   if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
+  if (values.aoi === '') throw new UsageError('--aoi needs a file');
   const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
   const progressStyle = oneOf(
@@ -233,6 +237,14 @@ function required(value: string | undefined, what: string): string {
 function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got '${value}'`);
   return value as T;
+}
+
+/** `--channels`: as many as bands can be chosen. */
+function channelCount(value: string): number {
+  const n = integer(value, '--channels');
+  const most = RUN_OPTIONS.bands.max;
+  if (n < 1 || n > most) throw new UsageError(`--channels must be between 1 and ${most} (the most bands a run takes), got ${n}`);
+  return n;
 }
 
 function integer(value: string, flag: string): number {

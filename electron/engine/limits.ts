@@ -31,6 +31,16 @@ export const LIMITS = {
   stripBytes: 64 * 2 ** 20,
   /** Cells prepared for the kernel at once (copies with their masks); fewer run in parallel when cells are big. */
   cellsInFlightBytes: 192 * 2 ** 20,
+  /** A `.npy` weights file, read whole and turned into float32 filters: both fit in the run budget. */
+  weightsFileBytes: 384 * 2 ** 20,
+  /** A GeoJSON area, parsed whole (a GeoPackage is read feature by feature instead). */
+  areaFileBytes: 64 * 2 ** 20,
+  /** The vertices of one area, all its polygons together, as read from its file. */
+  areaVertices: 1_000_000,
+  /** The features (rows) read from a GeoPackage area layer, those without a geometry included. */
+  areaFeatures: 1_000_000,
+  /** The pieces of an area's edges on one raster's grid, after densification (what cell selection walks). */
+  areaEdgePieces: 2_000_000,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
@@ -45,4 +55,11 @@ export class LimitError extends UserError {
     const label = typeof subject === 'string' ? subject : fileLabel(subject.path);
     super(`${label}: ${asks}; the limit is ${limit}`, typeof subject === 'string' ? {} : { path: subject.path });
   }
+}
+
+/** A byte count for messages: "384 MiB", "1.5 GiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${Math.ceil(bytes / 2 ** 20)} MiB`;
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${bytes} bytes`;
 }

@@ -127,19 +127,24 @@ function integer<D extends number | undefined = undefined>(
   };
 }
 
-/** A number; `nonZero` refuses 0 (a scale of 0 would make every pixel 0). */
+/** The largest float32: the kernels compute in float32, so a setting beyond it would turn every value infinite. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A number within float32's range; `nonZero` refuses 0 (a scale of 0 would make every pixel 0). */
 function number<D extends number | undefined = undefined>(d: Described & { default?: D; nonZero?: boolean }): RunOption<number, D> {
+  const inRange = (n: number) => Number.isFinite(n) && Math.abs(n) <= FLOAT32_MAX;
   return {
     ...d,
     type: 'number',
     default: d.default as D,
     schema: z
       .number()
-      .refine(Number.isFinite, `${d.label} must be a finite number`)
+      .refine(inRange, `${d.label} must be a finite number within ±3.4e38 (float32)`)
       .refine((n) => !d.nonZero || n !== 0, `${d.label} must not be 0`),
     parse(text, key) {
       const n = Number(text.trim());
-      if (text.trim() === '' || !Number.isFinite(n)) fail(key, `must be a number, got '${text}'`);
+      if (text.trim() === '' || !Number.isFinite(n)) fail(key, `must be a number, got '${text.slice(0, 80)}'`);
+      if (!inRange(n)) fail(key, `must be within ±3.4e38 (float32), got ${text.trim()}`);
       return d.nonZero && n === 0 ? fail(key, 'must not be 0 (every pixel would become 0)') : n;
     },
     format: String,
@@ -211,17 +216,22 @@ function paths(d: Described): RunOption<string[], string[]> {
   };
 }
 
-/** 1-based band numbers, as people count them. */
-function bands(d: Described): RunOption<number[], undefined> {
+/** 1-based band numbers, as people count them; at most `max` of them. */
+function bands(d: Described & { max: number }): RunOption<number[], undefined> & { max: number } {
+  const tooMany = (n: number) => `must list at most ${d.max} bands, got ${n}`;
   return {
     ...d,
     type: 'bands',
     default: undefined,
-    schema: z.array(z.number().int().positive()).min(1),
+    schema: z.array(z.number().int().positive()).min(1).max(d.max, `${d.label} must list at most ${d.max} bands`),
     parse(value, key) {
-      return value.split(',').map((part) => {
+      const parts = value.split(',');
+      if (parts.length > d.max) fail(key, tooMany(parts.length));
+      return parts.map((part) => {
         const n = Number(part.trim());
-        return /^\s*[0-9]+\s*$/.test(part) && n >= 1 ? n : fail(key, `must be band numbers counted from 1, e.g. 1,2,3; got '${value}'`);
+        return /^\s*[0-9]+\s*$/.test(part) && n >= 1 && Number.isSafeInteger(n)
+          ? n
+          : fail(key, `must be band numbers counted from 1, e.g. 1,2,3; got '${value.slice(0, 80)}'`);
       });
     },
     format: (v) => v.join(','),
@@ -320,6 +330,7 @@ export const RUN_OPTIONS = {
     flag: 'bands',
     label: 'Bands',
     metavar: '1,2,3',
+    max: 1024,
     group: 'input',
     help: 'band numbers, counted from 1; all bands of the first raster when not given',
   }),

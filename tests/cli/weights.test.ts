@@ -117,6 +117,22 @@ print(json.dumps([int((raw == 0).any(1).sum()), float(cos.min()), float(np.abs(w
     expect(prov.rcf.patches).toHaveLength(16);
   });
 
+  it('reads a Fortran-ordered weights file as NumPy does: the same features as its C-ordered copy', () => {
+    const c = join(dir, 'c.npy');
+    const f = join(dir, 'f.npy');
+    expect(rcf(['weights', '--mode', 'gaussian', '--channels', '4', '--features', '16', '--seed', '3', '--out', c]).code).toBe(0);
+    runPython('import numpy as np,sys; np.save(sys.argv[2], np.asfortranarray(np.load(sys.argv[1])))', [c, f]);
+    expect(runPython('import numpy as np,sys; print(np.load(sys.argv[1]).flags.f_contiguous)', [f]).trim()).toBe('True');
+    const rows = [c, f].map((weights) => {
+      const out = `${weights}.csv`;
+      const r = rcf(['featurize', SAMPLE, '--weights', weights, '--cell-size', '128', '--scale', '0.0001', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return readCsv(out).rows;
+    });
+    expect(rows[0].length).toBeGreaterThan(0);
+    expect(rows[1]).toEqual(rows[0]);
+  });
+
   it('says what is wrong in one line', () => {
     const cases: [string[], RegExp, number][] = [
       [
@@ -130,6 +146,17 @@ print(json.dumps([int((raw == 0).any(1).sum()), float(cos.min()), float(np.abs(w
       [
         ['weights', '--mode', 'empirical', '--features', '8', '--train', join(dir, 'missing.tif'), '--out', join(dir, 'x.npy')],
         /missing\.tif/,
+        1,
+      ],
+      [['weights', '--mode', 'gaussian', '--channels', '0', '--out', join(dir, 'x.npy')], /--channels must be between 1 and 1024/, 2],
+      [
+        ['weights', '--mode', 'gaussian', '--channels', '1024', '--features', '8192', '--kernel', '31', '--out', join(dir, 'x.npy')],
+        /^rcf: filter bank: 4096 filters of 1024×31×31 values need 15\.0 GiB; the limit is 768 MiB of memory/,
+        1,
+      ],
+      [
+        ['weights', '--mode', 'empirical', '--train', SAMPLE, '--kernel', '5', '--patches', '2000000', '--out', join(dir, 'x.npy')],
+        /^rcf: empirical filters: whitening 2000000 patches of 4×5×5 values needs 3\.7 GiB; the limit is 768 MiB/,
         1,
       ],
     ];

@@ -9,7 +9,8 @@
  */
 import { AoiError } from './errors.js';
 import { crsFromEpsg, epsgFromName, type CrsInfo } from '../crs/index.js';
-import { cleanPolygon, type Polygon, type Position } from './geometry.js';
+import { checkAreaVertices, cleanPolygon, type Polygon, type Position } from './geometry.js';
+import { oneLine } from '../../../shared/errors/index.js';
 
 export interface GeoJsonAoi {
   polygons: Polygon[];
@@ -24,14 +25,15 @@ export function parseGeoJson(text: string, path: string): GeoJsonAoi {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new AoiError(path, `not valid JSON (${(e as Error).message})`);
+  } catch {
+    // JSON.parse's message quotes the text; the file's content stays out of messages.
+    throw new AoiError(path, 'not valid JSON (an area is a GeoJSON or GeoPackage file)');
   }
   if (!isObject(doc) || typeof doc.type !== 'string') throw new AoiError(path, 'not a GeoJSON object (no "type" member)');
 
   const polygons: Polygon[] = [];
   const otherTypes = new Set<string>();
-  collect(doc, path, polygons, otherTypes);
+  collect(doc, { path, polygons, otherTypes, vertices: 0 });
   if (polygons.length === 0) {
     const found = otherTypes.size > 0 ? ` (found ${[...otherTypes].join(', ')})` : '';
     throw new AoiError(path, `no polygon in the file${found}; an AOI must be a Polygon or MultiPolygon`);
@@ -39,45 +41,60 @@ export function parseGeoJson(text: string, path: string): GeoJsonAoi {
   return { polygons, crs: geoJsonCrs(doc, path) };
 }
 
+/** The geometry types a message may name (other "type" strings are the file's content, never quoted). */
+const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString']);
+
+interface Collected {
+  path: string;
+  polygons: Polygon[];
+  otherTypes: Set<string>;
+  /** Positions read so far, against `LIMITS.areaVertices`. */
+  vertices: number;
+}
+
 /** Walks features and geometries, appending polygons and noting other geometry types. */
-function collect(node: Json, path: string, polygons: Polygon[], otherTypes: Set<string>): void {
+function collect(node: Json, into: Collected): void {
+  const { path } = into;
   switch (node.type) {
     case 'FeatureCollection':
       if (!Array.isArray(node.features)) throw new AoiError(path, 'FeatureCollection without a "features" array');
-      for (const f of node.features) if (isObject(f)) collect(f, path, polygons, otherTypes);
+      for (const f of node.features) if (isObject(f)) collect(f, into);
       return;
     case 'Feature':
-      if (isObject(node.geometry)) collect(node.geometry, path, polygons, otherTypes);
+      if (isObject(node.geometry)) collect(node.geometry, into);
       return;
     case 'GeometryCollection':
       if (!Array.isArray(node.geometries)) throw new AoiError(path, 'GeometryCollection without a "geometries" array');
-      for (const g of node.geometries) if (isObject(g)) collect(g, path, polygons, otherTypes);
+      for (const g of node.geometries) if (isObject(g)) collect(g, into);
       return;
     case 'Polygon':
-      addPolygon(node.coordinates, path, polygons);
+      addPolygon(node.coordinates, into);
       return;
     case 'MultiPolygon':
       if (!Array.isArray(node.coordinates)) throw new AoiError(path, 'MultiPolygon without a "coordinates" array');
-      for (const p of node.coordinates) addPolygon(p, path, polygons);
+      for (const p of node.coordinates) addPolygon(p, into);
       return;
     default:
-      otherTypes.add(String(node.type));
+      into.otherTypes.add(GEOMETRY_TYPES.has(String(node.type)) ? String(node.type) : 'objects of other types');
   }
 }
 
-function addPolygon(coordinates: unknown, path: string, polygons: Polygon[]): void {
+function addPolygon(coordinates: unknown, into: Collected): void {
+  const { path } = into;
   if (!Array.isArray(coordinates)) throw new AoiError(path, 'Polygon without a "coordinates" array');
   const rings = coordinates.map((ring) => {
     if (!Array.isArray(ring)) throw new AoiError(path, 'a polygon ring is not an array of positions');
+    into.vertices += ring.length;
+    checkAreaVertices(into.vertices, path);
     return ring.map((p) => position(p, path));
   });
   const polygon = cleanPolygon(rings);
-  if (polygon) polygons.push(polygon);
+  if (polygon) into.polygons.push(polygon);
 }
 
 function position(p: unknown, path: string): Position {
   if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-    throw new AoiError(path, `invalid position ${JSON.stringify(p)?.slice(0, 40)} (expected [x, y] numbers)`);
+    throw new AoiError(path, 'invalid position (expected [x, y] numbers)');
   }
   return [p[0] as number, p[1] as number];
 }
@@ -91,12 +108,16 @@ function geoJsonCrs(doc: Json, path: string): CrsInfo {
     if (!isObject(member) || !props) throw new AoiError(path, 'the "crs" member is not an object with "properties"');
     if (member.type === 'name' && typeof props.name === 'string') {
       const named = epsgFromName(props.name);
-      if (named === null) throw new AoiError(path, `unknown CRS '${props.name}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`);
+      if (named === null)
+        throw new AoiError(
+          path,
+          `unknown CRS '${oneLine(props.name).slice(0, 60)}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`,
+        );
       code = named;
     } else if (member.type === 'EPSG' && Number.isInteger(props.code)) {
       code = props.code as number; // the 2008 draft's {"type": "EPSG", "properties": {"code": 4326}}
     } else {
-      throw new AoiError(path, `unsupported "crs" member of type '${String(member.type)}' (expected a named EPSG CRS)`);
+      throw new AoiError(path, 'unsupported "crs" member (expected a named EPSG CRS)');
     }
   }
   const crs = crsFromEpsg(code);

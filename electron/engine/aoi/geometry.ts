@@ -3,6 +3,7 @@
  * GeoJSON's structure (first ring the outline, the others holes). Both readers
  * (GeoJSON, GeoPackage) produce it through `cleanPolygon`.
  */
+import { LimitError, LIMITS } from '../limits.js';
 
 export type Position = [number, number];
 /** A closed ring: the first position is repeated at the end. */
@@ -51,4 +52,15 @@ export function polygonsBounds(polygons: Polygon[]): [number, number, number, nu
     }
   }
   return [minX, minY, maxX, maxY];
+}
+
+/** Refuses an area once more than `LIMITS.areaVertices` positions have been read from `path`. */
+export function checkAreaVertices(vertices: number, path: string): void {
+  if (vertices > LIMITS.areaVertices) {
+    throw new LimitError(
+      { path },
+      `has more than ${LIMITS.areaVertices} vertices`,
+      `${LIMITS.areaVertices} vertices (simplify it, e.g. with ogr2ogr -simplify)`,
+    );
+  }
 }

@@ -6,7 +6,8 @@
 import proj4 from 'proj4';
 import { AoiError } from './errors.js';
 import { crsFromEpsg, type CrsInfo } from '../crs/index.js';
-import { cleanPolygon, type Polygon } from './geometry.js';
+import { checkAreaVertices, cleanPolygon, type Polygon } from './geometry.js';
+import { LimitError, LIMITS } from '../limits.js';
 import { parseGpkgGeometry } from './wkb.js';
 import type { DatabaseSync } from 'node:sqlite';
 
@@ -37,12 +38,14 @@ export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
     throw new AoiError(path, `cannot open as a GeoPackage (${(e as Error).message})`);
   }
   try {
+    for (const table of ['gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
+      if (mayNotEnd(db, table)) throw new AoiError(path, `not a GeoPackage (${table} is a view over a recursive query)`);
+    }
     let layers: LayerRow[];
     try {
-      layers = db
-        .prepare('SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid')
-        .all() as unknown as LayerRow[];
-    } catch {
+      layers = rowsOf<LayerRow>(db, path, 'SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid', 10_000);
+    } catch (e) {
+      if (e instanceof LimitError) throw e;
       throw new AoiError(path, 'not a GeoPackage (no gpkg_geometry_columns table)');
     }
     if (layers.length === 0) throw new AoiError(path, 'the GeoPackage has no features layer');
@@ -52,33 +55,61 @@ export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
         : (layers.find((l) => l.table_name === layer) ?? layers.find((l) => l.table_name.toLowerCase() === layer.toLowerCase()));
     if (!chosen) throw new AoiError(path, `no layer '${layer}' (layers: ${layers.map((l) => l.table_name).join(', ')})`);
     const name = chosen.table_name;
+    if (mayNotEnd(db, name))
+      throw new AoiError(path, `layer '${name}' is a view over a recursive query, which need not end; export it to a table`);
 
     const crs = layerCrs(db, path, name, chosen.srs_id);
     const polygons: Polygon[] = [];
     const skipped = new Set<string>();
-    const rows = db.prepare(`SELECT ${quoteId(chosen.column_name)} AS geom FROM ${quoteId(name)}`).all() as { geom: unknown }[];
-    for (const [i, row] of rows.entries()) {
+    let rows = 0;
+    let vertices = 0;
+    const query = db.prepare(`SELECT ${quoteId(chosen.column_name)} AS geom FROM ${quoteId(name)}`);
+    for (const row of query.iterate() as Iterable<{ geom: unknown }>) {
+      if (++rows > LIMITS.areaFeatures) {
+        throw new LimitError({ path }, `layer '${name}' has more than ${LIMITS.areaFeatures} features`, `${LIMITS.areaFeatures} features`);
+      }
       if (!(row.geom instanceof Uint8Array)) continue; // NULL geometry: a feature without a shape
       let parsed;
       try {
         parsed = parseGpkgGeometry(row.geom);
       } catch (e) {
-        throw new AoiError(path, `layer '${name}', feature ${i + 1}: ${(e as Error).message}`);
+        throw new AoiError(path, `layer '${name}', feature ${rows}: ${(e as Error).message}`);
       }
       for (const rings of parsed.polygons) {
+        vertices += rings.reduce((n, ring) => n + ring.length, 0);
+        checkAreaVertices(vertices, path);
         const polygon = cleanPolygon(rings);
         if (polygon) polygons.push(polygon);
       }
       for (const s of parsed.skipped) skipped.add(s);
     }
     if (polygons.length === 0) {
-      const found = skipped.size > 0 ? ` (found ${[...skipped].join(', ')})` : rows.length === 0 ? ' (the layer is empty)' : '';
+      const found = skipped.size > 0 ? ` (found ${[...skipped].join(', ')})` : rows === 0 ? ' (the layer is empty)' : '';
       throw new AoiError(path, `no polygon in layer '${name}'${found}; an AOI must be made of polygons`);
     }
     return { polygons, crs, layer: name };
   } finally {
     db.close();
   }
+}
+
+/**
+ * Whether reading `table` may never end: it is a view and the file has a view over a recursive query (a view
+ * may read another). Tables end, and views without recursion end too (their row count is checked as read).
+ */
+function mayNotEnd(db: DatabaseSync, table: string): boolean {
+  const isView = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE").get(table) !== undefined;
+  return isView && db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'view' AND sql LIKE '%RECURSIVE%'").get() !== undefined;
+}
+
+/** The rows of a query over the file's own tables, at most `most` of them (a hostile file's table may be an endless view). */
+function rowsOf<T>(db: DatabaseSync, path: string, sql: string, most: number): T[] {
+  const rows: T[] = [];
+  for (const row of db.prepare(sql).iterate() as Iterable<T>) {
+    if (rows.length === most) throw new LimitError({ path }, `a GeoPackage table of more than ${most} rows`, `${most} rows`);
+    rows.push(row);
+  }
+  return rows;
 }
 
 interface SrsRow {

@@ -2,8 +2,8 @@
  * Reading an area of interest from a file: GeoJSON or GeoPackage, told apart
  * by content (a GeoPackage is an SQLite database), not by file extension.
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { fileProblem } from '../../../shared/errors/index.js';
+import { formatBytes, LimitError, LIMITS } from '../limits.js';
+import { openRegularFile, readExactly } from '../regular-file.js';
 import { AoiError } from './errors.js';
 import { parseGeoJson } from './geojson.js';
 import { readGpkg } from './gpkg.js';
@@ -49,37 +49,31 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
 /**
  * Reads an AOI file. `layer` picks a GeoPackage layer (default: the first
- * features layer). Throws AoiError (one line, naming the file) on any problem.
+ * features layer). Throws AoiError (one line, naming the file) on any problem;
+ * the message never quotes the file's bytes (an area may be any file the user picked).
  */
 export async function readAoi(path: string, layer?: string): Promise<Aoi> {
-  let size: number;
+  const fail = (problem: string) => new AoiError(path, problem);
+  const file = await openRegularFile(path, fail);
+  let text: string | null = null;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new AoiError(path, 'is a directory, not an AOI file');
-    size = info.size;
-  } catch (e) {
-    if (e instanceof AoiError) throw e;
-    throw new AoiError(path, fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read (${(e as Error).message})`);
+    if (file.size === 0) throw fail('empty file (0 bytes)');
+    const head = await readExactly(file, 0, Math.min(file.size, SQLITE_MAGIC.length), fail);
+    if (head.toString('latin1') !== SQLITE_MAGIC) {
+      if (layer !== undefined) throw fail(`a layer ('${layer}') can only be chosen in a GeoPackage, and this file is not one`);
+      if (file.size > LIMITS.areaFileBytes) {
+        const limit = `${formatBytes(LIMITS.areaFileBytes)} (simplify it, or save it as a GeoPackage)`;
+        throw new LimitError({ path }, `a GeoJSON area of ${formatBytes(file.size)}`, limit);
+      }
+      text = (await readExactly(file, 0, file.size, fail)).toString('utf8');
+    }
+  } finally {
+    await file.handle.close();
   }
-  if (size === 0) throw new AoiError(path, 'empty file (0 bytes)');
-
-  if (await startsWith(path, SQLITE_MAGIC)) {
+  if (text === null) {
     const gpkg = await readGpkg(path, layer);
     return { polygons: gpkg.polygons, crs: gpkg.crs, source: path, layer: gpkg.layer };
   }
-  if (layer !== undefined) throw new AoiError(path, `a layer ('${layer}') can only be chosen in a GeoPackage, and this file is not one`);
-  const text = await readFile(path, 'utf8');
   const { polygons, crs } = parseGeoJson(text.replace(/^\uFEFF/, ''), path);
   return { polygons, crs, source: path };
-}
-
-async function startsWith(path: string, magic: string): Promise<boolean> {
-  const file = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(magic.length);
-    const { bytesRead } = await file.read(head, 0, magic.length, 0);
-    return bytesRead === magic.length && head.toString('latin1') === magic;
-  } finally {
-    await file.close();
-  }
 }

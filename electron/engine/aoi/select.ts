@@ -14,6 +14,7 @@ import { crsLabel, makeTransformer, sameCrs, type CrsInfo } from '../crs/index.j
 import { cellsOverlapping } from './intersect.js';
 import type { Polygon, Position } from './geometry.js';
 import type { Aoi } from './read.js';
+import { LimitError, LIMITS } from '../limits.js';
 
 export interface SelectOptions {
   /**
@@ -38,12 +39,53 @@ export function selectCells(grid: Grid, transform: GeoTransform, rasterCrs: CrsI
   if (!toPixel) throw new AoiError(aoi.source, "the raster's geotransform cannot be inverted, so the AOI cannot be placed on it");
   if (!rasterCrs) throw new AoiError(aoi.source, `the raster has no CRS, so the AOI (${crsLabel(aoi.crs)}) cannot be placed on it`);
   if (grid.cells.length === 0) return [];
-  const pixelPolygons = aoiInPixels(aoi, toPixel, rasterCrs, (options.densify ?? 1 / 20) * smallerCellSide(grid));
+  const cellSide = smallerCellSide(grid);
+  const extent = gridExtent(grid);
+  const pixelPolygons = aoiInPixels(aoi, toPixel, rasterCrs, (options.densify ?? 1 / 20) * cellSide, extent);
+  // Cell selection walks the edges inside the grid in pieces of a cell side: bound that walk too.
+  const diagonal = Math.hypot(extent.width, extent.height);
+  let walk = 0;
+  for (const ring of pixelPolygons.flat()) {
+    for (let i = 0; i + 1 < ring.length; i++) {
+      const length = Math.min(diagonal, Math.hypot(ring[i + 1][0] - ring[i][0], ring[i + 1][1] - ring[i][1]));
+      walk += Number.isFinite(length) ? Math.max(1, Math.ceil(length / cellSide)) : 1;
+    }
+  }
+  checkEdgePieces(walk, aoi);
   return cellsOverlapping(grid, pixelPolygons);
 }
 
+/** The grid's extent in pixel space, from (0, 0). */
+interface Extent {
+  width: number;
+  height: number;
+}
+
+/**
+ * How many pieces densification cuts the edge a→b (mapped to pixels) into. An edge far from the grid (farther
+ * than its own length) stays whole: its curve cannot reach the grid's cells, so its chord decides the same.
+ */
+function densifiedPieces(a: Position, b: Position, maxPiece: number, extent: Extent): number {
+  const length = Math.hypot(b[0] - a[0], b[1] - a[1]);
+  if (!Number.isFinite(length)) return 1;
+  const margin = length + maxPiece;
+  const far =
+    Math.max(a[0], b[0]) + margin < 0 ||
+    Math.min(a[0], b[0]) - margin > extent.width ||
+    Math.max(a[1], b[1]) + margin < 0 ||
+    Math.min(a[1], b[1]) - margin > extent.height;
+  return far ? 1 : Math.min(MAX_PIECES_PER_EDGE, Math.max(1, Math.ceil(length / maxPiece)));
+}
+
+function checkEdgePieces(pieces: number, aoi: Aoi): void {
+  if (pieces > LIMITS.areaEdgePieces) {
+    const limit = `${LIMITS.areaEdgePieces} (simplify the area, or use larger cells)`;
+    throw new LimitError({ path: aoi.source }, `its edges make ${pieces} pieces on the raster's grid of cells`, limit);
+  }
+}
+
 /** The AOI's polygons in the raster's pixel space (col, row). */
-function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPieceInPixels: number): Polygon[] {
+function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPieceInPixels: number, extent: Extent): Polygon[] {
   if (sameCrs(aoi.crs, rasterCrs)) {
     // Affine maps keep straight lines straight: no densification needed.
     return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => pixelToMap(toPixel, x, y))));
@@ -55,9 +97,18 @@ function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPie
     const [mx, my] = forward(x, y);
     return pixelToMap(toPixel, mx, my);
   };
-  return aoi.polygons.map((polygon) =>
-    polygon.map((ring) => {
-      const out = densifyRing(ring, toPixelPosition, maxPieceInPixels);
+  // Count the pieces from the mapped vertices before making any: a zig-zag area can ask for millions.
+  const mappedRings = aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => toPixelPosition(x, y))));
+  let pieces = 0;
+  for (const ring of mappedRings.flat()) {
+    for (let i = 0; i + 1 < ring.length; i++) pieces += densifiedPieces(ring[i], ring[i + 1], maxPieceInPixels, extent);
+  }
+  checkEdgePieces(pieces, aoi);
+  return aoi.polygons.map((polygon, p) =>
+    polygon.map((ring, r) => {
+      const out = densifyRing(ring, mappedRings[p][r], toPixelPosition, (i) =>
+        densifiedPieces(mappedRings[p][r][i], mappedRings[p][r][i + 1], maxPieceInPixels, extent),
+      );
       if (!out.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
         throw new AoiError(
           aoi.source,
@@ -70,23 +121,30 @@ function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPie
 }
 
 /**
- * A ring mapped through `f` with each edge cut into equal pieces (in the
- * source CRS) so that mapped pieces are at most about `maxPiece` long. The
- * piece count is set from the mapped end points, which is enough since edges
- * bend only slightly over the size of a cell.
+ * A ring (`mapped`: its vertices through `f`) mapped through `f` with edge i cut into `piecesOf(i)` equal
+ * pieces in the source CRS, chosen from the mapped end points so that mapped pieces are at most about a
+ * fraction of a cell long; that is enough since edges bend only slightly over the size of a cell.
  */
-function densifyRing(ring: Position[], f: (x: number, y: number) => Position, maxPiece: number): Position[] {
-  const mapped = ring.map(([x, y]) => f(x, y));
+function densifyRing(
+  ring: Position[],
+  mapped: Position[],
+  f: (x: number, y: number) => Position,
+  piecesOf: (edge: number) => number,
+): Position[] {
   const out: Position[] = [mapped[0]];
   for (let i = 0; i + 1 < ring.length; i++) {
     const [ax, ay] = ring[i];
     const [bx, by] = ring[i + 1];
-    const length = Math.hypot(mapped[i + 1][0] - mapped[i][0], mapped[i + 1][1] - mapped[i][1]);
-    const pieces = Number.isFinite(length) ? Math.min(MAX_PIECES_PER_EDGE, Math.max(1, Math.ceil(length / maxPiece))) : 1;
+    const pieces = piecesOf(i);
     for (let k = 1; k < pieces; k++) out.push(f(ax + ((bx - ax) * k) / pieces, ay + ((by - ay) * k) / pieces));
     out.push(mapped[i + 1]);
   }
   return out;
+}
+
+function gridExtent(grid: Grid): Extent {
+  if (grid.cellSize.kind !== 'pixels') return { width: grid.cells[0].width, height: grid.cells[0].height };
+  return { width: grid.cols * grid.cellSize.size, height: grid.rows * (grid.cellSize.sizeY ?? grid.cellSize.size) };
 }
 
 /** The smaller side of a full cell, in pixels. */

@@ -31,7 +31,14 @@ import { bandIndexes, type InputScaling } from '../rcf/input.js';
 import { sourcePeakBytes } from '../rcf/featurize.js';
 import { defaultThreads } from '../rcf/backends.js';
 import { LIMITS, LimitError } from '../limits.js';
-import { filtersForFeatures, loadWeights, makeEmpiricalBank, makeGaussianBank, type WeightsFile } from '../rcf/weights.js';
+import {
+  checkEmpiricalMemory,
+  filtersForFeatures,
+  loadWeights,
+  makeEmpiricalBank,
+  makeGaussianBank,
+  type WeightsFile,
+} from '../rcf/weights.js';
 import { JobError } from './errors.js';
 
 export interface GridPlan {
@@ -94,6 +101,7 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
     } else {
       shape = { filters: filtersForFeatures(settings.features), channels: bands.length, kernel: settings.kernel };
       if (settings.mode === 'gaussian') bank = makeGaussianBank(settings.features, bands.length, settings.kernel, settings.seed);
+      else checkEmpiricalMemory(settings.features, bands.length, settings.kernel, settings.patches); // before the grid is laid out
     }
     checkSignal(signal);
     const aoi = settings.area ? await areaAoi(settings.area) : null;

@@ -2,18 +2,21 @@
  * Filter banks on disk and their making: `.npy` weights (float32
  * [F2, C, k, k]), Gaussian filters, and empirical filters sampled from rasters.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { writeFile, rename } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { basename } from 'node:path';
-import { fileProblem, UserError } from '../../../shared/errors/index.js';
+import { UserError } from '../../../shared/errors/index.js';
 import { SettingError } from '../../../shared/run/index.js';
-import { parseNpy, serializeNpy } from '../../../shared/rcf/npy.js';
+import { checkNpySize, npyHeaderBytes, NPY_HEADER_BYTES, parseNpy, parseNpyHeader, serializeNpy } from '../../../shared/rcf/npy.js';
 import { gaussianWeights } from '../../../shared/rcf/gaussian.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
 import { drawPatchCoords, extractPatch, whitenAndPick, DEFAULT_PATCH_POOL, type PatchCoord } from '../../../shared/rcf/empirical.js';
 import type { FilterBank } from '../../../shared/rcf/features.js';
 import type { Raster } from '../raster/index.js';
 import { readBands, type InputScaling } from './input.js';
+import { formatBytes, LimitError, LIMITS } from '../limits.js';
+import { openRegularFile, readExactly } from '../regular-file.js';
 
 /** How a bank was made, for the provenance. */
 export type BankOrigin =
@@ -39,36 +42,60 @@ export class WeightsError extends UserError {
 }
 
 export function bankSha256(bank: FilterBank): string {
-  return createHash('sha256').update(bankToNpy(bank)).digest('hex');
+  if (endianness() !== 'LE') return createHash('sha256').update(bankToNpy(bank)).digest('hex');
+  // The file's data is the weights' own little-endian bytes: hash them in place rather than copying the bank.
+  const { weights } = bank;
+  return createHash('sha256')
+    .update(npyHeaderBytes([bank.filters, bank.channels, bank.kernel, bank.kernel]))
+    .update(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))
+    .digest('hex');
 }
 
 function bankToNpy(bank: FilterBank): Uint8Array {
   return serializeNpy({ shape: [bank.filters, bank.channels, bank.kernel, bank.kernel], data: bank.weights });
 }
 
-/** Reads a `.npy` filter bank [F2, C, k, k]. */
+/**
+ * Reads a `.npy` filter bank [F2, C, k, k]. Only a regular file within `LIMITS.weightsFileBytes` is read, and
+ * only once its header's shape matches its size.
+ */
 export async function loadWeights(path: string): Promise<WeightsFile> {
-  let bytes: Uint8Array;
+  const fail = (problem: string) => new WeightsError(`${path}: ${problem}`, { path });
+  const file = await openRegularFile(path, fail);
+  let bytes: Buffer;
   try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new WeightsError(`${path}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? `cannot read the weights file (${String(e)})`}`, {
-      path,
-    });
+    if (file.size > LIMITS.weightsFileBytes) {
+      throw new LimitError({ path }, `a weights file of ${formatBytes(file.size)}`, `${formatBytes(LIMITS.weightsFileBytes)}`);
+    }
+    const head = await readExactly(file, 0, Math.min(file.size, NPY_HEADER_BYTES), fail);
+    try {
+      const header = parseNpyHeader(head);
+      checkNpySize(header, file.size);
+      checkBankShape(header.shape, path);
+    } catch (e) {
+      throw e instanceof UserError ? e : fail((e as Error).message);
+    }
+    bytes = await readExactly(file, 0, file.size, fail);
+  } finally {
+    await file.handle.close();
   }
   let array;
   try {
     array = parseNpy(bytes);
   } catch (e) {
-    throw new WeightsError(`${path}: ${(e as Error).message}`);
+    throw fail((e as Error).message);
   }
-  const [filters, channels, kernel, kernel2] = array.shape;
-  if (array.shape.length !== 4 || kernel !== kernel2 || filters < 1 || channels < 1 || kernel < 1) {
-    throw new WeightsError(`${path}: weights must have shape [filters, channels, k, k], got [${array.shape.join(', ')}]`);
-  }
-  if (!array.data.every(Number.isFinite)) throw new WeightsError(`${path}: the weights contain NaN or infinite values`);
+  const [filters, channels, kernel] = array.shape;
+  if (!array.data.every(Number.isFinite)) throw fail('the weights contain NaN or infinite values');
   const bank = { weights: array.data, filters, channels, kernel };
   return { ...bank, origin: { mode: 'file', path }, sha256: bankSha256(bank) };
+}
+
+function checkBankShape(shape: number[], path: string): void {
+  const [filters, channels, kernel, kernel2] = shape;
+  if (shape.length !== 4 || kernel !== kernel2 || filters < 1 || channels < 1 || kernel < 1) {
+    throw new WeightsError(`${path}: weights must have shape [filters, channels, k, k], got [${shape.join(', ')}]`, { path });
+  }
 }
 
 /** Writes the bank as float32 `.npy` atomically (a finished file or none). */
@@ -86,8 +113,45 @@ export function filtersForFeatures(features: number): number {
   return features / 2;
 }
 
+/** Refuses a bank of float32 filters [filters, C, k, k] that would not fit in the run's memory, before making it. */
+function checkBankMemory(filters: number, channels: number, kernel: number): void {
+  const bytes = filters * channels * kernel * kernel * 4;
+  if (bytes > LIMITS.runMemoryBytes) {
+    throw new LimitError(
+      'filter bank',
+      `${filters} filters of ${channels}×${kernel}×${kernel} values need ${formatBytes(bytes)}`,
+      `${formatBytes(LIMITS.runMemoryBytes)} of memory (use fewer features or bands, or a smaller kernel)`,
+    );
+  }
+}
+
+/** How many patches empirical filters are whitened over: those asked for, else the paper's pool (at least one per filter). */
+export function patchPool(features: number, patches?: number): number {
+  return patches ?? Math.max(DEFAULT_PATCH_POOL, filtersForFeatures(features));
+}
+
+/**
+ * Refuses empirical filters whose sampling and whitening would not fit in the run's memory, before any
+ * patch is read: the pool in float32, its two float64 copies, the covariance and its Cholesky factor, the bank.
+ */
+export function checkEmpiricalMemory(features: number, channels: number, kernel: number, patches?: number): void {
+  const filters = filtersForFeatures(features);
+  checkBankMemory(filters, channels, kernel);
+  const pool = patchPool(features, patches);
+  const dim = channels * kernel * kernel;
+  const bytes = pool * dim * (4 + 8 + 8) + 2 * dim * dim * 8 + filters * dim * 4;
+  if (bytes > LIMITS.runMemoryBytes) {
+    throw new LimitError(
+      'empirical filters',
+      `whitening ${pool} patches of ${channels}×${kernel}×${kernel} values needs ${formatBytes(bytes)}`,
+      `${formatBytes(LIMITS.runMemoryBytes)} of memory (use fewer patches or bands, or a smaller kernel)`,
+    );
+  }
+}
+
 export function makeGaussianBank(features: number, channels: number, kernel: number, seed: number): WeightsFile {
   const filters = filtersForFeatures(features);
+  checkBankMemory(filters, channels, kernel);
   const bank = { weights: gaussianWeights(filters, channels, kernel, seed), filters, channels, kernel };
   return { ...bank, origin: { mode: 'gaussian', seed }, sha256: bankSha256(bank) };
 }
@@ -116,7 +180,8 @@ const MAX_SAMPLE_ROUNDS = 50;
 export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptions): Promise<WeightsFile> {
   const filters = filtersForFeatures(options.features);
   const { kernel, bands } = options;
-  const pool = options.pool ?? Math.max(DEFAULT_PATCH_POOL, filters);
+  checkEmpiricalMemory(options.features, bands.length, kernel, options.pool);
+  const pool = patchPool(options.features, options.pool);
   if (pool < filters) throw new SettingError('patches', `(${pool}) must be at least the number of filters (${filters})`);
   const channels = bands.length;
   const dim = channels * kernel * kernel;

@@ -167,7 +167,7 @@ describe('GeoJSON AOIs', () => {
       /^layer\.geojson: a layer \('x'\) can only be chosen in a GeoPackage/,
     );
     mkdirSync(join(dir, 'folder.geojson'));
-    await expectAoiError(readAoi(join(dir, 'folder.geojson')), /is a directory/);
+    await expectAoiError(readAoi(join(dir, 'folder.geojson')), /is a folder, not a file/);
   });
 });
 
