@@ -182,8 +182,8 @@ db.commit()
     const fifo = join(dir, 'area.fifo');
     execFileSync('mkfifo', [fifo]);
     for (const [path, message] of [
-      [fifo, /area\.fifo: is not a regular file/],
-      ['/dev/zero', /zero: is not a regular file/],
+      [fifo, /area\.fifo: is a named pipe \(FIFO\), not a regular file/],
+      ['/dev/zero', /zero: is a device, not a regular file/],
       [dir, /is a folder, not a file/],
     ] as const) {
       const { r } = featurize(path, 128);

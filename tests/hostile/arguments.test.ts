@@ -78,6 +78,11 @@ ds = None
     for (const value of values) {
       const flags = { ...context(key), [option.flag]: String(value) };
       const { out, r } = featurize(flags);
+      // A value the option itself refuses (a scale of 0) is a usage error, like any other bad value.
+      if (r.code === 2) {
+        expectUsageRefusal(r, `--${option.flag}`);
+        continue;
+      }
       const outcome = describeOutcome(r);
       expect(['ok', 'refused'], `--${option.flag} ${value}: ${outcome}`).toContain(outcome);
       if (outcome === 'refused') {
@@ -90,7 +95,7 @@ ds = None
     }
   });
 
-  it('absurd cell sizes: refused naming the flag or the raster, or no full cell (and one whole partial cell)', () => {
+  it('absurd cell sizes: refused naming the flag or the raster, or one whole partial cell when partial cells are kept', () => {
     for (const size of ['0', '-5', '1e9', '1e300m', 'NaNm', '-1m', 'wholex', '', ' ', '64px', '3.5', '0x10']) {
       expectUsageRefusal(featurize({ 'cell-size': size }).r, '--cell-size');
     }
@@ -99,11 +104,13 @@ ds = None
       expect(describeOutcome(r), size).toBe('refused');
       expect(r.stderr).toContain('small.tif');
     }
-    for (const [size, edge, rows] of [
-      ['99999999999999999999', 'drop', 0],
-      ['1000000m', 'drop', 0],
-      ['99999999999999999999', 'keep', 1],
-    ] as const) {
+    // No full cell, and partial ones dropped: nothing to featurize, refused naming the raster.
+    for (const size of ['99999999999999999999', '1000000m']) {
+      const { r } = featurize({ 'cell-size': size, edge: 'drop' });
+      expect(describeOutcome(r), size).toBe('refused');
+      expect(r.stderr, size).toMatch(/small\.tif: no cells/);
+    }
+    for (const [size, edge, rows] of [['99999999999999999999', 'keep', 1]] as const) {
       const { out, r } = featurize({ 'cell-size': size, edge });
       expect(describeOutcome(r), `${size} ${edge}: ${r.stderr}`).toBe('ok');
       const lines = readFileSync(out, 'utf8').trimEnd().split('\n');

@@ -93,8 +93,8 @@ describe('hostile .npy weights', () => {
     writeFileSync(sparse, npyCaseBytes({ name: 'big', header: dict('(2, 4, 3, 3)'), data: f4(), expect: 'refuse' }));
     truncateSync(sparse, 2 ** 30); // 1 GiB that takes no disk
     const cases: [string, RegExp][] = [
-      ['/dev/zero', /^rcf: \/dev\/zero: is not a regular file/],
-      [fifo, /weights\.fifo: is not a regular file/],
+      ['/dev/zero', /^rcf: \/dev\/zero: is a device, not a regular file/],
+      [fifo, /weights\.fifo: is a named pipe \(FIFO\), not a regular file/],
       [dir, /is a folder, not a file/],
       [sparse, /^rcf: sparse\.npy: a weights file of 1\.0 GiB; the limit is 384 MiB/],
       [join(dir, 'missing.npy'), /missing\.npy: no such file or folder/],

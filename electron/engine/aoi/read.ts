@@ -3,7 +3,7 @@
  * by content (a GeoPackage is an SQLite database), not by file extension.
  */
 import { formatBytes, LimitError, LIMITS } from '../limits.js';
-import { openRegularFile, readExactly } from '../regular-file.js';
+import { openInputFile, readExactly } from '../input-file.js';
 import { AoiError } from './errors.js';
 import { parseGeoJson } from './geojson.js';
 import { readGpkg } from './gpkg.js';
@@ -54,7 +54,7 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
  */
 export async function readAoi(path: string, layer?: string): Promise<Aoi> {
   const fail = (problem: string) => new AoiError(path, problem);
-  const file = await openRegularFile(path, fail);
+  const file = await openInputFile(path, Number.MAX_SAFE_INTEGER, fail);
   let text: string | null = null;
   try {
     if (file.size === 0) throw fail('empty file (0 bytes)');

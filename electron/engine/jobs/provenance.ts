@@ -13,11 +13,8 @@ import type { Raster } from '../raster/index.js';
 import type { FeaturizeSummary } from '../rcf/featurize.js';
 import type { InputScaling } from '../rcf/input.js';
 import type { WeightsFile } from '../rcf/weights.js';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { sha256File } from '../hash.js';
+import { assertUnchanged, hashFile } from '../hash.js';
 import { appVersion } from '../app-version.js';
-import { JobError } from './errors.js';
 
 type RecordedInput = Provenance['inputs'][number];
 
@@ -28,8 +25,8 @@ const recordedSizes = new WeakMap<RecordedInput, number>();
 export async function provenanceInputs(rasters: Raster[], names: string[], bandIndexes: number[]): Promise<Provenance['inputs']> {
   return Promise.all(
     rasters.map(async (r, i) => {
-      const size = (await stat(r.info.path)).size;
-      const input = await recordInput(r, names[i], bandIndexes);
+      const { sha256, size } = await hashFile(r.info.path);
+      const input = recordInput(r, names[i], bandIndexes, sha256);
       recordedSizes.set(input, size);
       return input;
     }),
@@ -44,27 +41,17 @@ export async function provenanceInputs(rasters: Raster[], names: string[], bandI
  */
 export async function assertInputsUnchanged(inputs: Provenance['inputs']): Promise<void> {
   for (const input of inputs) {
-    const changed = (how: string) =>
-      new JobError(`${basename(input.path)}: the file changed during the run (${how}); its output is left unfinished`, {
-        path: input.path,
-      });
-    const before = recordedSizes.get(input);
-    let size;
-    try {
-      size = (await stat(input.path)).size;
-    } catch {
-      throw changed('it can no longer be read');
-    }
-    if (before !== undefined && size !== before) throw changed(`${before} bytes when it was hashed, now ${size}`);
-    if ((await sha256File(input.path).catch(() => null)) !== input.sha256) throw changed('its sha256 is not the one recorded');
+    const size = recordedSizes.get(input);
+    if (size === undefined) throw new Error(`assertInputsUnchanged: ${input.path} was not recorded by provenanceInputs`);
+    await assertUnchanged(input.path, { sha256: input.sha256, size });
   }
 }
 
-async function recordInput(r: Raster, name: string, bandIndexes: number[]): Promise<RecordedInput> {
+function recordInput(r: Raster, name: string, bandIndexes: number[], sha256: string): RecordedInput {
   return {
     path: r.info.path,
     name,
-    sha256: await sha256File(r.info.path),
+    sha256,
     width: r.info.width,
     height: r.info.height,
     dtype: r.info.dtype,

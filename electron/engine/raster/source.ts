@@ -64,7 +64,6 @@ export class CheckedFileSource {
 
 /** Opens a raster file: a regular file within LIMITS.inputFileBytes (see openInputFile), for checked reads. */
 export async function openRasterFile(path: string): Promise<CheckedFileSource> {
-  const refuse = (problem: string) =>
-    new RasterError(path, problem === 'is a folder, not a regular file' ? 'is a directory, not a raster file' : problem);
+  const refuse = (problem: string) => new RasterError(path, problem);
   return new CheckedFileSource(path, await openInputFile(path, LIMITS.inputFileBytes, refuse));
 }

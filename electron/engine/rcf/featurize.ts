@@ -137,7 +137,10 @@ export function sourcePeakBytes(
 ): { bytes: number; strip: { width: number; height: number } } {
   const { channels, kernel: k, filters } = shape;
   const whole = cellSize.kind === 'whole';
-  const { w: cw, h: ch } = cellPixels(cellSize, width, height);
+  // A cell never covers more than the raster (a partial cell kept at the edge is cut to it).
+  const nominal = cellPixels(cellSize, width, height);
+  const cw = Math.min(nominal.w, width);
+  const ch = Math.min(nominal.h, height);
   const rows = whole ? Math.min(ch, WHOLE_STRIP_ROWS + k - 1) : ch;
   const cols = Math.min(whole ? cw : width, Math.max(whole ? k : cw, Math.floor(stripBytes / (4 * channels * rows))));
   const piece = whole ? preparedBytes(channels, cols, rows) : preparedBytes(channels, cw, ch);

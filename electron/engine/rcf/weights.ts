@@ -16,7 +16,7 @@ import type { FilterBank } from '../../../shared/rcf/features.js';
 import type { Raster } from '../raster/index.js';
 import { readBands, type InputScaling } from './input.js';
 import { formatBytes, LimitError, LIMITS } from '../limits.js';
-import { openRegularFile, readExactly } from '../regular-file.js';
+import { openInputFile, readExactly } from '../input-file.js';
 
 /** How a bank was made, for the provenance. */
 export type BankOrigin =
@@ -61,7 +61,7 @@ function bankToNpy(bank: FilterBank): Uint8Array {
  */
 export async function loadWeights(path: string): Promise<WeightsFile> {
   const fail = (problem: string) => new WeightsError(`${path}: ${problem}`, { path });
-  const file = await openRegularFile(path, fail);
+  const file = await openInputFile(path, Number.MAX_SAFE_INTEGER, fail);
   let bytes: Buffer;
   try {
     if (file.size > LIMITS.weightsFileBytes) {

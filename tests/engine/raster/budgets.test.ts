@@ -4,7 +4,7 @@
  * regular files within a size limit, and a changed input is caught by assertUnchanged. Pixels are checked against GDAL.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -12,7 +12,7 @@ import { addDecoder, getDecoder, type BaseDecoder } from 'geotiff';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRaster } from '../../../electron/engine/raster/index.js';
 import { useBoundedDecoders } from '../../../electron/engine/raster/codecs.js';
-import { assertUnchanged, openInputFile, sha256File } from '../../../electron/engine/hash.js';
+import { assertUnchanged, hashFile, openInputFile, sha256File } from '../../../electron/engine/hash.js';
 import { LimitError } from '../../../electron/engine/limits.js';
 import { runPython } from '../../helpers/python.js';
 import { imageTags, TiffWriter } from './tiff-writer.js';
@@ -145,18 +145,22 @@ describe('input files', () => {
     await ok.handle.close();
   });
 
-  it('assertUnchanged passes for the same file and fails, in one line, when it grew, shrank or changed', async () => {
+  it('assertUnchanged passes for the same file and fails, in one line, when it grew, changed or went away', async () => {
     const file = join(dir, 'input.tif');
     writeFileSync(file, 'abcdef');
-    const sha256 = await sha256File(file);
+    const before = await hashFile(file);
     // An independent sha256 of the same bytes.
-    expect(sha256).toBe(execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]);
-    await expect(assertUnchanged(file, sha256, 6)).resolves.toBeUndefined();
+    expect(before).toEqual({ sha256: execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0], size: 6 });
+    await expect(assertUnchanged(file, before)).resolves.toBeUndefined();
     appendFileSync(file, 'g');
-    await expect(assertUnchanged(file, sha256, 6)).rejects.toThrow(
-      'input.tif: changed while it was read (6 bytes before, 7 now); run again',
+    await expect(assertUnchanged(file, before)).rejects.toThrow(
+      'input.tif: the file changed during the run (6 bytes when it was hashed, now 7); its output is left unfinished',
     );
     writeFileSync(file, 'abcdeX');
-    await expect(assertUnchanged(file, sha256, 6)).rejects.toThrow('input.tif: changed while it was read (its sha256 differs); run again');
+    await expect(assertUnchanged(file, before)).rejects.toThrow(
+      'input.tif: the file changed during the run (its sha256 is not the one recorded); its output is left unfinished',
+    );
+    rmSync(file);
+    await expect(assertUnchanged(file, before)).rejects.toThrow('input.tif: the file changed during the run (it can no longer be read)');
   });
 });

@@ -77,7 +77,7 @@ describe('malformed files give one-line RasterErrors', () => {
     ['truncated_strips.tif', /file is truncated: strip \d+ lies past the end of the file \(offset \d+ \+ \d+ > \d+ bytes\)/],
     ['truncated_header.tif', /corrupt or truncated|truncated/],
     ['garbled_deflate.tif', /reading window x=0 y=0 627x603: file is corrupt or truncated \(.*incorrect data check\)/],
-    ['folder.tif', /is a directory/],
+    ['folder.tif', /is a folder, not a file/],
     ['missing.tif', /no such file/],
   ])('%s', async (name, problem) => {
     const err = await failure(join(dir, name));
