@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createService } from '../../electron/service/service.js';
+import { createService, type Service as RealService } from '../../electron/service/service.js';
 import { RunStore } from '../../electron/service/runs.js';
 import { isCancelled, kindOf } from '../../shared/errors/index.js';
 import { connectRpc, serveRpc, type PortLike } from '../../shared/ipc/rpc.js';
@@ -35,6 +35,7 @@ type Handlers = {
 };
 interface Service {
   handlers: Handlers;
+  grantExport: RealService['grantExport'];
   close(): Promise<void>;
 }
 
@@ -54,7 +55,15 @@ function startService(dataDir: string): { service: Service; events: Events } {
     (request: never, signal = new AbortController().signal) =>
       handler(request, signal);
   const handlers = Object.fromEntries(Object.entries(service.handlers).map(([name, handler]) => [name, withSignal(handler)])) as Handlers;
-  return { service: { handlers, close: () => service.close() }, events };
+  return { service: { handlers, grantExport: (grant) => service.grantExport(grant), close: () => service.close() }, events };
+}
+
+let tokens = 0;
+/** As Electron main does after its save dialog: grants `path` (replacing only if `replace`), then the renderer's exportRun. */
+function exportTo(service: Service, runId: string, format: 'csv' | 'gpkg', path: string, replace = false) {
+  const token = `test-export-token-${++tokens}`;
+  service.grantExport({ kind: 'grant-export', token, path, format, replace });
+  return service.handlers.exportRun({ runId, format, token });
 }
 
 function settings(over: Partial<RunSettingsInput> = {}): RunSettings {
@@ -229,7 +238,7 @@ describe('service: a run against the rcf command line', () => {
   afterAll(() => service.close());
 
   it('counts in gridPreview the cells the CLI writes for the same area, with the GeoPackage cells as rings', async () => {
-    const preview = serviceCalls.gridPreview.response.parse(await service.handlers.gridPreview({ settings: s, limit: 100_000 }));
+    const preview = serviceCalls.gridPreview.response.parse(await service.handlers.gridPreview({ settings: s, limit: 20_000 }));
     const rows = readCsv(cliCsv).rows;
     expect(rows.length).toBeGreaterThan(3);
     expect(preview.count).toBe(rows.length);
@@ -272,13 +281,11 @@ describe('service: a run against the rcf command line', () => {
     const out = join(dir, 'exports');
     mkdirSync(out);
     const runDir = join(dir, 'data', 'runs', runId);
-    const csv = serviceCalls.exportRun.response.parse(
-      await service.handlers.exportRun({ runId, format: 'csv', path: join(out, 'mine.csv') }),
-    );
+    const csv = serviceCalls.exportRun.response.parse(await exportTo(service, runId, 'csv', join(out, 'mine.csv')));
     expect(csv).toEqual({ path: join(out, 'mine.csv'), bytes: readFileSync(cliCsv).length });
     expect(readFileSync(join(out, 'mine.csv')).equals(readFileSync(join(runDir, 'features.csv')))).toBe(true);
     expect(readFileSync(join(out, 'mine.csv.json')).equals(readFileSync(join(runDir, 'features.csv.json')))).toBe(true);
-    const gpkg = await service.handlers.exportRun({ runId, format: 'gpkg', path: join(out, 'mine.gpkg') });
+    const gpkg = await exportTo(service, runId, 'gpkg', join(out, 'mine.gpkg'));
     expect(readFileSync(gpkg.path).equals(readFileSync(join(runDir, 'features.gpkg')))).toBe(true);
     expect(gpkg.bytes).toBe(readFileSync(join(runDir, 'features.gpkg')).length);
     expect(ogrFeatureCount(gpkg.path)).toBe(readCsv(cliCsv).rows.length);
@@ -287,7 +294,7 @@ describe('service: a run against the rcf command line', () => {
 
   it('refuses an export to a folder that does not exist, leaving nothing behind', async () => {
     const path = join(dir, 'missing', 'x.csv');
-    await expect(service.handlers.exportRun({ runId, format: 'csv', path })).rejects.toThrow(/cannot write .*missing/);
+    await expect(exportTo(service, runId, 'csv', path)).rejects.toThrow(/cannot write .*missing/);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
   });
 
@@ -312,7 +319,7 @@ describe('service: a run against the rcf command line', () => {
     expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
     for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeLessThanOrEqual(shares[i - 1] + 1e-12);
     // The result rings are the grid preview's.
-    const preview = await service.handlers.gridPreview({ settings: s, limit: 100_000 });
+    const preview = await service.handlers.gridPreview({ settings: s, limit: 20_000 });
     results.cells.forEach((cell, i) => expectSameCorners(cell.ring.slice(0, -1), preview.cells[i].slice(0, -1), 1e-9));
   });
 
@@ -379,7 +386,7 @@ describe('service: cancel, refusals and the history', () => {
     await expect(new RunStore(dir).load(runId)).resolves.toMatchObject({ state: 'cancelled' });
     // Cancelling it again does nothing.
     expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: false });
-    await expect(service.handlers.exportRun({ runId, format: 'csv', path: join(dir, 'x.csv') })).rejects.toThrow(
+    await expect(exportTo(service, runId, 'csv', join(dir, 'x.csv'))).rejects.toThrow(
       `run ${runId} is cancelled; only finished runs can be exported`,
     );
     await expect(service.handlers.results({ runId })).rejects.toThrow(/is cancelled/);
@@ -389,13 +396,11 @@ describe('service: cancel, refusals and the history', () => {
 
   it('refuses to export a run that is still running', async () => {
     const { runId } = await service.handlers.startRun({ settings: long });
-    await expect(service.handlers.exportRun({ runId, format: 'gpkg', path: join(dir, 'y.gpkg') })).rejects.toThrow(
+    await expect(exportTo(service, runId, 'gpkg', join(dir, 'y.gpkg'))).rejects.toThrow(
       `run ${runId} is running; only finished runs can be exported`,
     );
     await service.handlers.cancelRun({ runId });
-    await expect(service.handlers.exportRun({ runId: 'nope', format: 'csv', path: join(dir, 'y.csv') })).rejects.toThrow(
-      'run nope does not exist',
-    );
+    await expect(exportTo(service, 'nope', 'csv', join(dir, 'y.csv'))).rejects.toThrow('run nope does not exist');
   });
 
   it('lists runs newest first, across a new service on the same folder, skipping a damaged record', async () => {

@@ -116,7 +116,7 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
     estimate: holding('estimate', held),
     startRun: async (request) => {
       calls.push({ name: 'startRun', request });
-      return { runId: 'run-2' };
+      return { runId: 'run-2', queuePosition: null };
     },
     cancelRun: async ({ runId }) => {
       if (runId === 'boom') throw new Error('run boom does not exist');
@@ -171,7 +171,7 @@ describe('serveRpc ↔ connectRpc', () => {
     expect(calls).toEqual([{ name: 'preview', request: { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 } }]);
 
     const started = await client.call('startRun', { settings });
-    expect(started).toEqual({ runId: 'run-2' });
+    expect(started).toEqual({ runId: 'run-2', queuePosition: null });
     expect(calls[1].request).toEqual({ settings });
     // Concurrent calls are told apart by id.
     const [h, c] = await Promise.all([client.call('history', {}), client.call('cancelRun', { runId: 'run-1' })]);
@@ -277,7 +277,15 @@ describe('serveRpc ↔ connectRpc', () => {
     const ended = vi.fn();
     const off = client.on('progress', progress);
     client.on('ended', ended);
-    const payload = { runId: 'run-1', cellsDone: 2, cellsTotal: 4, cellsPerSecond: 1.5, elapsedSeconds: 1, etaSeconds: null };
+    const payload = {
+      runId: 'run-1',
+      queuePosition: null,
+      cellsDone: 2,
+      cellsTotal: 4,
+      cellsPerSecond: 1.5,
+      elapsedSeconds: 1,
+      etaSeconds: null,
+    };
     server.emit('progress', payload);
     server.emit('ended', record);
     await tick();
@@ -477,9 +485,16 @@ describe('buildRcfApi', () => {
 
   it('app calls: a good one round-trips; a bad request never reaches main; a bad answer is refused', async () => {
     const { rcf, invoked } = api((name) =>
-      name === 'chooseExportPath' ? { path: '/out/features.csv' } : name === 'chooseArea' ? { path: '' } : { paths: 'not an array' },
+      name === 'chooseExportPath'
+        ? { token: 'Zm9yLXRoZS1zZXJ2aWNlLW9ubHk', name: 'features.csv' }
+        : name === 'chooseArea'
+          ? { path: '' }
+          : { paths: 'not an array' },
     );
-    expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({ path: '/out/features.csv' });
+    expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({
+      token: 'Zm9yLXRoZS1zZXJ2aWNlLW9ubHk',
+      name: 'features.csv',
+    });
     expect(invoked).toEqual([{ name: 'chooseExportPath', request: { format: 'csv', suggestedName: 'run-1.csv' } }]);
 
     const format = await rejection(rcf.chooseExportPath({ format: 'shp' as 'csv', suggestedName: 'x' }));
