@@ -11,9 +11,9 @@ export const SERVICE_LIMITS = {
   /** Calls waiting for a worker; a call beyond is refused. */
   waitingCalls: 64,
   /** V8 heap of a call's worker: a call that needs more is refused, the service goes on. */
-  callHeapMb: 512,
+  callHeapMb: 384,
   /** V8 heap of a run's worker. */
-  runHeapMb: 768,
+  runHeapMb: 512,
   /** A cancelled call's worker is terminated unless it stops within this (its answer was already 'cancelled'). */
   callStopMs: 1000,
   /** A cancelled run stops within one strip of cells; a worker still busy after this is terminated. */

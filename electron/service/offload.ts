@@ -15,7 +15,7 @@
  * The worker entry is worker.js next to this module, i.e. the compiled dist/
  * build. Running from TypeScript sources (vitest) there is no such file, and
  * tasks run in the calling thread, cancelled between their steps, as before;
- * tests/service/responsive.test.ts and tests/hostile/service.test.ts use the build.
+ * tests/hostile/service.test.ts runs the build, workers and all.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

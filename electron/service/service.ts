@@ -136,13 +136,15 @@ export function createService(options: ServiceOptions): Service {
       };
       live.set(id, run);
       waiting.push(run);
+      // Starts now when nothing runs (the run itself waits for its record to be saved).
+      startNext();
       try {
         await run.saved;
       } catch (error) {
+        run.controller.abort();
         forget(run);
         throw error;
       }
-      startNext();
       return { runId: id, queuePosition: waiting.includes(run) ? waiting.indexOf(run) + 1 : null };
     },
 

@@ -25,7 +25,9 @@ export function parseGeoJson(text: string, path: string): GeoJsonAoi {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new AoiError(path, `not valid JSON (${(e as Error).message})`);
+    // V8's message quotes the text around the error; only where it is goes into ours (the file may be anything).
+    const at = /at position (\d+)/.exec((e as Error).message);
+    throw new AoiError(path, at ? `not valid JSON (at character ${Number(at[1]) + 1})` : 'not valid JSON');
   }
   if (!isObject(doc) || typeof doc.type !== 'string') throw new AoiError(path, 'not a GeoJSON object (no "type" member)');
 
