@@ -2,6 +2,9 @@
 // one hostile case of tests/hostile/service.test.ts: `node service-driver.mjs CASE DATA_DIR JSON_ARGS`.
 // This process is the service; bounded.ts measures its time and memory from outside. It prints one JSON line:
 // what the case's calls answered, and how long `history` took while the hostile call was in flight and after.
+/* global structuredClone */
+import { performance } from 'node:perf_hooks';
+import { setImmediate, setTimeout } from 'node:timers';
 import { connectRpc, serveRpc } from '../../dist/shared/ipc/rpc.js';
 import { createService } from '../../dist/electron/service/service.js';
 

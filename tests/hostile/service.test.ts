@@ -21,11 +21,15 @@ const ANSWER_MS = 100;
 /** Bytes no error message may quote. */
 const SECRET = 'do-not-quote-this-secret';
 
+/** The driver's JSON answer, read field by field by the assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type DriverResult = Record<string, any>;
+
 let work: string;
 let cases = 0;
 
 /** One case in its own service process: the driver's JSON answer, after checking the process stayed within its limits. */
-function drive(name: string, args: Record<string, unknown>): Record<string, any> {
+function drive(name: string, args: Record<string, unknown>): DriverResult {
   const data = join(work, `data-${++cases}`);
   mkdirSync(data);
   const r = runBounded(DRIVER, [name, data, JSON.stringify(args)]);
@@ -48,11 +52,26 @@ function sparseRaster(name: string, size: number, bands: number, type: string, o
 }
 
 /** Every history call answered within the bound while the hostile call was still in flight. */
-function expectResponsive(r: Record<string, any>): void {
+function expectResponsive(r: DriverResult): void {
   expect(r.inFlight, 'the hostile call was still being worked on when history was timed').toBe(true);
   for (const ms of r.during) expect(ms).toBeLessThan(ANSWER_MS);
   expect(r.after).toBeLessThan(ANSWER_MS);
 }
+
+/** The largest value the contract accepts for an integer run option: its maximum in shared/run/options.ts, whatever that is. */
+function largest(key: 'features' | 'kernel' | 'patches', step = 1): number {
+  const accepts = (n: number) => RUN_OPTIONS[key].schema.safeParse(n).success;
+  let [lo, hi] = [step, 2 ** 40];
+  while (hi - lo > step) {
+    const mid = Math.floor((lo + hi) / 2 / step) * step;
+    if (accepts(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+const MAX_K = largest('features', 2);
+const MAX_KERNEL = largest('kernel');
+const MAX_PATCHES = largest('patches');
 
 const oneLine = (message: string) => expect(message).toMatch(/^[^\n]+$/);
 
@@ -73,8 +92,8 @@ describe('hostile service calls (a real service in a child process, 10 s / 1 GiB
     execFileSync('mkfifo', [fifo]);
   });
 
-  it(`the largest Gaussian bank (K = ${RUN_OPTIONS.features.max}, ${RUN_OPTIONS.kernel.max}×${RUN_OPTIONS.kernel.max}): history and cancelRun answer at once while it is made`, () => {
-    const s = settings({ features: RUN_OPTIONS.features.max, kernel: RUN_OPTIONS.kernel.max });
+  it(`the largest Gaussian bank (K = ${MAX_K}, ${MAX_KERNEL}×${MAX_KERNEL}): history and cancelRun answer at once while it is made`, () => {
+    const s = settings({ features: MAX_K, kernel: MAX_KERNEL });
     const r = drive('heavyRun', { settings: s });
     expect(r.started).toMatchObject({ ok: true, value: { queuePosition: null } });
     expectResponsive(r);
@@ -84,15 +103,15 @@ describe('hostile service calls (a real service in a child process, 10 s / 1 GiB
   });
 
   it('the estimate of that bank: history answers at once while it calibrates; a newer estimate supersedes it', () => {
-    const s = settings({ features: RUN_OPTIONS.features.max, kernel: RUN_OPTIONS.kernel.max });
+    const s = settings({ features: MAX_K, kernel: MAX_KERNEL });
     const r = drive('heavyCall', { call: 'estimate', request: { settings: s }, supersededBy: { settings: settings({}) } });
     expectResponsive(r);
     expect(r.answer).toMatchObject({ ok: false, kind: 'cancelled' });
     expect(r.newer).toMatchObject({ ok: true, value: { cells: 81 } });
   });
 
-  it(`the largest empirical patch pool (${RUN_OPTIONS.patches.max} patches): refused in one line, or worked on without blocking and cancelled`, () => {
-    const s = settings({ mode: 'empirical', patches: RUN_OPTIONS.patches.max, features: RUN_OPTIONS.features.max, kernel: 3 });
+  it(`the largest empirical patch pool (${MAX_PATCHES} patches): refused in one line, or worked on without blocking and cancelled`, () => {
+    const s = settings({ mode: 'empirical', patches: MAX_PATCHES, features: MAX_K, kernel: 3 });
     const r = drive('heavyRun', { settings: s });
     if (!r.started.ok) {
       oneLine(r.started.message);

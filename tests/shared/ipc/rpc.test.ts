@@ -105,7 +105,22 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
   const calls: { name: string; request: unknown }[] = [];
   const held: Held[] = [];
   const handlers: ServiceHandlers = {
-    inspect: notUsed,
+    // An answer within the contract (info is any record) that no port can carry: a function in it.
+    inspect: async ({ path }) => ({
+      path,
+      name: 'a.tif',
+      width: 1,
+      height: 1,
+      bands: 1,
+      dtype: 'uint8',
+      transform: [0, 1, 0, 0, 0, -1],
+      crs: null,
+      footprint: null,
+      nodata: null,
+      descriptions: [],
+      overviews: [],
+      info: { callback: () => 1 },
+    }),
     preview: async (request) => {
       calls.push({ name: 'preview', request });
       const data = Float32Array.from({ length: request.bands.length * 4 * 2 }, (_, i) => (i === 3 ? NaN : i / 2));
@@ -160,6 +175,14 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('serveRpc ↔ connectRpc', () => {
+  it('an answer the port cannot carry is answered as a bug, and the server goes on', async () => {
+    const { client } = wire();
+    const error = await rejectionOf(client.call('inspect', { path: '/a.tif' }));
+    expect(kindOf(error)).toBe('bug');
+    expect((error as Error).message).toMatch(/^inspect: the answer could not be sent \(/);
+    expect((await client.call('history', {})).runs).toHaveLength(1);
+  });
+
   it('a good call round-trips, Float32Array and NaN included, and the handler gets the parsed request', async () => {
     const { client, calls } = wire();
     const preview = await client.call('preview', { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 });
