@@ -3,8 +3,10 @@
  * one IPC channel. Each call is checked twice: the sender must be the app's
  * own top frame, and the name and payload must match the contract.
  */
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
-import { appCalls, describeInvalid, isAppCall, type AppHandlers } from '../../shared/ipc/contract.js';
+import { appCalls, describeInvalid, isAppCall, type AppHandlers, type ExportFormat } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './policy.js';
 import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
 import { outcomeOf } from '../../shared/ipc/api.js';
@@ -15,7 +17,13 @@ const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'j
 
 type FileFilter = { name: string; extensions: string[] };
 
-function handlersFor(window: () => BrowserWindow | null, restartService: () => void): AppHandlers {
+/** What main needs of the service host: a restart, and handing it an export location the user chose. */
+export interface AppServices {
+  restartService(): void;
+  grantExport(path: string, format: ExportFormat, replace: boolean): Promise<string>;
+}
+
+function handlersFor(window: () => BrowserWindow | null, services: AppServices): AppHandlers {
   // Dialogs are modal to the window when there is one.
   const showOpen = (options: OpenDialogOptions) => {
     const owner = window();
@@ -38,22 +46,27 @@ function handlersFor(window: () => BrowserWindow | null, restartService: () => v
     },
     async chooseExportPath({ format, suggestedName }) {
       const options: SaveDialogOptions = {
-        defaultPath: suggestedName,
+        defaultPath: basename(suggestedName),
         filters: format === 'csv' ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'GeoPackage', extensions: ['gpkg'] }],
+        // Linux's dialog asks before replacing a file only when told to (macOS and Windows always do).
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
       };
       const owner = window();
       const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
-      return { path: result.canceled || !result.filePath ? null : result.filePath };
+      if (result.canceled || !result.filePath) return { token: null, name: null };
+      // The renderer gets a token, never a path to write: the service writes only where the user chose here.
+      const replace = existsSync(result.filePath);
+      return { token: await services.grantExport(result.filePath, format, replace), name: basename(result.filePath) };
     },
     async restartService() {
-      restartService();
+      services.restartService();
       return {};
     },
   };
 }
 
-export function handleAppCalls(window: () => BrowserWindow | null, restartService: () => void): void {
-  const handlers = handlersFor(window, restartService);
+export function handleAppCalls(window: () => BrowserWindow | null, services: AppServices): void {
+  const handlers = handlersFor(window, services);
   // The answer is an outcome, so that a refusal keeps its kind on the way to the page.
   ipcMain.handle(APP_CALL_CHANNEL, (event: IpcMainInvokeEvent, name: unknown, payload: unknown) =>
     outcomeOf(

@@ -67,10 +67,11 @@ app.whenReady().then(() => {
     console.error(`rcf: the featurizer service exited unexpectedly (exit code ${code})`);
     tellServiceStopped();
   });
-  handleAppCalls(
-    () => window,
-    () => window && service?.restart(window),
-  );
+  handleAppCalls(() => window, {
+    restartService: () => window && service?.restart(window),
+    grantExport: (path, format, replace) =>
+      service ? service.grantExport(path, format, replace) : Promise.reject(new Error(SERVICE_STOPPED)),
+  });
   Menu.setApplicationMenu(buildMenu(() => window));
   createWindow();
   app.on('activate', () => {

@@ -29,12 +29,30 @@ export function contentSecurityPolicy(origin: string = APP_ORIGIN): string {
   ].join('; ');
 }
 
-/** True for the app's own pages. */
+/**
+ * True for the app's own pages. Not by `URL.origin`: Node's WHATWG URL (Electron main's) does not know that
+ * `app` is registered as a standard scheme, so it gives `app://rcf/...` an opaque origin ('null'); the scheme,
+ * host and port are compared instead, on URLs as Chromium canonicalises them (lower-case host, no user info).
+ */
 export function isAppUrl(url: string, origin: string = APP_ORIGIN): boolean {
+  const u = parseUrl(url);
+  const want = parseUrl(origin);
+  return (
+    u !== null &&
+    want !== null &&
+    u.protocol === want.protocol &&
+    u.host !== '' &&
+    u.host === want.host &&
+    u.username === '' &&
+    u.password === ''
+  );
+}
+
+function parseUrl(url: string): URL | null {
   try {
-    return new URL(url).origin === origin;
+    return new URL(url);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -49,11 +67,26 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** The file under `root` (the built renderer) a URL path names, or null when it would fall outside it. */
+/**
+ * The file under `root` (the built renderer) a URL path names, or null when it would fall outside it or the
+ * path is malformed (bad percent-encoding such as `%` or `%zz`, a NUL): the protocol then answers 404.
+ */
 export function rendererFile(root: string, pathname: string): string | null {
-  const relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  let relative: string;
+  try {
+    relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  } catch {
+    return null;
+  }
+  if (relative.includes('\0')) return null;
   const file = normalize(join(root, relative));
   return file.startsWith(normalize(root) + sep) ? file : null;
+}
+
+/** The renderer file an app:// request asks for, or null (404) for another host or a malformed URL. */
+export function appRequestFile(root: string, url: string, origin: string = APP_ORIGIN): string | null {
+  const u = parseUrl(url);
+  return u !== null && isAppUrl(url, origin) ? rendererFile(root, u.pathname) : null;
 }
 
 /** The headers a renderer file is served with: its type, no sniffing, and the CSP on pages. */

@@ -5,7 +5,7 @@
  */
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
-import { APP_SCHEME, rendererFile, rendererHeaders } from './policy.js';
+import { APP_SCHEME, appRequestFile, rendererHeaders } from './policy.js';
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -15,8 +15,7 @@ export function registerAppScheme(): void {
 /** Serves `root` (the built renderer) under app://rcf/; anything outside it is a 404. */
 export function serveRenderer(root: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file = url.host === 'rcf' ? rendererFile(root, url.pathname) : null;
+    const file = appRequestFile(root, request.url);
     if (!file) return new Response('not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
     if (!response || !response.ok) return new Response('not found', { status: 404 });

@@ -8,6 +8,7 @@
  */
 import { createService } from './service.js';
 import { serveRpc, type RpcServer } from '../../shared/ipc/rpc.js';
+import { ExportGrant, type ExportGranted } from '../../shared/ipc/contract.js';
 
 interface PortMain {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -17,6 +18,7 @@ interface PortMain {
 }
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown; ports: PortMain[] }) => void): void;
+  postMessage(message: unknown): void;
 }
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
@@ -41,7 +43,22 @@ const service = createService({
   },
 });
 
-parentPort.on('message', ({ ports }) => {
+// One call's failure is answered as that call's error (kind 'bug' when unforeseen); anything that escapes every
+// call (a callback's exception, a promise nobody awaited) is logged and the service goes on.
+process.on('uncaughtException', (error) => console.error(`rcf service: unexpected error, kept running: ${error.stack ?? error}`));
+process.on('unhandledRejection', (error) => console.error(`rcf service: unexpected error, kept running: ${String(error)}`));
+
+parentPort.on('message', ({ data, ports }) => {
+  // Main's save dialog chose where an export may go; main hands the renderer only the token.
+  const grant = ExportGrant.safeParse(data);
+  if (grant.success) {
+    try {
+      service.grantExport(grant.data);
+      parentPort.postMessage({ kind: 'export-granted', token: grant.data.token } satisfies ExportGranted);
+    } catch (error) {
+      console.error(`rcf service: refused an export grant: ${(error as Error).message}`);
+    }
+  }
   for (const port of ports) {
     const server = serveRpc(
       {

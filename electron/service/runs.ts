@@ -39,10 +39,19 @@ export class RunStore {
 
   /** A new, empty run folder; ids sort by start time. */
   async create(): Promise<string> {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-    const id = `${stamp}-${randomBytes(3).toString('hex')}`;
+    const id = RunStore.newId();
     await mkdir(this.dir(id), { recursive: true });
     return id;
+  }
+
+  /** A fresh run id (its folder is made by `create` or `makeDir`). */
+  static newId(): string {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    return `${stamp}-${randomBytes(3).toString('hex')}`;
+  }
+
+  async makeDir(id: string): Promise<void> {
+    await mkdir(this.dir(id), { recursive: true });
   }
 
   async save(record: RunRecord): Promise<void> {

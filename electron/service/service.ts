@@ -3,26 +3,39 @@
  * It has no Electron imports, so the same code runs in Electron's utility
  * process (service/main.ts), in the end-to-end tests and in unit tests.
  *
- * Runs execute here, one AbortController each: `cancelRun` aborts, and the
- * engine stops within one strip of cells. Previews and estimates stop between
- * their steps when their call's signal aborts (a newer request superseded them).
+ * The heavy work (tasks.ts) runs in worker threads (offload.ts); this thread
+ * keeps the history, the run queue and the export grants, so it answers
+ * `history` and `cancelRun` at once whatever else is going on.
+ *
+ * Runs queue: one runs at a time, at most SERVICE_LIMITS.queuedRuns wait
+ * (each told its place in the queue), a startRun beyond is refused. Each run
+ * has an AbortController: `cancelRun` aborts it (the engine stops within one
+ * strip of cells) or takes it off the queue. Previews and estimates stop when
+ * their call's signal aborts (a newer request superseded them).
+ *
+ * Exports go only where the user chose in main's save dialog: main grants the
+ * path (`grantExport`) and the renderer passes the grant's token.
  */
-import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { formatCellSize, type Cell } from '../../shared/grid/cells.js';
-import { rectRing } from '../../shared/geo/affine.js';
-import { CancelledError, fileProblem, UserError } from '../../shared/errors/index.js';
-import type { EventPayload, RunRecord, RunSettings, ServiceEventName, ServiceHandlers } from '../../shared/ipc/contract.js';
-import { drawnAreaGeoJson, readAoi, type Aoi } from '../engine/aoi/index.js';
-import { crsFromEpsg, makeLonLatTransformer, makeTransformer, sameCrs } from '../engine/crs/index.js';
-import { footprintLonLat, openRaster, rasterInfoJson, RasterError, readPreview, type Raster } from '../engine/raster/index.js';
-import { runFeaturizeJob, type FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
-import { planRun, type RunPlan } from '../engine/jobs/plan.js';
-import { estimatePlan } from '../engine/jobs/estimate.js';
-import { resultsLayer } from '../engine/jobs/results-layer.js';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import { CancelledError, fileLabel, fileProblem, UserError } from '../../shared/errors/index.js';
+import {
+  ExportGrant,
+  type EventPayload,
+  type ExportFormat,
+  type RunRecord,
+  type ServiceEventName,
+  type ServiceHandlers,
+} from '../../shared/ipc/contract.js';
+import { drawnAreaGeoJson } from '../engine/aoi/index.js';
+import type { FeaturizeJobSpec } from '../engine/jobs/featurize-job.js';
 import type { Provenance } from '../../shared/provenance/index.js';
-import { readCsvCells, readCsvProvenance } from '../engine/export/read-csv.js';
+import { readCsvProvenance } from '../engine/export/read-csv.js';
 import { pathExists } from '../engine/export/output.js';
+import { SERVICE_LIMITS } from './limits.js';
+import { createTaskRunner, type TaskRunner } from './offload.js';
 import { RunStore } from './runs.js';
 
 export interface ServiceOptions {
@@ -30,137 +43,130 @@ export interface ServiceOptions {
   dataDir: string;
   /** Delivers events to the renderer. */
   emit<E extends ServiceEventName>(event: E, payload: EventPayload<E>): void;
+  /** Where heavy work runs (default: worker threads when built, else this thread). */
+  tasks?: TaskRunner;
 }
-
-/** Progress events at most this often. */
-const PROGRESS_MS = 100;
 
 export interface Service {
   handlers: ServiceHandlers;
-  /** Cancels running jobs and waits for them to end. */
+  /** Lets one exportRun write to a path the user chose in the save dialog (Electron main calls this). */
+  grantExport(grant: ExportGrant): void;
+  /** Cancels queued and running jobs and waits for them to end. */
   close(): Promise<void>;
 }
 
+/** A run this service knows: waiting in the queue or running. */
+interface LiveRun {
+  record: RunRecord;
+  controller: AbortController;
+  /** Its folder and first record are written. */
+  saved: Promise<void>;
+  /** Settles when the run has ended (its record and 'ended' event written). */
+  done: Promise<void>;
+  finish(): void;
+  /** The position last announced to the renderer. */
+  announced: number | null;
+}
+
+/** A grant nobody used is forgotten after this long. */
+const GRANT_MS = 15 * 60 * 1000;
+const MAX_GRANTS = 32;
+
 export function createService(options: ServiceOptions): Service {
   const store = new RunStore(options.dataDir);
-  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const tasks = options.tasks ?? createTaskRunner();
+  const live = new Map<string, LiveRun>();
+  const waiting: LiveRun[] = [];
+  let active: LiveRun | null = null;
   let lastStarted = 0;
+  const grants = new Map<string, ExportGrant & { expires: number }>();
 
   const handlers: ServiceHandlers = {
-    async inspect({ path }) {
-      return withRaster(path, (raster) => {
-        const info = raster.info;
-        return {
-          path,
-          name: basename(path),
-          width: info.width,
-          height: info.height,
-          bands: info.bands,
-          dtype: info.dtype,
-          transform: info.transform,
-          crs: info.crs
-            ? {
-                epsg: info.crs.epsg,
-                proj4: info.crs.proj4,
-                name: info.crs.name ?? (info.crs.epsg !== null ? `EPSG:${info.crs.epsg}` : 'custom CRS'),
-              }
-            : null,
-          footprint: footprintLonLat(info),
-          nodata: typeof info.nodata === 'number' ? info.nodata : null,
-          descriptions: info.descriptions ?? [],
-          overviews: info.overviews ?? [],
-          info: rasterInfoJson(info) as Record<string, unknown>,
-        };
-      });
+    async inspect(request, signal) {
+      return tasks.run('inspect', request, { signal, lane: 'call' });
     },
 
-    async preview({ path, bands, maxSize }, signal) {
-      return withRaster(path, async (raster) => {
-        stopIfCancelled(signal);
-        const bad = bands.find((b) => b > raster.info.bands);
-        if (bad !== undefined) throw new RasterError(path, `has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
-        const pixels = await readPreview(
-          raster,
-          bands.map((b) => b - 1),
-          maxSize,
-          signal,
-        );
-        return { ...pixels, bands };
-      });
+    async preview(request, signal) {
+      return tasks.run('preview', request, { signal, lane: 'call' });
     },
 
-    async readArea({ path, layer }) {
-      const aoi = await readAoi(path, layer);
-      return { name: aoi.layer ?? basename(path), polygons: polygonsLonLat(aoi) };
+    async readArea(request, signal) {
+      return tasks.run('readArea', request, { signal, lane: 'call' });
     },
 
-    async gridPreview({ settings, limit }, signal) {
-      return withPlan(settings, signal, async ({ rasters, grids }) => {
-        const rings: [number, number][][] = [];
-        let count = 0;
-        grids.forEach((g, i) => {
-          stopIfCancelled(signal);
-          count += g.cells.length;
-          const outline = outlineOf(rasters[i]);
-          for (const cell of g.cells) {
-            if (rings.length >= limit) break;
-            const ring = outline(cell);
-            if (ring) rings.push(ring);
-          }
-        });
-        return {
-          count,
-          perInput: grids.map((g, i) => ({
-            name: basename(rasters[i].info.path),
-            cells: g.cells.length,
-            cellPixels: formatCellSize(g.resolved.cellSize),
-          })),
-          cells: rings,
-          truncated: count > rings.length,
-        };
-      });
+    async gridPreview(request, signal) {
+      return tasks.run('gridPreview', request, { signal, lane: 'call' });
     },
 
-    async estimate({ settings }, signal) {
-      return withPlan(settings, signal, (plan) => estimatePlan(plan, settings));
+    async estimate(request, signal) {
+      return tasks.run('estimate', request, { signal, lane: 'call' });
     },
 
     async startRun({ settings }) {
-      const id = await store.create();
+      // Counted before anything is awaited, so that any number of calls at once finds the queue's bound.
+      if (waiting.length >= SERVICE_LIMITS.queuedRuns)
+        throw new UserError(`the run queue is full (${waiting.length} runs are waiting); cancel one or wait for one to finish`);
+      const id = RunStore.newId();
       // Strictly increasing start times, so the history orders runs started within one millisecond too.
       lastStarted = Math.max(Date.now(), lastStarted + 1);
       const record: RunRecord = {
         id,
         settings,
-        state: 'running',
+        state: 'queued',
         started: new Date(lastStarted).toISOString(),
         ended: null,
         message: null,
         cells: 0,
         provenance: null,
       };
-      await store.save(record);
-      const controller = new AbortController();
-      const done = execute(record, controller.signal).finally(() => running.delete(id));
-      running.set(id, { controller, done });
-      return { runId: id };
+      let finish = () => {};
+      const run: LiveRun = {
+        record,
+        controller: new AbortController(),
+        saved: store.makeDir(id).then(() => store.save(record)),
+        done: new Promise<void>((resolve) => (finish = resolve)),
+        finish: () => finish(),
+        announced: null,
+      };
+      live.set(id, run);
+      waiting.push(run);
+      // Starts now when nothing runs (the run itself waits for its record to be saved).
+      startNext();
+      try {
+        await run.saved;
+      } catch (error) {
+        run.controller.abort();
+        forget(run);
+        throw error;
+      }
+      return { runId: id, queuePosition: waiting.includes(run) ? waiting.indexOf(run) + 1 : null };
     },
 
     async cancelRun({ runId }) {
-      const job = running.get(runId);
-      if (!job) return { cancelled: false };
-      job.controller.abort();
-      await job.done;
+      const run = live.get(runId);
+      if (!run) return { cancelled: false };
+      run.controller.abort();
+      const queued = waiting.indexOf(run);
+      if (queued >= 0) {
+        waiting.splice(queued, 1);
+        await run.saved.catch(() => {});
+        await end({ ...run.record, state: 'cancelled', message: 'cancelled by the user before it started' });
+        forget(run);
+        announcePositions();
+      }
+      await run.done;
       return { cancelled: true };
     },
 
     async history() {
-      // A run still 'running' on disk that this service is not running was cut off (the app quit or crashed): say so, once.
+      // A run still 'running' or 'queued' on disk that this service does not know was cut off (the app quit or crashed): say so, once.
       const runs = await store.list();
       return {
         runs: await Promise.all(
           runs.map(async (r) => {
-            if (r.state !== 'running' || running.has(r.id)) return r;
+            if (r.state !== 'running' && r.state !== 'queued') return r;
+            const known = live.get(r.id);
+            if (known) return known.record;
             const failed: RunRecord = {
               ...r,
               state: 'failed',
@@ -173,52 +179,89 @@ export function createService(options: ServiceOptions): Service {
       };
     },
 
-    async results({ runId }) {
+    async results({ runId }, signal) {
       const { csv, provenance } = await finishedRun(runId);
-      return { runId, ...(await resultsLayer(csv, provenance)) };
+      return { runId, ...(await tasks.run('results', { csv, provenance }, { signal, lane: 'call' })) };
     },
 
-    async cellValues({ runId, cellId }) {
+    async cellValues({ runId, cellId }, signal) {
       const { csv } = await finishedRun(runId);
-      for await (const cell of readCsvCells(csv)) {
-        if (cell.cellId !== cellId) continue;
-        return {
-          cellId,
-          source: cell.source,
-          row: cell.row,
-          col: cell.col,
-          validFraction: cell.validFraction,
-          features: Array.from(cell.features, (v) => (Number.isNaN(v) ? null : v)),
-        };
-      }
-      throw new UserError(`run ${runId} has no cell ${cellId}`);
+      const values = await tasks.run('cellValues', { csv, cellId }, { signal, lane: 'call' });
+      if (!values) throw new UserError(`run ${runId} has no cell ${cellId}`);
+      return { cellId, ...values };
     },
 
-    async exportRun({ runId, format, path }) {
-      const record = await store.load(runId);
+    async exportRun({ runId, format, token }) {
+      const record = await recordOf(runId);
       if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; only finished runs can be exported`);
+      const grant = takeGrant(token, format);
+      const path = grant.path;
       if (format === 'gpkg') {
         const gpkg = store.gpkgPath(runId);
         if (!(await pathExists(gpkg)))
           throw new UserError(
             'GeoPackage export needs all rasters of the run in one CRS (a layer has one); export this run to CSV instead',
           );
-        await copyAtomic(gpkg, path);
+        await refuseExisting([path], grant.replace);
+        await copyInto(gpkg, path, grant.replace);
       } else {
+        // The sidecar belongs to the CSV: replaced when the user confirmed replacing the CSV, never otherwise.
+        await refuseExisting([path, `${path}.json`], grant.replace);
         // The provenance sidecar first, then the rows: a CSV without its sidecar is never presented as finished.
-        await copyAtomic(`${store.csvPath(runId)}.json`, `${path}.json`);
-        await copyAtomic(store.csvPath(runId), path);
+        await copyInto(`${store.csvPath(runId)}.json`, `${path}.json`, grant.replace);
+        await copyInto(store.csvPath(runId), path, grant.replace);
       }
       return { path, bytes: (await stat(path)).size };
     },
   };
 
+  /** Starts the next queued run when none is running. */
+  function startNext(): void {
+    if (active || waiting.length === 0) return;
+    const run = waiting.shift()!;
+    active = run;
+    run.record = { ...run.record, state: 'running' };
+    announcePositions();
+    void execute(run).finally(() => {
+      forget(run);
+      startNext();
+    });
+  }
+
+  function forget(run: LiveRun): void {
+    if (active === run) active = null;
+    const queued = waiting.indexOf(run);
+    if (queued >= 0) waiting.splice(queued, 1);
+    live.delete(run.record.id);
+    run.finish();
+  }
+
+  /** Tells each waiting run its place in the queue when it changed. */
+  function announcePositions(): void {
+    waiting.forEach((run, i) => {
+      if (run.announced === i + 1) return;
+      run.announced = i + 1;
+      options.emit('progress', {
+        runId: run.record.id,
+        queuePosition: i + 1,
+        cellsDone: 0,
+        cellsTotal: 0,
+        cellsPerSecond: 0,
+        elapsedSeconds: 0,
+        etaSeconds: null,
+      });
+    });
+  }
+
   /** Runs a job to its end, keeping the record and the renderer up to date. */
-  async function execute(record: RunRecord, signal: AbortSignal): Promise<void> {
-    const id = record.id;
-    let lastProgress = 0;
+  async function execute(run: LiveRun): Promise<void> {
+    const id = run.record.id;
+    const signal = run.controller.signal;
     try {
-      const settings = record.settings;
+      await run.saved;
+      if (signal.aborted) throw new CancelledError();
+      await store.save(run.record);
+      const settings = run.record.settings;
       // A drawn area is also kept as a file, so the run's equivalent command (`--aoi area.geojson`) works as shown.
       if (settings.area?.kind === 'drawn') await writeFile(join(store.dir(id), 'area.geojson'), drawnAreaGeoJson(settings.area.polygons));
       // Every run gets a fresh folder; a re-run is a new run.
@@ -229,103 +272,136 @@ export function createService(options: ServiceOptions): Service {
         resume: false,
         overwrite: true,
       };
-      const result = await runFeaturizeJob(spec, {
-        signal,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (now - lastProgress < PROGRESS_MS && p.cellsDone < p.cellsTotal) return;
-          lastProgress = now;
-          options.emit('progress', {
-            runId: id,
-            cellsDone: p.cellsDone,
-            cellsTotal: p.cellsTotal,
-            cellsPerSecond: p.cellsPerSecond,
-            elapsedSeconds: p.elapsedSeconds,
-            etaSeconds: p.etaSeconds,
-          });
+      const result = await tasks.run(
+        'run',
+        { spec },
+        {
+          signal,
+          lane: 'run',
+          onEvent: (event) => {
+            if (event.kind === 'progress') {
+              const { cellsDone, cellsTotal, cellsPerSecond, elapsedSeconds, etaSeconds } = event;
+              options.emit('progress', {
+                runId: id,
+                queuePosition: null,
+                cellsDone,
+                cellsTotal,
+                cellsPerSecond,
+                elapsedSeconds,
+                etaSeconds,
+              });
+            } else if (event.kind === 'notice') options.emit('notice', { runId: id, message: event.message });
+          },
         },
-        notice: (message) => options.emit('notice', { runId: id, message }),
-      });
-      await end({ ...record, state: 'finished', cells: result.cellsComputed + result.cellsSkipped, provenance: result.provenance });
+      );
+      await end({ ...run.record, state: 'finished', ...result });
     } catch (error) {
       if (signal.aborted)
         await end({
-          ...record,
+          ...run.record,
           state: 'cancelled',
           message: 'stopped by the user; the unfinished output was kept, not presented as finished',
         });
-      else await end({ ...record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      else await end({ ...run.record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   }
 
   async function end(record: RunRecord): Promise<void> {
     const ended = { ...record, ended: new Date().toISOString() };
-    await store.save(ended);
+    const known = live.get(record.id);
+    if (known) known.record = ended;
+    await store.save(ended).catch(() => {});
     options.emit('ended', ended);
   }
 
+  /** A run as this service knows it (queued and running runs are ahead of their record on disk). */
+  async function recordOf(runId: string): Promise<RunRecord> {
+    return live.get(runId)?.record ?? (await store.load(runId));
+  }
+
   async function finishedRun(runId: string): Promise<{ csv: string; provenance: Provenance }> {
-    const record = await store.load(runId);
+    const record = await recordOf(runId);
     if (record.state !== 'finished') throw new UserError(`run ${runId} is ${record.state}; it has no results`);
     const csv = store.csvPath(runId);
     return { csv, provenance: await readCsvProvenance(csv) };
   }
 
+  /** The grant behind a token, used once. */
+  function takeGrant(token: string, format: ExportFormat): ExportGrant {
+    const grant = grants.get(token);
+    grants.delete(token);
+    if (!grant || grant.expires < Date.now())
+      throw new UserError('this export location is no longer valid (the service restarted or it was used); choose it again');
+    if (grant.format !== format) throw new UserError(`this export location was chosen for ${grant.format}, not ${format}`);
+    return grant;
+  }
+
   return {
     handlers,
+    grantExport(request) {
+      const grant = ExportGrant.parse(request);
+      // Main's save dialog gives absolute, normalised paths; anything else did not come from it.
+      if (!isAbsolute(grant.path) || normalize(grant.path) !== grant.path || grant.path.split(/[\\/]/).includes('..'))
+        throw new UserError(`${grant.path}: an export path must be absolute, as the save dialog gives it`);
+      for (const [token, old] of grants) if (old.expires < Date.now() || grants.size >= MAX_GRANTS) grants.delete(token);
+      grants.set(grant.token, { ...grant, expires: Date.now() + GRANT_MS });
+    },
     async close() {
-      for (const job of running.values()) job.controller.abort();
-      await Promise.all([...running.values()].map((job) => job.done));
+      for (const run of waiting.splice(0)) {
+        await end({ ...run.record, state: 'cancelled', message: 'cancelled: the app stopped before it started' });
+        forget(run);
+      }
+      const running = active;
+      running?.controller.abort();
+      await running?.done;
+      await tasks.close();
     },
   };
 }
 
-/** Ends a cancelled (superseded) call between its steps. */
-function stopIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new CancelledError();
-}
-
-async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise<T>): Promise<T> {
-  const raster = await openRaster(path);
-  try {
-    return await work(raster);
-  } finally {
-    await raster.close();
+/** Without the user's confirmation (the save dialog's), nothing is replaced. */
+async function refuseExisting(paths: string[], replace: boolean): Promise<void> {
+  if (replace) return;
+  for (const path of paths) {
+    if (
+      await lstat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new UserError(`${fileLabel(path)} already exists and was not replaced; choose another name or confirm replacing it`, { path });
   }
 }
 
-/** Plans the run as the job will (engine/jobs/plan.ts), for the preview and the estimate; stops between steps once cancelled. */
-async function withPlan<T>(settings: RunSettings, signal: AbortSignal, work: (plan: RunPlan) => Promise<T>): Promise<T> {
-  const plan = await planRun(settings, signal);
+/**
+ * Copies `from` to `to` through a new file with a random name beside it (created exclusively, so it never
+ * follows a planted link), then moves it into place: replacing `to` only when `replace`, else never
+ * (a hard link refuses an existing name atomically; a file system without them is checked first).
+ */
+async function copyInto(from: string, to: string, replace: boolean): Promise<void> {
+  const partial = join(dirname(to), `.${basename(to)}.${randomBytes(6).toString('hex')}.partial`);
   try {
-    stopIfCancelled(signal);
-    return await work(plan);
-  } finally {
-    await plan.close();
-  }
-}
-
-function polygonsLonLat(aoi: Aoi): [number, number][][][] {
-  const wgs84 = crsFromEpsg(4326)!;
-  const toLonLat = sameCrs(aoi.crs, wgs84) ? (x: number, y: number): [number, number] => [x, y] : makeTransformer(aoi.crs, wgs84);
-  if (!toLonLat) throw new UserError(`${basename(aoi.source)}: its CRS cannot be transformed to WGS84`);
-  return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => toLonLat(x, y))));
-}
-
-/** A cell's outline in WGS84 for the preview (as the results layer and footprints transform it), or null without a CRS. */
-function outlineOf(raster: Raster): (cell: Cell) => [number, number][] | null {
-  const info = raster.info;
-  const toLonLat = makeLonLatTransformer(info.crs);
-  return (cell) => (toLonLat ? rectRing(info.transform, cell).map(([x, y]) => toLonLat(x, y)) : null);
-}
-
-async function copyAtomic(from: string, to: string): Promise<void> {
-  const partial = `${to}.partial`;
-  try {
-    await copyFile(from, partial);
-    await rename(partial, to);
+    await copyFile(from, partial, constants.COPYFILE_EXCL);
+    if (replace) await rename(partial, to);
+    else {
+      try {
+        await link(partial, to);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw e;
+        await refuseExisting([to], false);
+        await rename(partial, to);
+      }
+    }
   } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new UserError(`${fileLabel(to)} already exists and was not replaced; choose another name or confirm replacing it`, {
+        path: to,
+      });
+    throw new UserError(`cannot write ${to}: ${fileProblem(code) ?? (e as Error).message}`, { path: to });
+  } finally {
     await rm(partial, { force: true });
-    throw new UserError(`cannot write ${to}: ${fileProblem((e as NodeJS.ErrnoException).code) ?? (e as Error).message}`, { path: to });
   }
 }

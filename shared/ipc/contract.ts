@@ -15,6 +15,24 @@ import { PolygonsLonLat, RunSettings, filePath as path } from '../run/index.js';
 import { Provenance } from '../provenance/index.js';
 
 const lonLat = z.tuple([z.number(), z.number()]);
+
+/**
+ * The most a request may ask for, beyond the run options' own maxima (shared/run/options.ts, shared with the CLI):
+ * each bounds what one call can cost the service, well above what the app itself asks.
+ */
+export const REQUEST_LIMITS = {
+  /** Rasters in one run. */
+  inputs: 256,
+  /** Vertices of an area drawn on the map, over all its polygons and rings. */
+  drawnVertices: 100_000,
+  /** Cell outlines one grid preview returns (the app asks for 20,000). */
+  gridPreviewCells: 20_000,
+  /** The longer side of a display preview, in pixels (the app asks for 1024). */
+  previewSize: 2048,
+  /** Layer names, cell ids, suggested file names. */
+  nameLength: 1024,
+} as const;
+const shortText = z.string().max(REQUEST_LIMITS.nameLength);
 /** A closed ring of [lon, lat] (WGS84). */
 const ringLonLat = z.array(lonLat).min(4);
 
@@ -53,6 +71,23 @@ export type RasterPreview = z.infer<typeof RasterPreview>;
 
 export { AreaSpec, RunSettings, type RunSettingsInput } from '../run/index.js';
 
+/** Run settings as a request may carry them: RunSettings, within REQUEST_LIMITS. */
+const RequestSettings = RunSettings.superRefine((settings, ctx) => {
+  if (settings.inputs.length > REQUEST_LIMITS.inputs)
+    ctx.addIssue({ code: 'custom', path: ['inputs'], message: `at most ${REQUEST_LIMITS.inputs} rasters, got ${settings.inputs.length}` });
+  if (settings.area?.kind === 'drawn') {
+    const vertices = settings.area.polygons.reduce((n, polygon) => n + polygon.reduce((m, ring) => m + ring.length, 0), 0);
+    if (vertices > REQUEST_LIMITS.drawnVertices)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['area', 'polygons'],
+        message: `a drawn area has at most ${REQUEST_LIMITS.drawnVertices} vertices, got ${vertices}`,
+      });
+  }
+  if (settings.area?.kind === 'file' && (settings.area.layer?.length ?? 0) > REQUEST_LIMITS.nameLength)
+    ctx.addIssue({ code: 'custom', path: ['area', 'layer'], message: `a layer name has at most ${REQUEST_LIMITS.nameLength} characters` });
+});
+
 export const GridPreview = z.object({
   /** Cells that would be featurized, over all inputs. */
   count: z.number().int().nonnegative(),
@@ -77,7 +112,8 @@ export const Estimate = z.object({
 });
 export type Estimate = z.infer<typeof Estimate>;
 
-export const RunState = z.enum(['running', 'finished', 'cancelled', 'failed']);
+/** 'queued': waiting for the runs before it (one runs at a time). */
+export const RunState = z.enum(['queued', 'running', 'finished', 'cancelled', 'failed']);
 
 /** One run in the history: its settings, how it ended, and its provenance. */
 export const RunRecord = z.object({
@@ -125,6 +161,26 @@ export type CellValues = z.infer<typeof CellValues>;
 export const ExportFormat = z.enum(['csv', 'gpkg']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
+/**
+ * Where an export may be written, chosen by the user in main's save dialog: main hands the service the path
+ * (`ExportGrant`, over the service's parent port) and the renderer only a token for it, so the renderer never
+ * names a path to write.
+ */
+export const ExportToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'expected an export token from chooseExportPath');
+export const ExportGrant = z.object({
+  kind: z.literal('grant-export'),
+  token: ExportToken,
+  /** Absolute, as the save dialog gave it. */
+  path,
+  format: ExportFormat,
+  /** The file existed when chosen, so the dialog asked the user to confirm replacing it. */
+  replace: z.boolean(),
+});
+export type ExportGrant = z.infer<typeof ExportGrant>;
+/** The service's answer on its parent port once a grant is usable. */
+export const ExportGranted = z.object({ kind: z.literal('export-granted'), token: ExportToken });
+export type ExportGranted = z.infer<typeof ExportGranted>;
+
 const runId = z.object({ runId: RunRecord.shape.id });
 
 interface CallOptions<Req extends z.ZodType> {
@@ -150,32 +206,52 @@ export const serviceCalls = {
    * a newer preview of the same raster supersedes it.
    */
   preview: call(
-    z.object({ path, bands: z.array(z.number().int().positive()).min(1).max(4), maxSize: z.number().int().min(16).max(4096) }),
+    z.object({
+      path,
+      bands: z.array(z.number().int().positive()).min(1).max(4),
+      maxSize: z.number().int().min(16).max(REQUEST_LIMITS.previewSize),
+    }),
     RasterPreview,
     { supersede: (request) => request.path },
   ),
   /** Reads an area file and returns its polygons in WGS84. */
-  readArea: call(z.object({ path, layer: z.string().optional() }), z.object({ name: z.string(), polygons: PolygonsLonLat })),
+  readArea: call(z.object({ path, layer: shortText.optional() }), z.object({ name: z.string(), polygons: PolygonsLonLat })),
   /** The cells a run with these settings would featurize. */
-  gridPreview: call(z.object({ settings: RunSettings, limit: z.number().int().positive().max(100_000) }), GridPreview, {
-    supersede: latestOnly,
-  }),
+  gridPreview: call(
+    z.object({ settings: RequestSettings, limit: z.number().int().positive().max(REQUEST_LIMITS.gridPreviewCells) }),
+    GridPreview,
+    { supersede: latestOnly },
+  ),
   /** Time and memory a run would take. */
-  estimate: call(z.object({ settings: RunSettings }), Estimate, { supersede: latestOnly }),
-  /** Starts a run; progress and the outcome come as events. */
-  startRun: call(z.object({ settings: RunSettings }), z.object({ runId: RunRecord.shape.id })),
-  /** Stops a run within one strip of cells; its partial output is kept unfinished. */
+  estimate: call(z.object({ settings: RequestSettings }), Estimate, { supersede: latestOnly }),
+  /**
+   * Starts a run, or queues it behind the runs before it (one runs at a time; a full queue is refused);
+   * progress and the outcome come as events. `queuePosition`: 1 = next to start; null = started.
+   */
+  startRun: call(
+    z.object({ settings: RequestSettings }),
+    z.object({ runId: RunRecord.shape.id, queuePosition: z.number().int().positive().nullable() }),
+  ),
+  /** Stops a run within one strip of cells (its partial output is kept unfinished), or takes a queued run off the queue. */
   cancelRun: call(runId, z.object({ cancelled: z.boolean() })),
   history: call(z.object({}), z.object({ runs: z.array(RunRecord) })),
   results: call(runId, RunResults),
-  cellValues: call(z.object({ runId: RunRecord.shape.id, cellId: z.string() }), CellValues),
-  /** Writes a finished run to `path` as CSV (with its .csv.json provenance) or GeoPackage. */
-  exportRun: call(z.object({ runId: RunRecord.shape.id, format: ExportFormat, path }), z.object({ path, bytes: z.number().int() })),
+  cellValues: call(z.object({ runId: RunRecord.shape.id, cellId: shortText }), CellValues),
+  /**
+   * Writes a finished run as CSV (with its .csv.json provenance) or GeoPackage where the user chose in the save
+   * dialog (`token` from chooseExportPath); an existing file is replaced only when the dialog confirmed it.
+   */
+  exportRun: call(
+    z.object({ runId: RunRecord.shape.id, format: ExportFormat, token: ExportToken }),
+    z.object({ path, bytes: z.number().int() }),
+  ),
 } as const;
 
 export const serviceEvents = {
   progress: z.object({
     runId: z.string(),
+    /** While the run waits: its place in the queue (1 = next); null once it runs. */
+    queuePosition: z.number().int().positive().nullable(),
     cellsDone: z.number().int(),
     cellsTotal: z.number().int(),
     cellsPerSecond: z.number(),
@@ -192,8 +268,14 @@ export const appCalls = {
   chooseRasters: call(z.object({}), z.object({ paths: z.array(path) })),
   chooseArea: call(z.object({}), z.object({ path: path.nullable() })),
   chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
-  /** A native save dialog; null when dismissed. */
-  chooseExportPath: call(z.object({ format: ExportFormat, suggestedName: z.string() }), z.object({ path: path.nullable() })),
+  /**
+   * A native save dialog (it asks before replacing a file); `token` lets exportRun write there, null when dismissed.
+   * `name` is the chosen file's name, for messages.
+   */
+  chooseExportPath: call(
+    z.object({ format: ExportFormat, suggestedName: shortText }),
+    z.object({ token: ExportToken.nullable(), name: z.string().nullable() }),
+  ),
   /** Starts a new featurizer service after it stopped, and connects the window to it. */
   restartService: call(z.object({}), z.object({})),
 } as const;

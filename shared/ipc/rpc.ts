@@ -93,7 +93,18 @@ export function serveRpc(port: PortLike, handlers: ServiceHandlers, onBadMessage
       .then((value) => (controller.signal.aborted ? failed(null) : { kind: 'result', id, ok: true, value }), failed)
       .then((message) => {
         inProgress.delete(id);
-        port.post(message);
+        try {
+          port.post(message);
+        } catch (error) {
+          // An answer the port cannot carry is this call's bug; the server goes on.
+          port.post({
+            kind: 'result',
+            id,
+            ok: false,
+            message: `${name}: the answer could not be sent (${messageOf(error)})`,
+            errorKind: 'bug',
+          });
+        }
       });
   });
   port.onClose(() => {

@@ -12,10 +12,11 @@
  * main sends `serviceStopped`); the renderer's `restartService` call starts a new
  * one on the same data folder, as Electron main does.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { basename, join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { createService, type Service } from '../../electron/service/service.js';
@@ -55,7 +56,9 @@ async function buildBridge(): Promise<void> {
 
 /** The app calls that open a native dialog (the rest the harness answers itself). */
 type DialogName = Exclude<AppCallName, 'restartService'>;
-type DialogAnswers = { [N in DialogName]?: CallResponse<N>[] };
+/** What each dialog answers; the save dialog answers a path, which the harness grants the service as main does. */
+type DialogAnswer<N extends DialogName> = N extends 'chooseExportPath' ? { path: string | null } : CallResponse<N>;
+type DialogAnswers = { [N in DialogName]?: DialogAnswer<N>[] };
 
 /** The test window's hooks into its bridge (bridge/bridge.ts). */
 interface BridgeWindow {
@@ -73,7 +76,7 @@ export interface AppHarness {
   /** Console errors and page errors. */
   pageErrors: string[];
   /** Queues the answer the next native dialog of that kind gives. */
-  answerDialog<N extends DialogName>(name: N, answer: CallResponse<N>): void;
+  answerDialog<N extends DialogName>(name: N, answer: DialogAnswer<N>): void;
   /**
    * Stops the service as if it had crashed: its in-flight handlers are aborted and
    * its later messages dropped, the window's port closes (pending and later calls
@@ -182,7 +185,14 @@ export async function launchApp(options: { files?: Record<string, string> } = {}
         if (name === 'restartService') return restartService();
         const queued = answers[name]?.shift();
         if (queued === undefined) throw new Error(`the test did not expect the dialog ${name}`);
-        return queued;
+        if (name !== 'chooseExportPath') return queued;
+        // As Electron main: the service gets the chosen path, the window a token for it.
+        const { path } = queued as { path: string | null };
+        if (path === null) return { token: null, name: null };
+        const token = randomBytes(18).toString('base64url');
+        const { format } = request as { format: 'csv' | 'gpkg' };
+        current?.service.grantExport({ kind: 'grant-export', token, path, format, replace: existsSync(path) });
+        return { token, name: basename(path) };
       })(),
     ),
   );

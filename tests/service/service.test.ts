@@ -4,9 +4,9 @@
 // for the GeoPackage, and the contract's own schemas for every answer.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createService } from '../../electron/service/service.js';
+import { createService, type Service as RealService } from '../../electron/service/service.js';
 import { RunStore } from '../../electron/service/runs.js';
 import { isCancelled, kindOf } from '../../shared/errors/index.js';
 import { connectRpc, serveRpc, type PortLike } from '../../shared/ipc/rpc.js';
@@ -35,6 +35,7 @@ type Handlers = {
 };
 interface Service {
   handlers: Handlers;
+  grantExport: RealService['grantExport'];
   close(): Promise<void>;
 }
 
@@ -54,7 +55,15 @@ function startService(dataDir: string): { service: Service; events: Events } {
     (request: never, signal = new AbortController().signal) =>
       handler(request, signal);
   const handlers = Object.fromEntries(Object.entries(service.handlers).map(([name, handler]) => [name, withSignal(handler)])) as Handlers;
-  return { service: { handlers, close: () => service.close() }, events };
+  return { service: { handlers, grantExport: (grant) => service.grantExport(grant), close: () => service.close() }, events };
+}
+
+let tokens = 0;
+/** As Electron main does after its save dialog: grants `path` (replacing only if `replace`), then the renderer's exportRun. */
+function exportTo(service: Service, runId: string, format: 'csv' | 'gpkg', path: string, replace = false) {
+  const token = `test-export-token-${++tokens}`;
+  service.grantExport({ kind: 'grant-export', token, path, format, replace });
+  return service.handlers.exportRun({ runId, format, token });
 }
 
 function settings(over: Partial<RunSettingsInput> = {}): RunSettings {
@@ -229,7 +238,7 @@ describe('service: a run against the rcf command line', () => {
   afterAll(() => service.close());
 
   it('counts in gridPreview the cells the CLI writes for the same area, with the GeoPackage cells as rings', async () => {
-    const preview = serviceCalls.gridPreview.response.parse(await service.handlers.gridPreview({ settings: s, limit: 100_000 }));
+    const preview = serviceCalls.gridPreview.response.parse(await service.handlers.gridPreview({ settings: s, limit: 20_000 }));
     const rows = readCsv(cliCsv).rows;
     expect(rows.length).toBeGreaterThan(3);
     expect(preview.count).toBe(rows.length);
@@ -272,13 +281,11 @@ describe('service: a run against the rcf command line', () => {
     const out = join(dir, 'exports');
     mkdirSync(out);
     const runDir = join(dir, 'data', 'runs', runId);
-    const csv = serviceCalls.exportRun.response.parse(
-      await service.handlers.exportRun({ runId, format: 'csv', path: join(out, 'mine.csv') }),
-    );
+    const csv = serviceCalls.exportRun.response.parse(await exportTo(service, runId, 'csv', join(out, 'mine.csv')));
     expect(csv).toEqual({ path: join(out, 'mine.csv'), bytes: readFileSync(cliCsv).length });
     expect(readFileSync(join(out, 'mine.csv')).equals(readFileSync(join(runDir, 'features.csv')))).toBe(true);
     expect(readFileSync(join(out, 'mine.csv.json')).equals(readFileSync(join(runDir, 'features.csv.json')))).toBe(true);
-    const gpkg = await service.handlers.exportRun({ runId, format: 'gpkg', path: join(out, 'mine.gpkg') });
+    const gpkg = await exportTo(service, runId, 'gpkg', join(out, 'mine.gpkg'));
     expect(readFileSync(gpkg.path).equals(readFileSync(join(runDir, 'features.gpkg')))).toBe(true);
     expect(gpkg.bytes).toBe(readFileSync(join(runDir, 'features.gpkg')).length);
     expect(ogrFeatureCount(gpkg.path)).toBe(readCsv(cliCsv).rows.length);
@@ -287,7 +294,7 @@ describe('service: a run against the rcf command line', () => {
 
   it('refuses an export to a folder that does not exist, leaving nothing behind', async () => {
     const path = join(dir, 'missing', 'x.csv');
-    await expect(service.handlers.exportRun({ runId, format: 'csv', path })).rejects.toThrow(/cannot write .*missing/);
+    await expect(exportTo(service, runId, 'csv', path)).rejects.toThrow(/cannot write .*missing/);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
   });
 
@@ -312,7 +319,7 @@ describe('service: a run against the rcf command line', () => {
     expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
     for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeLessThanOrEqual(shares[i - 1] + 1e-12);
     // The result rings are the grid preview's.
-    const preview = await service.handlers.gridPreview({ settings: s, limit: 100_000 });
+    const preview = await service.handlers.gridPreview({ settings: s, limit: 20_000 });
     results.cells.forEach((cell, i) => expectSameCorners(cell.ring.slice(0, -1), preview.cells[i].slice(0, -1), 1e-9));
   });
 
@@ -379,7 +386,7 @@ describe('service: cancel, refusals and the history', () => {
     await expect(new RunStore(dir).load(runId)).resolves.toMatchObject({ state: 'cancelled' });
     // Cancelling it again does nothing.
     expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: false });
-    await expect(service.handlers.exportRun({ runId, format: 'csv', path: join(dir, 'x.csv') })).rejects.toThrow(
+    await expect(exportTo(service, runId, 'csv', join(dir, 'x.csv'))).rejects.toThrow(
       `run ${runId} is cancelled; only finished runs can be exported`,
     );
     await expect(service.handlers.results({ runId })).rejects.toThrow(/is cancelled/);
@@ -389,13 +396,11 @@ describe('service: cancel, refusals and the history', () => {
 
   it('refuses to export a run that is still running', async () => {
     const { runId } = await service.handlers.startRun({ settings: long });
-    await expect(service.handlers.exportRun({ runId, format: 'gpkg', path: join(dir, 'y.gpkg') })).rejects.toThrow(
+    await expect(exportTo(service, runId, 'gpkg', join(dir, 'y.gpkg'))).rejects.toThrow(
       `run ${runId} is running; only finished runs can be exported`,
     );
     await service.handlers.cancelRun({ runId });
-    await expect(service.handlers.exportRun({ runId: 'nope', format: 'csv', path: join(dir, 'y.csv') })).rejects.toThrow(
-      'run nope does not exist',
-    );
+    await expect(exportTo(service, 'nope', 'csv', join(dir, 'y.csv'))).rejects.toThrow('run nope does not exist');
   });
 
   it('lists runs newest first, across a new service on the same folder, skipping a damaged record', async () => {
@@ -505,5 +510,139 @@ describe('service: cancelled and superseded previews and estimates', () => {
     } finally {
       await real.close();
     }
+  });
+});
+
+describe('service: the run queue', () => {
+  let dir: string;
+  let service: Service;
+  let events: Events;
+  const long = settings({ features: 4096, kernel: 3, seed: 0, cellSize: '16', area: null });
+  const small = settings({ features: 16, kernel: 3, seed: 0, cellSize: '128', area: null });
+
+  beforeAll(() => {
+    dir = tempDir('rcf-service-');
+    ({ service, events } = startService(dir));
+  });
+  afterAll(() => service.close());
+
+  it('runs one at a time; the others wait with their place, told again as it changes; a queued run cancels before it starts', async () => {
+    const first = await service.handlers.startRun({ settings: long });
+    const second = await service.handlers.startRun({ settings: small });
+    const third = await service.handlers.startRun({ settings: small });
+    expect([first.queuePosition, second.queuePosition, third.queuePosition]).toEqual([null, 1, 2]);
+    const states = (await service.handlers.history({})).runs.map((r) => [r.id, r.state]);
+    expect(states).toEqual([
+      [third.runId, 'queued'],
+      [second.runId, 'queued'],
+      [first.runId, 'running'],
+    ]);
+
+    // The second leaves the queue: the third is next, and is told so.
+    expect(await service.handlers.cancelRun({ runId: second.runId })).toEqual({ cancelled: true });
+    expect(events.ended.find((e) => e.id === second.runId)).toMatchObject({
+      state: 'cancelled',
+      message: 'cancelled by the user before it started',
+      cells: 0,
+    });
+    expect(events.progress.filter((p) => p.runId === third.runId).map((p) => p.queuePosition)).toEqual([1]);
+    expect(events.progress.some((p) => p.runId === third.runId && p.cellsDone > 0)).toBe(false);
+
+    // The first ends (cancelled); then the third runs to its end, its progress no longer queued.
+    await service.handlers.cancelRun({ runId: first.runId });
+    expect((await waitFor('the third run', endedOf(events, third.runId))).state).toBe('finished');
+    const progress = events.progress.filter((p) => p.runId === third.runId);
+    expect(progress.at(-1)).toMatchObject({ queuePosition: null });
+    expect(progress.at(-1)!.cellsDone).toBe(progress.at(-1)!.cellsTotal);
+    expect(await new RunStore(dir).load(second.runId)).toMatchObject({ state: 'cancelled' });
+  });
+
+  it('refuses a run beyond the queue in one line, and takes runs again once there is room', async () => {
+    const started = [];
+    for (let i = 0; i < 17; i++) started.push(await service.handlers.startRun({ settings: long }));
+    await expect(service.handlers.startRun({ settings: small })).rejects.toThrow(
+      'the run queue is full (16 runs are waiting); cancel one or wait for one to finish',
+    );
+    await service.handlers.cancelRun({ runId: started[16].runId });
+    const again = await service.handlers.startRun({ settings: small });
+    expect(again.queuePosition).toBe(16);
+    for (const { runId } of [...started, again].reverse()) await service.handlers.cancelRun({ runId });
+    expect((await service.handlers.history({})).runs.filter((r) => r.state === 'queued' || r.state === 'running')).toEqual([]);
+  });
+});
+
+describe('service: exports only where the save dialog said', () => {
+  let dir: string;
+  let service: Service;
+  let events: Events;
+  let runId: string;
+  const small = settings({ features: 16, kernel: 3, seed: 0, cellSize: '128', area: null });
+
+  beforeAll(async () => {
+    dir = tempDir('rcf-service-');
+    ({ service, events } = startService(join(dir, 'data')));
+    runId = (await service.handlers.startRun({ settings: small })).runId;
+    await waitFor('the run to end', endedOf(events, runId));
+  });
+  afterAll(() => service.close());
+
+  const features = () => readFileSync(join(dir, 'data', 'runs', runId, 'features.csv'));
+
+  it('does not replace an existing file (or its sidecar) unless the dialog confirmed it, and then replaces both', async () => {
+    const path = join(dir, 'kept.csv');
+    writeFileSync(path, 'mine');
+    await expect(exportTo(service, runId, 'csv', path)).rejects.toThrow(
+      'kept.csv already exists and was not replaced; choose another name or confirm replacing it',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('mine');
+    expect(existsSync(`${path}.json`)).toBe(false);
+
+    const lone = join(dir, 'lone.csv');
+    writeFileSync(`${lone}.json`, 'my sidecar');
+    await expect(exportTo(service, runId, 'csv', lone)).rejects.toThrow(/^lone\.csv\.json already exists and was not replaced/);
+    expect([existsSync(lone), readFileSync(`${lone}.json`, 'utf8')]).toEqual([false, 'my sidecar']);
+
+    await exportTo(service, runId, 'csv', path, true);
+    expect(readFileSync(path).equals(features())).toBe(true);
+    expect(existsSync(`${path}.json`)).toBe(true);
+    expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
+  it('replaces a planted link itself, never the file it points to', async () => {
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    const path = join(dir, 'linked.csv');
+    symlinkSync(victim, path);
+    await expect(exportTo(service, runId, 'csv', path)).rejects.toThrow(/^linked\.csv already exists/);
+    await exportTo(service, runId, 'csv', path, true);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readFileSync(path).equals(features())).toBe(true);
+  });
+
+  it('takes a grant once, for its format, and only absolute paths as the dialog gives them', async () => {
+    const path = join(dir, 'once.csv');
+    const token = 'a-single-use-export-token';
+    service.grantExport({ kind: 'grant-export', token, path, format: 'csv', replace: false });
+    await service.handlers.exportRun({ runId, format: 'csv', token });
+    await expect(service.handlers.exportRun({ runId, format: 'csv', token })).rejects.toThrow(
+      'this export location is no longer valid (the service restarted or it was used); choose it again',
+    );
+    await expect(exportTo(service, runId, 'csv', join(dir, 'g.gpkg')).then(() => 'ok')).resolves.toBe('ok');
+    service.grantExport({
+      kind: 'grant-export',
+      token: 'a-token-chosen-for-csv',
+      path: join(dir, 'x.gpkg'),
+      format: 'csv',
+      replace: false,
+    });
+    await expect(service.handlers.exportRun({ runId, format: 'gpkg', token: 'a-token-chosen-for-csv' })).rejects.toThrow(
+      'this export location was chosen for csv, not gpkg',
+    );
+    for (const bad of ['relative.csv', `${dir}/sub/../x.csv`])
+      expect(() =>
+        service.grantExport({ kind: 'grant-export', token: 'another-export-token', path: bad, format: 'csv', replace: true }),
+      ).toThrow(/an export path must be absolute, as the save dialog gives it$/);
+    expect(existsSync(join(dir, 'x.csv'))).toBe(false);
   });
 });

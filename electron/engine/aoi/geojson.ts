@@ -25,9 +25,10 @@ export function parseGeoJson(text: string, path: string): GeoJsonAoi {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the text; the file's content stays out of messages.
-    throw new AoiError(path, 'not valid JSON (an area is a GeoJSON or GeoPackage file)');
+  } catch (e) {
+    // V8's message quotes the text around the error; only where it is goes into ours (the file may be anything).
+    const at = /at position (\d+)/.exec((e as Error).message);
+    throw new AoiError(path, at ? `not valid JSON (at character ${Number(at[1]) + 1})` : 'not valid JSON');
   }
   if (!isObject(doc) || typeof doc.type !== 'string') throw new AoiError(path, 'not a GeoJSON object (no "type" member)');
 

@@ -58,9 +58,10 @@ export class ResultsController {
       return;
     }
     try {
-      const { path } = await this.rcf.chooseExportPath({ format, suggestedName: `rcf-${run.id}.${format}` });
-      if (!path) return;
-      const written = await this.rcf.exportRun({ runId: run.id, format, path });
+      // Main's save dialog hands the service the path and this window only a token for it.
+      const { token } = await this.rcf.chooseExportPath({ format, suggestedName: `rcf-${run.id}.${format}` });
+      if (!token) return;
+      const written = await this.rcf.exportRun({ runId: run.id, format, token });
       this.messages.show('info', `Exported ${formatBytes(written.bytes)} to ${written.path}`);
     } catch (error) {
       this.messages.error(error);

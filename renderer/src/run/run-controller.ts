@@ -35,6 +35,7 @@ export class RunController {
     });
     rcf.on('progress', (p) => {
       if (p.runId !== this.store.get().run.id) return;
+      if (p.queuePosition !== null) return this.setRun({ progress: { done: 0, total: 1, text: queuedText(p.queuePosition) } });
       const eta = p.etaSeconds === null ? '' : `, ${formatDuration(p.etaSeconds)} left`;
       const text = `${formatCount(p.cellsDone)} of ${formatCount(p.cellsTotal)} cells · ${p.cellsPerSecond.toFixed(1)} cells/s${eta}`;
       this.setRun({ progress: { done: p.cellsDone, total: p.cellsTotal, text } });
@@ -92,8 +93,8 @@ export class RunController {
     if (!settings) return;
     try {
       this.setRun({ id: null, running: true, progress: { done: 0, total: 1, text: 'Starting…' } });
-      const { runId } = await this.rcf.startRun({ settings });
-      this.setRun({ id: runId });
+      const { runId, queuePosition } = await this.rcf.startRun({ settings });
+      this.setRun({ id: runId, ...(queuePosition === null ? {} : { progress: { done: 0, total: 1, text: queuedText(queuePosition) } }) });
       void this.ended.refreshHistory();
     } catch (error) {
       this.setRun({ running: false });
@@ -121,4 +122,9 @@ export class RunController {
   private setRun(change: Partial<CurrentRun>): void {
     this.store.update((s) => ({ ...s, run: { ...s.run, ...change } }));
   }
+}
+
+/** One run works at a time; the others wait in line. */
+function queuedText(position: number): string {
+  return position === 1 ? 'Queued: next, when the current run ends' : `Queued: number ${position} in line`;
 }

@@ -105,7 +105,22 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
   const calls: { name: string; request: unknown }[] = [];
   const held: Held[] = [];
   const handlers: ServiceHandlers = {
-    inspect: notUsed,
+    // An answer within the contract (info is any record) that no port can carry: a function in it.
+    inspect: async ({ path }) => ({
+      path,
+      name: 'a.tif',
+      width: 1,
+      height: 1,
+      bands: 1,
+      dtype: 'uint8',
+      transform: [0, 1, 0, 0, 0, -1],
+      crs: null,
+      footprint: null,
+      nodata: null,
+      descriptions: [],
+      overviews: [],
+      info: { callback: () => 1 },
+    }),
     preview: async (request) => {
       calls.push({ name: 'preview', request });
       const data = Float32Array.from({ length: request.bands.length * 4 * 2 }, (_, i) => (i === 3 ? NaN : i / 2));
@@ -116,7 +131,7 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
     estimate: holding('estimate', held),
     startRun: async (request) => {
       calls.push({ name: 'startRun', request });
-      return { runId: 'run-2' };
+      return { runId: 'run-2', queuePosition: null };
     },
     cancelRun: async ({ runId }) => {
       if (runId === 'boom') throw new Error('run boom does not exist');
@@ -160,6 +175,14 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('serveRpc ↔ connectRpc', () => {
+  it('an answer the port cannot carry is answered as a bug, and the server goes on', async () => {
+    const { client } = wire();
+    const error = await rejectionOf(client.call('inspect', { path: '/a.tif' }));
+    expect(kindOf(error)).toBe('bug');
+    expect((error as Error).message).toMatch(/^inspect: the answer could not be sent \(/);
+    expect((await client.call('history', {})).runs).toHaveLength(1);
+  });
+
   it('a good call round-trips, Float32Array and NaN included, and the handler gets the parsed request', async () => {
     const { client, calls } = wire();
     const preview = await client.call('preview', { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 });
@@ -171,7 +194,7 @@ describe('serveRpc ↔ connectRpc', () => {
     expect(calls).toEqual([{ name: 'preview', request: { path: '/data/a.tif', bands: [1, 2, 3], maxSize: 256 } }]);
 
     const started = await client.call('startRun', { settings });
-    expect(started).toEqual({ runId: 'run-2' });
+    expect(started).toEqual({ runId: 'run-2', queuePosition: null });
     expect(calls[1].request).toEqual({ settings });
     // Concurrent calls are told apart by id.
     const [h, c] = await Promise.all([client.call('history', {}), client.call('cancelRun', { runId: 'run-1' })]);
@@ -277,7 +300,15 @@ describe('serveRpc ↔ connectRpc', () => {
     const ended = vi.fn();
     const off = client.on('progress', progress);
     client.on('ended', ended);
-    const payload = { runId: 'run-1', cellsDone: 2, cellsTotal: 4, cellsPerSecond: 1.5, elapsedSeconds: 1, etaSeconds: null };
+    const payload = {
+      runId: 'run-1',
+      queuePosition: null,
+      cellsDone: 2,
+      cellsTotal: 4,
+      cellsPerSecond: 1.5,
+      elapsedSeconds: 1,
+      etaSeconds: null,
+    };
     server.emit('progress', payload);
     server.emit('ended', record);
     await tick();
@@ -478,9 +509,16 @@ describe('buildRcfApi', () => {
 
   it('app calls: a good one round-trips; a bad request never reaches main; a bad answer is refused', async () => {
     const { rcf, invoked } = api((name) =>
-      name === 'chooseExportPath' ? { path: '/out/features.csv' } : name === 'chooseArea' ? { path: '' } : { paths: 'not an array' },
+      name === 'chooseExportPath'
+        ? { token: 'Zm9yLXRoZS1zZXJ2aWNlLW9ubHk', name: 'features.csv' }
+        : name === 'chooseArea'
+          ? { path: '' }
+          : { paths: 'not an array' },
     );
-    expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({ path: '/out/features.csv' });
+    expect(await rcf.chooseExportPath({ format: 'csv', suggestedName: 'run-1.csv' })).toEqual({
+      token: 'Zm9yLXRoZS1zZXJ2aWNlLW9ubHk',
+      name: 'features.csv',
+    });
     expect(invoked).toEqual([{ name: 'chooseExportPath', request: { format: 'csv', suggestedName: 'run-1.csv' } }]);
 
     const format = await rejection(rcf.chooseExportPath({ format: 'shp' as 'csv', suggestedName: 'x' }));
