@@ -151,6 +151,16 @@ describe('fitRidge against scikit-learn Ridge', () => {
     );
   });
 
+  it('fits only the rows asked for', async () => {
+    const data = makeData(90, 5, 1, 8);
+    const rows = Int32Array.from({ length: 45 }, (_, i) => 2 * i + 1);
+    const subset = await fitRidge({ X: denseFeatures(data.X, 5), y: data.y, lambda: 2, rows });
+    const X = Float64Array.from({ length: 45 * 5 }, (_, j) => data.X[rows[Math.floor(j / 5)] * 5 + (j % 5)]);
+    const alone = await fitRidge({ X: denseFeatures(X, 5), y: Float64Array.from(rows, (r) => data.y[0][r]), lambda: 2 });
+    expect(relativeError(subset.coefficients, alone.coefficients)).toBeLessThan(1e-12);
+    expect(subset.intercept[0]).toBeCloseTo(alone.intercept[0], 10);
+  });
+
   it('predicts xᵀβ + b, chunk by chunk, Float32 rows too', async () => {
     const data = makeData(120, 8, 2, 7);
     const model = await fitRidge({ X: denseFeatures(data.X, 8), y: data.y, lambda: 1 });
