@@ -1,15 +1,22 @@
-// Builds the fused RCF kernel addon (electron/engine/rcf/native) with node-gyp
-// and copies it to dist/native/rcf_kernel.node. Works offline: node-gyp is
-// pointed at local Node headers with --nodedir, so it never downloads any.
+// Builds the native addons with node-gyp and copies them to dist/native/: the fused
+// RCF kernel (electron/engine/rcf/native → rcf_kernel.node) and the linear algebra
+// of the models (electron/engine/model/native → rcf_linalg.node, linked to OpenBLAS:
+// Debian's libopenblas-dev and liblapacke-dev). Works offline: node-gyp is pointed
+// at local Node headers with --nodedir, so it never downloads any.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const addonDir = join(root, 'electron', 'engine', 'rcf', 'native');
-const built = join(addonDir, 'build', 'Release', 'rcf_kernel.node');
-const target = join(root, 'dist', 'native', 'rcf_kernel.node');
+const addons = [
+  { dir: join(root, 'electron', 'engine', 'rcf', 'native'), name: 'rcf_kernel' },
+  {
+    dir: join(root, 'electron', 'engine', 'model', 'native'),
+    name: 'rcf_linalg',
+    needs: 'OpenBLAS and LAPACK headers (libopenblas-dev liblapacke-dev)',
+  },
+];
 
 function fail(message) {
   console.error(`build-native: FAILED: ${message}`);
@@ -35,17 +42,24 @@ if (!nodeDir)
 const nodeGyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 if (!existsSync(nodeGyp)) fail(`node-gyp not installed (${nodeGyp} missing); run npm install`);
 
-const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, '--release', '--loglevel=warn'], {
-  cwd: addonDir,
-  stdio: 'inherit',
-});
-if (result.error) fail(`could not run node-gyp: ${result.error.message}`);
-if (result.status !== 0) fail(`node-gyp rebuild exited with status ${result.status} (in ${addonDir})`);
-if (!existsSync(built)) fail(`node-gyp did not produce ${built}`);
+function build({ dir, name, needs }) {
+  const built = join(dir, 'build', 'Release', `${name}.node`);
+  const target = join(root, 'dist', 'native', `${name}.node`);
+  const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, '--release', '--loglevel=warn'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
+  const hint = needs ? `; ${name} needs ${needs}` : '';
+  if (result.error) fail(`could not run node-gyp: ${result.error.message}`);
+  if (result.status !== 0) fail(`node-gyp rebuild exited with status ${result.status} (in ${dir})${hint}`);
+  if (!existsSync(built)) fail(`node-gyp did not produce ${built}`);
 
-mkdirSync(dirname(target), { recursive: true });
-// Replace, never overwrite in place: a running rcf has the old file mapped, and
-// rewriting a mapped library under it kills that process with SIGBUS.
-copyFileSync(built, `${target}.tmp`);
-renameSync(`${target}.tmp`, target);
-console.log(`build-native: built ${target} (headers from ${nodeDir})`);
+  mkdirSync(dirname(target), { recursive: true });
+  // Replace, never overwrite in place: a running rcf has the old file mapped, and
+  // rewriting a mapped library under it kills that process with SIGBUS.
+  copyFileSync(built, `${target}.tmp`);
+  renameSync(`${target}.tmp`, target);
+  console.log(`build-native: built ${target} (headers from ${nodeDir})`);
+}
+
+for (const addon of addons) build(addon);
