@@ -11,6 +11,10 @@ import { UserError, fileLabel } from '../../shared/errors/index.js';
 export const LIMITS = {
   /** The peak memory one run may plan for (blocks, strips, weights, pools, buffers), well under 1 GiB. */
   runMemoryBytes: 768 * 2 ** 20,
+  /** The longest row of a features CSV read back (resume, results): far above any row rcf writes (~16 characters a feature). */
+  csvRecordChars: 2 ** 26,
+  /** The largest JSON file read back beside an output (a partial's record, a provenance sidecar). */
+  sidecarBytes: 16 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
