@@ -195,7 +195,7 @@ export class GpkgOutput implements FeatureOutput {
         for (const suffix of DATABASE_SUFFIXES) await ownFile(partial + suffix, wayOut('start-over'));
         const resumed = sqlite(partial, () => resumePartial(DatabaseSync, path, layout, srs.srsId, lock, key, options.cells));
         if (resumed === 'finished') {
-          await rename(partial, path); // it was finished, and verified: the process died before renaming it
+          await renameDatabase(partial, path); // it was finished, and verified: the process died before renaming it
           await lock.release();
           return new GpkgOutput(path, layout, srs.srsId, null, new Set());
         }
@@ -318,7 +318,7 @@ export class GpkgOutput implements FeatureOutput {
       }
       this.release();
     });
-    await rename(this.partial, this.path);
+    await renameDatabase(this.partial, this.path);
     await this.lock?.release();
   }
 
@@ -640,6 +640,12 @@ function extent(db: DatabaseSync): { minX: number; minY: number; maxX: number; m
     }
   }
   return e;
+}
+
+/** Gives a closed database its final name, removing first any journal of that name (which the next opener would apply to it). */
+async function renameDatabase(from: string, to: string): Promise<void> {
+  await Promise.all(DATABASE_SUFFIXES.slice(1).map((suffix) => rm(to + suffix, { force: true })));
+  await rename(from, to);
 }
 
 /** A database file with whatever rollback journal or WAL files it left. */
