@@ -62,7 +62,10 @@ export function describeOutcome(r: BoundedResult): string {
   const limits = r.timedOut ? 'ran past its time limit' : r.overMemory ? `used ${Math.round(r.maxRssBytes / 2 ** 20)} MiB` : '';
   if (limits) return limits;
   if (r.signal !== null) return `died from signal ${r.signal}`;
-  const lines = r.stderr.trimEnd().split('\n').filter((line) => line !== '');
+  const lines = r.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((line) => line !== '');
   if (r.code === 0) return 'ok';
   if (r.code === 1 && lines.length === 1 && !/\bat .+:\d+:\d+\)?$|FATAL ERROR|heap out of memory/.test(r.stderr)) return 'refused';
   return `exit ${r.code}: ${r.stderr.slice(0, 400)}`;
