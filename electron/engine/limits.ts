@@ -41,6 +41,10 @@ export const LIMITS = {
   areaFeatures: 1_000_000,
   /** The pieces of an area's edges on one raster's grid, after densification (what cell selection walks). */
   areaEdgePieces: 2_000_000,
+  /** The longest row of a features CSV read back (resume, results): far above any row rcf writes (~16 characters a feature). */
+  csvRecordChars: 2 ** 26,
+  /** The largest JSON file read back beside an output (a partial's record, a provenance sidecar). */
+  sidecarBytes: 16 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

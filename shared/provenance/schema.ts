@@ -118,6 +118,8 @@ const RunKey = z.strictObject({
   features: count,
   kernel: count,
   weights_sha256: sha256,
+  /** The kernel the rows were computed on (values depend on it); absent in files written before it was recorded. */
+  backend: z.strictObject({ name: z.string(), device: z.string() }).optional(),
 });
 
 const Fields = z
@@ -142,6 +144,8 @@ const Fields = z
     cells: z.strictObject({ computed: count, resumed: count }),
     /** The run's identity, in the files an output writes (not in record.json). */
     run: RunKey.optional(),
+    /** What the output holds, for `--resume` to re-verify it: rows, and the CSV's size and SHA-256 or the GeoPackage rows' SHA-256. */
+    output: z.strictObject({ rows: count, bytes: count.optional(), sha256 }).optional(),
   })
   .superRefine((p, ctx) => {
     // The results layer rebuilds each input's cells from its grid entry.

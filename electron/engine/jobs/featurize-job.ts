@@ -9,11 +9,11 @@ import { defaultBias } from '../../../shared/rcf/conventions.js';
 import { formatCellSize } from '../../../shared/grid/cells.js';
 import type { RunSettings } from '../../../shared/run/index.js';
 import { describeAoi, type AoiDescription } from '../aoi/index.js';
-import { featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
+import { cellId, featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
 import { defaultThreads } from '../rcf/backends.js';
 import { CsvOutput } from '../export/csv.js';
 import { GpkgOutput } from '../export/gpkg.js';
-import { OutputError, type FeatureOutput } from '../export/output.js';
+import { OutputError, type FeatureOutput, type OutputOptions } from '../export/output.js';
 import { JobError } from './errors.js';
 import { filterBank, planRun } from './plan.js';
 import { sameCrs } from '../crs/index.js';
@@ -90,7 +90,8 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
 
     const names = sourceNames(spec.inputs);
     const inputs = await provenanceInputs(rasters, names, bands);
-    // Everything that determines the output; resume only continues an identical run.
+    // Everything that determines the output; resume only continues an identical run. The outputs add the backend
+    // once the kernel is bound (onKernel below), and check it against a resumed partial's.
     const runKey = {
       inputs: inputs.map((i) => ({ name: i.name, sha256: i.sha256 })),
       bands: bands.map((b) => b + 1),
@@ -105,7 +106,15 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       kernel: bank.kernel,
       weights_sha256: bank.sha256,
     };
-    const options = { resume: spec.resume, overwrite: spec.overwrite };
+    const options: OutputOptions = {
+      resume: spec.resume,
+      overwrite: spec.overwrite,
+      // What every output holds, in this order: resume verifies kept rows against it.
+      cells: function* () {
+        for (let i = 0; i < grids.length; i++) for (const c of grids[i].cells) yield cellId(names[i], c.row, c.col);
+      },
+      inputs: jobInputs(spec),
+    };
     const outputs: FeatureOutput[] = [];
     try {
       for (const out of outs) {
@@ -144,6 +153,9 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
           signal: hooks.signal,
           // A cell is skipped only when every output already has it.
           isDone: (id) => outputs.every((o) => o.doneCells.has(id)),
+          onKernel: async (kernel) => {
+            for (const o of outputs) await o.useBackend({ name: kernel.backend, device: kernel.device });
+          },
           onCell: async (cell) => {
             for (const o of outputs) if (!o.doneCells.has(cell.cellId)) await o.write(cell);
           },
@@ -171,11 +183,24 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       nodata: spec.nodata,
       summary,
     });
-    for (const o of outputs) await o.finish(provenance);
+    try {
+      for (const o of outputs) await o.finish(provenance);
+    } catch (e) {
+      await Promise.all(outputs.map((o) => o.close()));
+      throw e;
+    }
     return { out: outs[0], provenance, cellsComputed: summary.cellsComputed, cellsSkipped: summary.cellsSkipped, alreadyFinished: false };
   } finally {
     await plan.close();
   }
+}
+
+/** Every file a run reads (rasters and their overview sidecars, the area, the weights, the training rasters): outputs must not be one. */
+function jobInputs(spec: FeaturizeJobSpec): string[] {
+  const files = [...spec.inputs, ...spec.inputs.map((p) => `${p}.ovr`), ...spec.train];
+  if (spec.area?.kind === 'file') files.push(spec.area.path);
+  if (spec.weights !== undefined) files.push(spec.weights);
+  return files;
 }
 
 function sharesOneCrs(rasters: Raster[]): boolean {

@@ -80,6 +80,8 @@ export interface FeaturizeHooks {
   isDone?: (cellId: string) => boolean;
   /** Receives every computed cell in grid order; awaited, so it may write to disk. */
   onCell: (cell: CellResult) => void | Promise<void>;
+  /** The kernel the cells are computed on, once bound and before any cell (a resumed output checks it is the one it used). */
+  onKernel?: (kernel: { backend: string; device: string }) => void | Promise<void>;
   onProgress?: (progress: Progress) => void;
   /** One-line notices for the user (fallbacks and the like). */
   notice?: (message: string) => void;
@@ -182,6 +184,7 @@ export async function featurize(
   }
   const kernel = await bindKernel(bank, biasPos, biasNeg, settings.backend, settings.threads, hooks.notice);
   try {
+    await hooks.onKernel?.(kernel);
     return await featurizeWith(kernel, sources, bank, settings, hooks);
   } finally {
     await kernel.close();

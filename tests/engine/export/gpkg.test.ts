@@ -2,12 +2,13 @@
 // Python bindings) and numpy as independent readers.
 import { afterAll, describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
-import { GpkgOutput, OutputError, type GpkgLayout } from '../../../electron/engine/export/gpkg.js';
+import { GpkgOutput, OutputError, hashRow, type GpkgLayout } from '../../../electron/engine/export/gpkg.js';
 import { lookupEpsg, type CrsInfo } from '../../../electron/engine/crs/index.js';
 import type { CellResult } from '../../../electron/engine/rcf/featurize.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -60,7 +61,9 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const layout = (features: number, crs: CrsInfo | null = UTM16): GpkgLayout => ({ features, sources: [{ name: 'a.tif', crs }] });
-const fresh = { resume: false, overwrite: false };
+// Only a resume reads the run's cells (the rows it keeps must be their first, in order).
+const fresh = { resume: false, overwrite: false, cells: () => [] };
+const BACKEND = { name: 'cpu', device: 'CPU (test)' };
 
 /** GDAL's validator: exit 0 and nothing printed when the file conforms. */
 function validate(file: string): string {
@@ -178,7 +181,13 @@ describe('GpkgOutput', () => {
     const md = rows(file, 'SELECT md_scope, mime_type, metadata FROM gpkg_metadata')[0];
     expect(md.md_scope).toBe('dataset');
     expect(md.mime_type).toBe('application/json');
-    expect(JSON.parse(String(md.metadata))).toEqual({ tool: 'rcf', features: K, inputs: ['a.tif'], run: { k: K, seed: 1 } });
+    const { output, ...provenance } = JSON.parse(String(md.metadata));
+    expect(provenance).toEqual({ tool: 'rcf', features: K, inputs: ['a.tif'], run: { k: K, seed: 1 } });
+    // The rows checksum is that of the rows as SQLite gives them back.
+    const hash = createHash('sha256');
+    for (const r of rows(file, 'SELECT * FROM cells ORDER BY fid'))
+      hashRow(hash, Object.values(r) as (number | string | Uint8Array | null)[]);
+    expect(output).toEqual({ rows: 4, sha256: hash.digest('hex') });
     expect(rows(file, 'SELECT reference_scope, md_file_id FROM gpkg_metadata_reference')).toEqual([
       { reference_scope: 'geopackage', md_file_id: 1 },
     ]);
@@ -312,19 +321,20 @@ print(s.IsSame(e))`,
     const KEY = firstVersionDocument().run;
     const OTHER_KEY = { ...KEY, bias: 0 };
     const all = [0, 1, 2, 3, 4].map((c) => makeCell('a.tif', 0, c, K));
+    const resume = { resume: true, overwrite: false, cells: () => all.map((c) => c.cellId) };
     const first = await GpkgOutput.open(file, layout(K), KEY, fresh);
+    await first.useBackend(BACKEND);
     for (const c of all.slice(0, 3)) await first.write(c);
     await first.close();
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(true);
 
     await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg\.partial holds an unfinished run/);
-    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
-      /other settings or inputs/,
-    );
-    await expect(GpkgOutput.open(file, layout(K + 1), KEY, { resume: true, overwrite: false })).rejects.toThrow(/other columns/);
-    const second = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, resume)).rejects.toThrow(/other settings or inputs/);
+    await expect(GpkgOutput.open(file, layout(K + 1), KEY, resume)).rejects.toThrow(/other columns/);
+    const second = await GpkgOutput.open(file, layout(K), KEY, resume);
     expect(second.alreadyFinished).toBe(false);
+    await second.useBackend(BACKEND);
     expect([...second.doneCells]).toEqual(all.slice(0, 3).map((c) => c.cellId));
     for (const c of all.slice(3)) await second.write(c);
     await second.finish(currentProvenance());
@@ -333,16 +343,14 @@ print(s.IsSame(e))`,
     expect(validate(file)).toBe('0');
 
     await expect(GpkgOutput.open(file, layout(K), KEY, fresh)).rejects.toThrow(/r\.gpkg already exists/);
-    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: true, overwrite: false })).rejects.toThrow(
-      /r\.gpkg was made with other settings/,
-    );
-    const again = await GpkgOutput.open(file, layout(K), KEY, { resume: true, overwrite: false });
+    await expect(GpkgOutput.open(file, layout(K), OTHER_KEY, resume)).rejects.toThrow(/r\.gpkg was made with other settings/);
+    const again = await GpkgOutput.open(file, layout(K), KEY, resume);
     expect(again.alreadyFinished).toBe(true);
     expect(again.doneCells.size).toBe(0);
     await again.finish({}); // a no-op: the file stays as it was
     expect(rows(file, 'SELECT count(*) AS n FROM cells')[0].n).toBe(5);
 
-    const over = await GpkgOutput.open(file, layout(K), OTHER_KEY, { resume: false, overwrite: true });
+    const over = await GpkgOutput.open(file, layout(K), OTHER_KEY, { ...resume, resume: false, overwrite: true });
     expect(over.alreadyFinished).toBe(false);
     expect(over.doneCells.size).toBe(0);
     expect(existsSync(file)).toBe(false);
@@ -377,6 +385,7 @@ print(s.IsSame(e))`,
         `import { GpkgOutput } from ${JSON.stringify(pathToFileURL(built).href)};
 import { cell } from ${JSON.stringify(pathToFileURL(cellsModule).href)};
 const out = await GpkgOutput.open(${JSON.stringify(killed)}, ${JSON.stringify(layout(K))}, { run: 'kill' }, { resume: false, overwrite: false });
+await out.useBackend(${JSON.stringify(BACKEND)});
 for (let i = 0; i < 1234; i++) await out.write(cell(i, ${K}));
 process.stdout.write('written\\n');
 setInterval(() => {}, 1000);`,
@@ -394,7 +403,9 @@ setInterval(() => {}, 1000);`,
     expect(existsSync(`${killed}.partial`)).toBe(true);
     expect(existsSync(killed)).toBe(false);
 
-    const resumed = await GpkgOutput.open(killed, layout(K), { run: 'kill' }, { resume: true, overwrite: false });
+    const ids = () => Array.from({ length: N }, (_, i) => cell(i, K).cellId);
+    const resumed = await GpkgOutput.open(killed, layout(K), { run: 'kill' }, { resume: true, overwrite: false, cells: ids });
+    await resumed.useBackend(BACKEND);
     const done = resumed.doneCells.size;
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(1234); // the last batch was never committed
@@ -404,6 +415,7 @@ setInterval(() => {}, 1000);`,
 
     const straight = join(dir, 'straight.gpkg');
     const ref = await GpkgOutput.open(straight, layout(K), { run: 'kill' }, fresh);
+    await ref.useBackend(BACKEND);
     for (let i = 0; i < N; i++) await ref.write(cell(i, K));
     await ref.finish({ tool: 'rcf' });
 
