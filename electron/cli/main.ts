@@ -6,6 +6,7 @@ import {
   flagOf,
   NUMBER_FLAGS,
   optionsFromFlags,
+  OUTPUT_FLAGS,
   RUN_FLAGS,
   RUN_OPTION_KEYS,
   RUN_OPTIONS,
@@ -90,7 +91,7 @@ function reportError(e: unknown): number {
     return 2;
   }
   if (e instanceof UserError) {
-    process.stderr.write(`rcf: ${e instanceof SettingError ? e.describe(flagOf) : e.message}\n`);
+    process.stderr.write(`rcf: ${e.describe(flagOf as (setting: string) => string)}\n`);
     return 1;
   }
   const err = e as NodeJS.ErrnoException;
@@ -163,19 +164,14 @@ async function weightsCommand(args: string[]): Promise<number> {
 }
 
 async function featurizeCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    out: { type: 'string' },
-    aoi: { type: 'string' },
-    'aoi-layer': { type: 'string' },
-    resume: { type: 'boolean' },
-    overwrite: { type: 'boolean' },
-    progress: { type: 'string' },
-  });
+  const { values, positionals } = parseFlags(args, OUTPUT_FLAGS);
   if (positionals.length === 0) throw new UsageError('rcf featurize needs at least one raster');
   const out = required(values.out, '--out OUT.csv');
-  if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite contradict each other; pick one');
-  if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError('--aoi-layer needs --aoi FILE');
-  if (values.aoi === '') throw new UsageError('--aoi needs a file');
+  if (values.resume && values.overwrite)
+    throw new UsageError(`${flagOf('resume')} and ${flagOf('overwrite')} contradict each other; pick one`);
+  if (values['aoi-layer'] !== undefined && values.aoi === undefined)
+    throw new UsageError(`${flagOf('aoiLayer')} needs ${flagOf('aoi')} FILE`);
+  if (values.aoi === '') throw new UsageError(`${flagOf('aoi')} needs a file`);
   const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
   const progressStyle = oneOf(

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
-import { CancelledError, fileLabel, fileProblem, UserError } from '../../shared/errors/index.js';
+import { fileLabel, fileProblem, throwIfCancelled, UserError } from '../../shared/errors/index.js';
 import {
   ExportGrant,
   type EventPayload,
@@ -259,7 +259,7 @@ export function createService(options: ServiceOptions): Service {
     const signal = run.controller.signal;
     try {
       await run.saved;
-      if (signal.aborted) throw new CancelledError();
+      throwIfCancelled(signal);
       await store.save(run.record);
       const settings = run.record.settings;
       // A drawn area is also kept as a file, so the run's equivalent command (`--aoi area.geojson`) works as shown.

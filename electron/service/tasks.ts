@@ -12,7 +12,7 @@
 import { basename } from 'node:path';
 import { formatCellSize, type Cell } from '../../shared/grid/cells.js';
 import { rectRing } from '../../shared/geo/affine.js';
-import { CancelledError, UserError } from '../../shared/errors/index.js';
+import { throwIfCancelled, UserError } from '../../shared/errors/index.js';
 import type { CellValues, GridPreview, RasterPreview, RasterView, RunRecord, RunSettings } from '../../shared/ipc/contract.js';
 import type { Provenance } from '../../shared/provenance/index.js';
 import { readAoi, type Aoi } from '../engine/aoi/index.js';
@@ -72,7 +72,7 @@ export const tasks = {
     { signal }: TaskContext,
   ): Promise<RasterPreview> {
     return withRaster(path, async (raster) => {
-      stopIfCancelled(signal);
+      throwIfCancelled(signal);
       const bad = bands.find((b) => b > raster.info.bands);
       if (bad !== undefined) throw new RasterError(path, `has ${raster.info.bands} bands, so band ${bad} cannot be shown`);
       const pixels = await readPreview(
@@ -95,7 +95,7 @@ export const tasks = {
       const rings: [number, number][][] = [];
       let count = 0;
       grids.forEach((g, i) => {
-        stopIfCancelled(signal);
+        throwIfCancelled(signal);
         count += g.cells.length;
         const outline = outlineOf(rasters[i]);
         for (const cell of g.cells) {
@@ -165,11 +165,6 @@ export type TaskName = keyof Tasks;
 export type TaskRequest<N extends TaskName> = Parameters<Tasks[N]>[0];
 export type TaskResult<N extends TaskName> = Awaited<ReturnType<Tasks[N]>>;
 
-/** Ends a cancelled (superseded) call between its steps. */
-function stopIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new CancelledError();
-}
-
 async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise<T>): Promise<T> {
   const raster = await openRaster(path);
   try {
@@ -183,7 +178,7 @@ async function withRaster<T>(path: string, work: (raster: Raster) => T | Promise
 async function withPlan<T>(settings: RunSettings, signal: AbortSignal, work: (plan: RunPlan) => Promise<T>): Promise<T> {
   const plan = await planRun(settings, signal);
   try {
-    stopIfCancelled(signal);
+    throwIfCancelled(signal);
     return await work(plan);
   } finally {
     await plan.close();

@@ -26,6 +26,16 @@ export class UserError extends Error {
     this.kind = options.kind ?? 'bad-input';
     if (options.path !== undefined) this.path = options.path;
   }
+
+  /**
+   * The message with the settings it names called as `nameOf` calls them: the
+   * CLI passes its flags; `message` names them as the app does. Errors that
+   * name no setting have one wording.
+   */
+  describe(nameOf: (setting: string) => string): string {
+    void nameOf;
+    return this.message;
+  }
 }
 
 /** Work stopped because someone asked it to: not a failure to report as one. */
@@ -34,6 +44,11 @@ export class CancelledError extends UserError {
   constructor(message = 'cancelled') {
     super(message, { kind: 'cancelled' });
   }
+}
+
+/** Stops work that was asked to stop: the one check every step of a long task makes. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
 }
 
 /** The kind of anything thrown: a UserError's own, otherwise a bug. */

@@ -16,6 +16,7 @@ import {
   type RunOptionValues,
 } from './options.js';
 import { RunSettings, type AreaSpec } from './settings.js';
+import { OUTPUT_OPTIONS, type OutputOptionKey } from './output-options.js';
 
 /** What node:util's parseArgs needs to know about each run option's flag. */
 export const RUN_FLAGS = Object.fromEntries(
@@ -38,8 +39,8 @@ export const NUMBER_FLAGS: readonly string[] = RUN_OPTION_KEYS.filter((key) => R
 );
 
 /** The CLI's name for a setting. */
-export function flagOf(key: RunOptionKey): string {
-  return `--${RUN_OPTIONS[key].flag}`;
+export function flagOf(key: RunOptionKey | OutputOptionKey): string {
+  return `--${Object.hasOwn(RUN_OPTIONS, key) ? RUN_OPTIONS[key as RunOptionKey].flag : OUTPUT_OPTIONS[key as OutputOptionKey].flag}`;
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;

@@ -2,3 +2,4 @@
 export * from './options.js';
 export * from './settings.js';
 export * from './command-line.js';
+export * from './output-options.js';

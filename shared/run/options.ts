@@ -81,7 +81,7 @@ export class SettingError extends UserError {
   }
 
   /** The message with settings named by `nameOf` (the CLI passes their flags). */
-  describe(nameOf: (key: RunOptionKey) => string): string {
+  override describe(nameOf: (key: RunOptionKey) => string): string {
     return describeSetting(this.setting, this.problem, this.related, nameOf);
   }
 }

@@ -373,7 +373,7 @@ async function checkRows(
     }
   } catch (err) {
     // The parser's own refusals (an unclosed quote, an overlong row) get the way out too.
-    if (err instanceof OutputError && !err.message.endsWith(remedy)) throw new OutputError(`${err.message}; ${remedy}`, { path: file });
+    if (err instanceof OutputError && !err.template.endsWith(remedy)) throw new OutputError(`${err.template}; ${remedy}`, { path: file });
     throw err;
   }
   if (rows < 0) throw new OutputError(`${file} does not start with the expected header; ${remedy}`);

@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, readFile, realpath, rename, rm, stat, link } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../../../shared/errors/index.js';
+import { UserError, oneLine } from '../../../shared/errors/index.js';
+import { nameOutputOptions } from '../../../shared/run/index.js';
 import { LIMITS } from '../limits.js';
 import type { CellResult } from '../rcf/featurize.js';
 
@@ -55,27 +56,42 @@ export interface OutputOptions {
   inputs?: readonly string[];
 }
 
+/**
+ * A refusal about an output. Its message may name output options as `{overwrite}`
+ * or `{resume}`: `message` names them as people do, `describe(flagOf)` as the CLI does.
+ */
 export class OutputError extends UserError {
   override name = 'OutputError';
+  /** The message before the options in it are named. */
+  readonly template: string;
+
+  constructor(template: string, options: { path?: string } = {}) {
+    super(nameOutputOptions(template), options);
+    this.template = template;
+  }
+
+  override describe(nameOf: (setting: string) => string): string {
+    return oneLine(nameOutputOptions(this.template, nameOf));
+  }
 }
 
 /**
- * The way out of a refusal about an existing output, in one place (the flags may later come from a table):
+ * The way out of a refusal about an existing output, in one place; the options are named by OutputError:
  * 'replace-or-resume' for a finished output, 'resume-or-start-over' for an unfinished one, 'replace' and 'write-again'
  * for a finished one that cannot be kept, 'start-over' for an unfinished one that cannot be continued.
  */
 export function wayOut(what: 'replace-or-resume' | 'resume-or-start-over' | 'replace' | 'write-again' | 'start-over'): string {
   switch (what) {
     case 'replace-or-resume':
-      return 'use --overwrite to replace it or --resume to continue it';
+      return 'use {overwrite} to replace it or {resume} to continue it';
     case 'resume-or-start-over':
-      return 'use --resume to continue it or --overwrite to start over';
+      return 'use {resume} to continue it or {overwrite} to start over';
     case 'replace':
-      return 'use --overwrite to replace it';
+      return 'use {overwrite} to replace it';
     case 'write-again':
-      return 'use --overwrite to write it again';
+      return 'use {overwrite} to write it again';
     case 'start-over':
-      return 'use --overwrite to start over';
+      return 'use {overwrite} to start over';
   }
 }
 

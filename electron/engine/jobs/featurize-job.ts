@@ -141,7 +141,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const finished = outputs.findIndex((o) => o.alreadyFinished);
     if (finished >= 0) {
       await Promise.all(outputs.map((o) => o.close()));
-      throw new JobError(`${outs[finished]} is already finished but the other outputs are not; use --overwrite to write them all again`);
+      throw new OutputError(`${outs[finished]} is already finished but the other outputs are not; use {overwrite} to write them all again`);
     }
     let summary;
     try {

@@ -6,7 +6,7 @@
  * here, from the rasters' headers, before any pixel is read.
  */
 import { basename } from 'node:path';
-import { CancelledError } from '../../../shared/errors/index.js';
+import { throwIfCancelled } from '../../../shared/errors/index.js';
 import {
   cellAt,
   cellPixels,
@@ -79,7 +79,7 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
   const close = () => Promise.all(rasters.map((r) => r.close().catch(() => {}))).then(() => {});
   try {
     for (const path of settings.inputs) {
-      checkSignal(signal);
+      throwIfCancelled(signal);
       rasters.push(await openRaster(path));
     }
     const first = rasters[0].info;
@@ -103,9 +103,9 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
       if (settings.mode === 'gaussian') bank = makeGaussianBank(settings.features, bands.length, settings.kernel, settings.seed);
       else checkEmpiricalMemory(settings.features, bands.length, settings.kernel, settings.patches); // before the grid is laid out
     }
-    checkSignal(signal);
+    throwIfCancelled(signal);
     const aoi = settings.area ? await areaAoi(settings.area) : null;
-    checkSignal(signal);
+    throwIfCancelled(signal);
     const grids = planGrids(rasters, cellSize, settings.edge, aoi, shape.kernel);
     const memoryBytes = planMemory(rasters, grids, shape, settings.threads ?? defaultThreads(), aoi !== null);
     return { rasters, bandIndexes: bands, scaling, shape, bank, aoi, cellSize, grids, memoryBytes, close };
@@ -306,8 +306,4 @@ export function planMemory(
     throw new LimitError({ path: rasters[at].info.path }, asks, mib(LIMITS.runMemoryBytes));
   }
   return bytes;
-}
-
-function checkSignal(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
 }

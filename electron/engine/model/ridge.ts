@@ -14,7 +14,7 @@
  * eigenvalues, is below machine epsilon on some fold: where scipy's `solve` raises the
  * LinAlgWarning after which the paper's code drops that λ from the choice.
  */
-import { CancelledError, UserError } from '../../../shared/errors/index.js';
+import { throwIfCancelled, UserError } from '../../../shared/errors/index.js';
 import type { FoldOf } from '../../../shared/model/index.js';
 import { type FeatureSource, rowChunks } from './features.js';
 import { eigh, gemm, posv, syrk } from './linalg.js';
@@ -126,7 +126,7 @@ function bufferRows(K: number): number {
 
 function checker(signal: AbortSignal | undefined): () => void {
   return () => {
-    if (signal?.aborted) throw new CancelledError();
+    throwIfCancelled(signal);
   };
 }
 

@@ -1,0 +1,46 @@
+/**
+ * The options of `rcf featurize` that are not settings of the run but say
+ * where it goes and how it treats what is there: defined once, for the CLI's
+ * parser and its messages. The app writes its runs to files of its own, so it
+ * has no fields for them.
+ */
+export interface OutputOption {
+  flag: string;
+  /** How a person names it where there is no flag (the app, the engine's own wording). */
+  label: string;
+  type: 'string' | 'flag';
+  metavar?: string;
+  help: string;
+}
+
+export const OUTPUT_OPTIONS = {
+  out: { flag: 'out', label: 'output file', type: 'string', metavar: 'OUT.csv|OUT.gpkg', help: 'where the features go' },
+  aoi: { flag: 'aoi', label: 'area', type: 'string', metavar: 'AREA.geojson|AREA.gpkg', help: 'keep only the cells overlapping the area' },
+  aoiLayer: { flag: 'aoi-layer', label: 'area layer', type: 'string', metavar: 'NAME', help: "the area's layer in a GeoPackage" },
+  resume: { flag: 'resume', label: 'Resume', type: 'flag', help: 'continue an unfinished OUT made with the same settings' },
+  overwrite: { flag: 'overwrite', label: 'Overwrite', type: 'flag', help: 'replace OUT' },
+  progress: { flag: 'progress', label: 'progress', type: 'string', metavar: 'bar|json|none', help: 'how progress is shown on stderr' },
+} as const satisfies Record<string, OutputOption>;
+
+export type OutputOptionKey = keyof typeof OUTPUT_OPTIONS;
+
+export const OUTPUT_OPTION_KEYS = Object.keys(OUTPUT_OPTIONS) as OutputOptionKey[];
+
+/** What node:util's parseArgs needs to know about each output option's flag. */
+export const OUTPUT_FLAGS = Object.fromEntries(
+  OUTPUT_OPTION_KEYS.map((key) => [OUTPUT_OPTIONS[key].flag, { type: OUTPUT_OPTIONS[key].type === 'flag' ? 'boolean' : 'string' }]),
+) as {
+  [K in OutputOptionKey as (typeof OUTPUT_OPTIONS)[K]['flag']]: {
+    type: (typeof OUTPUT_OPTIONS)[K]['type'] extends 'flag' ? 'boolean' : 'string';
+  };
+};
+
+/**
+ * A message that names output options as `{resume}` or `{overwrite}`, made for
+ * people who name them by `nameOf` (the CLI: its flags; by default their labels).
+ */
+export function nameOutputOptions(template: string, nameOf: (key: OutputOptionKey) => string = (key) => OUTPUT_OPTIONS[key].label): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    Object.hasOwn(OUTPUT_OPTIONS, key) ? nameOf(key as OutputOptionKey) : whole,
+  );
+}
