@@ -184,7 +184,10 @@ describe('resume keeps only what belongs to the run', () => {
     const out = join(dir, 'o.csv');
     const args = [...LIGHT.slice(0, 1), RASTER, ...LIGHT.slice(1), '--progress', 'none', '--out', out];
     const first = await startedRun(RASTER, out, [], 100);
+    // Paused, so that it is still writing (holding the lock) however fast the machine is.
+    first.kill('SIGSTOP');
     const second = rcf([...args, '--resume']);
+    first.kill('SIGCONT');
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
       `rcf: ${out} is being written by process ${first.pid} (its lock is ${out}.lock); wait for that run to end\n`,

@@ -98,7 +98,7 @@ describe('CsvOutput', () => {
     await partialOf(file, 10);
     const out = await CsvOutput.open(file, K, KEY, resume);
     await expect(out.useBackend({ name: 'reference', device: 'CPU (JavaScript reference, 1 thread)' })).rejects.toThrow(
-      /o\.csv\.partial was computed with the cpu backend on CPU \(test, 1 thread\), but this run uses the reference backend .*; resume with the same backend and threads, or use --overwrite to start over$/,
+      /o\.csv\.partial was computed with the cpu backend on CPU \(test, 1 thread\), but this run uses the reference backend .*; resume with the same backend and threads, or use Overwrite to start over$/,
     );
     await out.close();
   });
@@ -140,7 +140,7 @@ describe('CsvOutput', () => {
     const other = join(d, 'p.csv');
     symlinkSync(victim, `${other}.partial`);
     await expect(CsvOutput.open(other, K, KEY, resume)).rejects.toThrow(
-      `${other}.partial is a symbolic link, which rcf never writes through; use --overwrite to start over`,
+      `${other}.partial is a symbolic link, which rcf never writes through; use Overwrite to start over`,
     );
     symlinkSync(victim, `${other}.lock`);
     await expect(CsvOutput.open(other, K, KEY, resume)).rejects.toThrow(`${other}.lock is a symbolic link`);
