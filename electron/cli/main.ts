@@ -1,6 +1,5 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeFile } from 'node:fs/promises';
 import { fileProblem, oneLine, UserError } from '../../shared/errors/index.js';
 import {
   flagOf,
@@ -20,6 +19,7 @@ import { makeEmpiricalBank, makeGaussianBank, saveWeights } from '../engine/rcf/
 import { bandIndexes } from '../engine/rcf/input.js';
 import { runFeaturizeJob } from '../engine/jobs/featurize-job.js';
 import { appVersion } from '../engine/app-version.js';
+import { writeFileAtomic } from '../engine/write-file.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
 import { USAGE, UsageError } from './usage.js';
 
@@ -157,7 +157,7 @@ async function weightsCommand(args: string[]): Promise<number> {
     sha256: bank.sha256,
     origin: bank.origin,
   };
-  await writeFile(`${out}.json`, JSON.stringify(about, null, 1) + '\n');
+  await writeFileAtomic(`${out}.json`, JSON.stringify(about, null, 1) + '\n');
   const made = `${bank.filters} ${options.mode} filters of ${bank.channels}×${bank.kernel}×${bank.kernel} (K = ${2 * bank.filters} features)`;
   process.stderr.write(`rcf: wrote ${out}: ${made}, sha256 ${bank.sha256}\n`);
   return 0;

@@ -140,20 +140,7 @@ export async function readSmallText(path: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-/** Writes `text` to `path` through a new, exclusively created, randomly named file in the same folder, then renames it. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.rcf-${randomBytes(8).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
-  try {
-    await handle.writeFile(text);
-    await handle.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
+export { writeFileAtomic } from '../write-file.js';
 
 /** Creates `path` exclusively (never through a planted link) and returns it open for writing. */
 export async function createExclusive(path: string) {

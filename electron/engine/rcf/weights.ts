@@ -2,7 +2,7 @@
  * Filter banks on disk and their making: `.npy` weights (float32
  * [F2, C, k, k]), Gaussian filters, and empirical filters sampled from rasters.
  */
-import { writeFile, rename } from 'node:fs/promises';
+import { writeFileAtomic } from '../write-file.js';
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
@@ -100,9 +100,7 @@ function checkBankShape(shape: number[], path: string): void {
 
 /** Writes the bank as float32 `.npy` atomically (a finished file or none). */
 export async function saveWeights(path: string, bank: FilterBank): Promise<void> {
-  const partial = `${path}.partial`;
-  await writeFile(partial, bankToNpy(bank));
-  await rename(partial, path);
+  await writeFileAtomic(path, bankToNpy(bank));
 }
 
 /** Checks a features count K: positive and even (K = 2·filters). */
