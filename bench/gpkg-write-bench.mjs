@@ -65,7 +65,8 @@ try {
     const seconds = (performance.now() - start) / 1000;
     const mb = statSync(file).size / 1e6;
     console.log(
-      `K=${features}: ${CELLS} cells in ${seconds.toFixed(2)} s = ${Math.round(CELLS / seconds)} cells/s (${mb.toFixed(0)} MB, ${(mb / seconds).toFixed(0)} MB/s)`,
+      `K=${features}: ${CELLS} cells in ${seconds.toFixed(2)} s = ${Math.round(CELLS / seconds)} cells/s ` +
+        `(${mb.toFixed(0)} MB, ${(mb / seconds).toFixed(0)} MB/s)`,
     );
     rmSync(file, { force: true });
   }

@@ -153,7 +153,8 @@ if (values.s2) {
   const r = timed(cmd, args);
   const mp = (42 * 42 * 256 * 256) / 1e6;
   console.log(
-    `\nSentinel-2-sized tile 10980×10980×4 UInt16 DEFLATE, K=4096: ${r.seconds.toFixed(1)} s, ${(mp / r.seconds).toFixed(2)} MP/s, peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+    `\nSentinel-2-sized tile 10980×10980×4 UInt16 DEFLATE, K=4096: ${r.seconds.toFixed(1)} s, ` +
+      `${(mp / r.seconds).toFixed(2)} MP/s, peak RSS ${r.rssMiB.toFixed(0)} MiB`,
   );
   rmSync(out, { force: true });
 }

@@ -118,7 +118,8 @@ if (values.child) {
   }
   const a = ours[0];
   console.log(
-    `rcf: median ${median(ours.map((o) => o.seconds)).toFixed(2)} s, peak RSS ${median(ours.map((o) => o.rssMiB)).toFixed(0)} MiB, λ ${a.lambda}, mean R² ${a.meanR2}`,
+    `rcf: median ${median(ours.map((o) => o.seconds)).toFixed(2)} s, ` +
+      `peak RSS ${median(ours.map((o) => o.rssMiB)).toFixed(0)} MiB, λ ${a.lambda}, mean R² ${a.meanR2}`,
   );
   if (theirs.length) {
     const b = theirs[0];

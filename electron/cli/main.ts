@@ -158,7 +158,8 @@ async function weightsCommand(args: string[]): Promise<number> {
     origin: bank.origin,
   };
   await writeFileAtomic(`${out}.json`, JSON.stringify(about, null, 1) + '\n');
-  const made = `${bank.filters} ${options.mode} filters of ${bank.channels}×${bank.kernel}×${bank.kernel} (K = ${2 * bank.filters} features)`;
+  const shape = `${bank.channels}×${bank.kernel}×${bank.kernel}`;
+  const made = `${bank.filters} ${options.mode} filters of ${shape} (K = ${2 * bank.filters} features)`;
   process.stderr.write(`rcf: wrote ${out}: ${made}, sha256 ${bank.sha256}\n`);
   return 0;
 }

@@ -39,7 +39,8 @@ export function progressReporter(style: ProgressStyle): ProgressReporter {
         const filled = Math.round(share * width);
         const eta = p.etaSeconds === null ? '' : ` ETA ${formatDuration(p.etaSeconds)}`;
         process.stderr.write(
-          `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.cellsDone}/${p.cellsTotal} cells ${p.cellsPerSecond.toFixed(1)}/s${eta}`,
+          `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+            `${p.cellsDone}/${p.cellsTotal} cells ${p.cellsPerSecond.toFixed(1)}/s${eta}`,
         );
         barShown = true;
       }

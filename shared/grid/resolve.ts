@@ -64,7 +64,8 @@ export function resolveCellSize(cellSize: CellSize, t: GeoTransform, units: CrsU
   }
   if (cellSize.unit === 'deg' && units.kind === 'projected') {
     throw new Error(
-      `${asked} is in degrees, but the raster's CRS is projected (${units.metresPerUnit === 1 ? 'metres' : 'linear units'}); give the size in metres (e.g. 1000m) or pixels`,
+      `${asked} is in degrees, but the raster's CRS is projected (${units.metresPerUnit === 1 ? 'metres' : 'linear units'}); ` +
+        'give the size in metres (e.g. 1000m) or pixels',
     );
   }
   // The size in the CRS's own units (a projected CRS may count in feet).

@@ -194,7 +194,11 @@ describe('rcf featurize', () => {
     const { rows } = readCsv(out);
     const centres = JSON.parse(
       runPython(
-        'import sys,json; from osgeo import osr; s=osr.SpatialReference(); s.ImportFromEPSG(32616); t=osr.SpatialReference(); t.ImportFromEPSG(4326); t.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER); c=osr.CoordinateTransformation(s,t); print(json.dumps([c.TransformPoint(float(x),float(y))[:2] for x,y in json.loads(sys.argv[1])]))',
+        'import sys,json; from osgeo import osr; ' +
+          's=osr.SpatialReference(); s.ImportFromEPSG(32616); ' +
+          't=osr.SpatialReference(); t.ImportFromEPSG(4326); t.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER); ' +
+          'c=osr.CoordinateTransformation(s,t); ' +
+          'print(json.dumps([c.TransformPoint(float(x),float(y))[:2] for x,y in json.loads(sys.argv[1])]))',
         [JSON.stringify(rows.map((r) => [r[4], r[5]]))],
       ),
     ) as [number, number][];

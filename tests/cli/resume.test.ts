@@ -197,7 +197,10 @@ describe('resume keeps only what belongs to the run', () => {
     const other = rcf([...args.map((a) => (a === 'cpu' ? 'reference' : a)), '--resume']);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(
-      /^rcf: .*o\.csv\.partial was computed with the cpu backend on CPU \(.*1 thread\), but this run uses the reference backend on .*; resume with the same backend and threads, or use --overwrite to start over\n$/,
+      new RegExp(
+        /^rcf: .*o\.csv\.partial was computed with the cpu backend on CPU \(.*1 thread\), but this run uses the reference backend on .*; /
+          .source + /resume with the same backend and threads, or use --overwrite to start over\n$/.source,
+      ),
     );
     expect(rcf([...args, '--resume']).code).toBe(0);
   });

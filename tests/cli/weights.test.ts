@@ -25,7 +25,8 @@ describe('rcf weights', () => {
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const stats = JSON.parse(
       runPython(
-        'import numpy as np,sys,json; w=np.load(sys.argv[1]); print(json.dumps([list(w.shape), w.dtype.str, float(w.mean()), float(w.std())]))',
+        'import numpy as np,sys,json; w=np.load(sys.argv[1]); ' +
+          'print(json.dumps([list(w.shape), w.dtype.str, float(w.mean()), float(w.std())]))',
         [a],
       ),
     );

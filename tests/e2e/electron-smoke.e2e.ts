@@ -23,7 +23,8 @@ function electronBinary(): string | null {
 const binary = electronBinary();
 if (!binary)
   console.warn(
-    'SKIPPED: the Electron smoke test: no Electron binary in node_modules/electron (it is downloaded on first use, which needs the internet)',
+    'SKIPPED: the Electron smoke test: no Electron binary in node_modules/electron ' +
+      '(it is downloaded on first use, which needs the internet)',
   );
 
 describe.skipIf(!binary)('the Electron app', () => {

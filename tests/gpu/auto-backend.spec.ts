@@ -156,7 +156,8 @@ describe('bindKernel(auto) on Dawn', () => {
     await kernel.close();
     expect(kernel.backend).toBe('cpu');
     expect(notices).toEqual([
-      'the GPU nvidia / hopper / NVIDIA H200 could not be used (Dawn gave its null backend, which computes nothing; check RCF_WEBGPU_OPTIONS), using the CPU kernel',
+      'the GPU nvidia / hopper / NVIDIA H200 could not be used ' +
+        '(Dawn gave its null backend, which computes nothing; check RCF_WEBGPU_OPTIONS), using the CPU kernel',
     ]);
   });
 });

@@ -125,7 +125,8 @@ db.commit()
     };
     const endless = views(
       'endless',
-      'CREATE VIEW endless AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT i AS fid, NULL AS geom FROM r WHERE i < 0;',
+      'CREATE VIEW endless AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) ' +
+        'SELECT i AS fid, NULL AS geom FROM r WHERE i < 0;',
     );
     expectRefused(
       featurize(endless, 128, ['--aoi-layer', 'endless']).r,

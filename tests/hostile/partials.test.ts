@@ -123,11 +123,14 @@ function expectResume(out: string, refusal: RegExp | 'completes', extra: string[
 }
 
 // A damaged partial: its bytes no longer match the record's checksum (or are fewer than it records).
-const CHECKSUM =
-  /^rcf: \S*o\.csv\.partial (does not match the checksum in \S*o\.csv\.partial\.json \(it changed after rcf wrote it\)|is shorter than rcf wrote it \(\d+ of \d+ bytes\)); use --overwrite to start over\n$/;
+const CHANGED = /does not match the checksum in \S*o\.csv\.partial\.json \(it changed after rcf wrote it\)/.source;
+const SHORTER = /is shorter than rcf wrote it \(\d+ of \d+ bytes\)/.source;
+const CHECKSUM = new RegExp(String.raw`^rcf: \S*o\.csv\.partial (${CHANGED}|${SHORTER}); use --overwrite to start over\n$`);
 const GPKG_CHECKSUM = /^rcf: \S*o\.gpkg\.partial does not match the checksum in its table rcf_run .*; use --overwrite to start over\n$/;
-const ORDER =
-  /o\.(csv|gpkg)\.partial: (line|row) \d+ holds cell "[^"]+" where the run's grid order has "[^"]+" \(a duplicated, foreign or reordered row\); use --overwrite to start over\n$/;
+const ORDER = new RegExp(
+  /o\.(csv|gpkg)\.partial: (line|row) \d+ holds cell "[^"]+" where the run's grid order has "[^"]+" /.source +
+    /\(a duplicated, foreign or reordered row\); use --overwrite to start over\n$/.source,
+);
 
 beforeAll(async () => {
   root = tempDir('rcf-hostile-partials-');

@@ -59,7 +59,8 @@ gdal.PushErrorHandler('CPLQuietErrorHandler')
 ds = gdal.Open(sys.argv[1])
 b = ds.GetRasterBand(1)
 print(json.dumps({'size': [ds.RasterXSize, ds.RasterYSize], 'bands': ds.RasterCount, 'transform': list(ds.GetGeoTransform()),
-  'crs': ds.GetSpatialRef() is not None, 'scale': b.GetScale() or 1, 'sum': int(b.ReadAsArray().astype('int64').sum()) if sys.argv[2] == 'sum' else None}))`,
+  'crs': ds.GetSpatialRef() is not None, 'scale': b.GetScale() or 1, \
+  'sum': int(b.ReadAsArray().astype('int64').sum()) if sys.argv[2] == 'sum' else None}))`,
     [path, sum ? 'sum' : ''],
   );
   return JSON.parse(out) as ReturnType<typeof gdal>;
@@ -130,7 +131,8 @@ describe('hostile rasters: rcf info and rcf featurize answer or refuse in one li
     refusal(run, name);
   });
 
-  it('a DEFLATE bomb in IFD 1 of an .ovr sidecar: the sidecar is not used (as any unusable .ovr), the raster reads as GDAL reads it', () => {
+  const ovrBomb = 'a DEFLATE bomb in IFD 1 of an .ovr sidecar';
+  it(`${ovrBomb}: the sidecar is not used (as any unusable .ovr), the raster reads as GDAL reads it`, () => {
     const w = new TiffWriter();
     plainImage(w);
     const path = save('ovr-bomb.tif', w);

@@ -92,7 +92,8 @@ describe('hostile service calls (a real service in a child process, 10 s / 1 GiB
     execFileSync('mkfifo', [fifo]);
   });
 
-  it(`the largest Gaussian bank (K = ${MAX_K}, ${MAX_KERNEL}×${MAX_KERNEL}): history and cancelRun answer at once while it is made`, () => {
+  const largestBank = `the largest Gaussian bank (K = ${MAX_K}, ${MAX_KERNEL}×${MAX_KERNEL})`;
+  it(`${largestBank}: history and cancelRun answer at once while it is made`, () => {
     const s = settings({ features: MAX_K, kernel: MAX_KERNEL });
     const r = drive('heavyRun', { settings: s });
     expect(r.started).toMatchObject({ ok: true, value: { queuePosition: null } });

@@ -112,7 +112,8 @@ function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPie
       if (!out.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
         throw new AoiError(
           aoi.source,
-          `part of the AOI cannot be transformed from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)}); is it outside that CRS's area of use?`,
+          `part of the AOI cannot be transformed from ${crsLabel(aoi.crs)} to the raster's CRS (${crsLabel(rasterCrs)}); ` +
+            "is it outside that CRS's area of use?",
         );
       }
       return out;

@@ -307,7 +307,8 @@ export class GpkgOutput implements FeatureOutput {
         }
         const e = extent(db);
         db.prepare(
-          `UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?`,
+          'UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, ' +
+            "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?",
         ).run(e?.minX ?? null, e?.minY ?? null, e?.maxX ?? null, e?.maxY ?? null, CELLS);
         db.exec(rtreeTriggers());
         db.exec(`DROP TABLE ${RUN_TABLE}`);
@@ -594,7 +595,8 @@ function layerSrs(path: string, layout: GpkgLayout): SrsRow {
     const a = layout.sources[0];
     const b = layout.sources[other];
     throw new OutputError(
-      `${path}: a GeoPackage layer has one CRS, but ${a.name} is in ${srsLabel(first)} and ${b.name} in ${srsLabel(rows[other])}; export them separately or to CSV`,
+      `${path}: a GeoPackage layer has one CRS, but ${a.name} is in ${srsLabel(first)} and ${b.name} in ${srsLabel(rows[other])}; ` +
+        'export them separately or to CSV',
     );
   }
   return first;

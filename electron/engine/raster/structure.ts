@@ -198,7 +198,8 @@ async function checkOpen(path: string, source: CheckedFileSource): Promise<TiffS
     const tableSize = countSize + n * entrySize + (big ? 8 : 4);
     if (offset + tableSize > fileSize) {
       fail(
-        `file is truncated: ${what} at offset ${offset} has ${plural(n, 'entry')} (${tableSize} bytes) but the file ends at byte ${fileSize}`,
+        `file is truncated: ${what} at offset ${offset} has ${plural(n, 'entry')} (${tableSize} bytes) ` +
+          `but the file ends at byte ${fileSize}`,
       );
     }
     const table = await r.bytes(offset, tableSize);

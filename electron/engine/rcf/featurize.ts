@@ -173,8 +173,9 @@ export async function featurize(
 ): Promise<FeaturizeSummary> {
   const { biasPos, biasNeg } = halfBiases(settings.convention, settings.bias, bank.filters);
   if (settings.bandIndexes.length !== bank.channels) {
+    const selected = settings.bandIndexes.length;
     throw new Error(
-      `the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${settings.bandIndexes.length} ${settings.bandIndexes.length === 1 ? 'is' : 'are'} selected`,
+      `the filters expect ${bank.channels} band${bank.channels === 1 ? '' : 's'} but ${selected} ${selected === 1 ? 'is' : 'are'} selected`,
     );
   }
   if (settings.cellSize.kind === 'pixels' && settings.cellSize.size < bank.kernel) {

@@ -190,7 +190,8 @@ export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptio
   for (let round = 0; coords.length < pool; round++) {
     if (round === MAX_SAMPLE_ROUNDS) {
       throw new WeightsError(
-        `only ${coords.length} of ${pool} sampled ${kernel}×${kernel} patches were free of nodata; use other training rasters or fewer patches`,
+        `only ${coords.length} of ${pool} sampled ${kernel}×${kernel} patches were free of nodata; ` +
+          'use other training rasters or fewer patches',
       );
     }
     const drawn = drawPatchCoords(rng, sources, kernel, pool - coords.length);

@@ -275,7 +275,8 @@ function inputRow(first: RasterEntry, actions: RunPanelActions): Row<RasterEntry
       node.dataset.checked = String(box.checked);
       name.textContent = entry.name;
       const view = entry.raster.view;
-      detail.textContent = ` ${view.bands} band${view.bands === 1 ? '' : 's'} · ${view.crs?.name ?? 'no CRS'}${entry.visible ? '' : ' · hidden'}`;
+      const bands = `${view.bands} band${view.bands === 1 ? '' : 's'}`;
+      detail.textContent = ` ${bands} · ${view.crs?.name ?? 'no CRS'}${entry.visible ? '' : ' · hidden'}`;
     },
   };
 }

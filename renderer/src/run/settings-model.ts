@@ -41,7 +41,9 @@ export type FormResult = { ok: true; settings: RunSettings } | { ok: false; erro
 
 export function runSettingsFromForm(form: RunForm, inputs: string[], area: AreaSpec | null): FormResult {
   const errors: string[] = [];
-  if (inputs.length === 0) errors.push('add at least one raster (drop GeoTIFFs on the map or use Open rasters…), or tick one under Inputs');
+  if (inputs.length === 0) {
+    errors.push('add at least one raster (drop GeoTIFFs on the map or use Open rasters…), or tick one under Inputs');
+  }
   const values: Record<string, unknown> = { inputs, area };
   for (const key of RUN_OPTION_KEYS) {
     if (!appliesTo(key, form.mode)) continue;

@@ -98,7 +98,10 @@ describe('CsvOutput', () => {
     await partialOf(file, 10);
     const out = await CsvOutput.open(file, K, KEY, resume);
     await expect(out.useBackend({ name: 'reference', device: 'CPU (JavaScript reference, 1 thread)' })).rejects.toThrow(
-      /o\.csv\.partial was computed with the cpu backend on CPU \(test, 1 thread\), but this run uses the reference backend .*; resume with the same backend and threads, or use Overwrite to start over$/,
+      new RegExp(
+        /o\.csv\.partial was computed with the cpu backend on CPU \(test, 1 thread\), but this run uses the reference backend .*; /.source +
+          /resume with the same backend and threads, or use Overwrite to start over$/.source,
+      ),
     );
     await out.close();
   });

@@ -142,7 +142,8 @@ describe('GpkgOutput', () => {
     expect(validate(file)).toBe('0');
     const header = JSON.parse(
       runPython(
-        `import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1]); print(json.dumps([c.execute('PRAGMA application_id').fetchone()[0], c.execute('PRAGMA user_version').fetchone()[0]]))`,
+        'import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1]); ' +
+          "print(json.dumps([c.execute('PRAGMA application_id').fetchone()[0], c.execute('PRAGMA user_version').fetchone()[0]]))",
         [file],
       ),
     );
@@ -259,7 +260,8 @@ ds = None
         `import sqlite3, sys, json, numpy as np
 rows = sqlite3.connect(sys.argv[1]).execute('SELECT cell_id, features FROM cells ORDER BY fid').fetchall()
 X = np.stack([np.frombuffer(b, dtype='<f4') for _, b in rows])
-print(json.dumps({'ids': [r[0] for r in rows], 'shape': list(X.shape), 'X': [[None if np.isnan(v) else float(v) for v in row] for row in X]}))`,
+print(json.dumps({'ids': [r[0] for r in rows], 'shape': list(X.shape), \
+'X': [[None if np.isnan(v) else float(v) for v in row] for row in X]}))`,
         [file],
       ),
     );
@@ -370,7 +372,8 @@ print(s.IsSame(e))`,
       `export function cell(i, K) {
   const row = Math.floor(i / 50), col = i % 50, x0 = ${ORIGIN_X} + col * 160, y0 = ${ORIGIN_Y} - row * 160;
   const features = new Float64Array(K).map((_, k) => (i % 7 === 3 ? NaN : Math.cos(i * 31 + k)));
-  return { cellId: 'a.tif:r' + row + 'c' + col, source: 'a.tif', row, col, x: x0 + 80, y: y0 - 80, lon: NaN, lat: NaN, validFraction: (i % 5) / 4, features,
+  return { cellId: 'a.tif:r' + row + 'c' + col, source: 'a.tif', row, col, x: x0 + 80, y: y0 - 80, lon: NaN, lat: NaN, \
+validFraction: (i % 5) / 4, features,
     ring: [[x0, y0], [x0 + 160, y0], [x0 + 160, y0 - 160], [x0, y0 - 160], [x0, y0]] };
 }
 `,
@@ -384,7 +387,8 @@ print(s.IsSame(e))`,
         '-e',
         `import { GpkgOutput } from ${JSON.stringify(pathToFileURL(built).href)};
 import { cell } from ${JSON.stringify(pathToFileURL(cellsModule).href)};
-const out = await GpkgOutput.open(${JSON.stringify(killed)}, ${JSON.stringify(layout(K))}, { run: 'kill' }, { resume: false, overwrite: false });
+const out = await GpkgOutput.open(${JSON.stringify(killed)}, ${JSON.stringify(layout(K))}, { run: 'kill' }, \
+{ resume: false, overwrite: false });
 await out.useBackend(${JSON.stringify(BACKEND)});
 for (let i = 0; i < 1234; i++) await out.write(cell(i, ${K}));
 process.stdout.write('written\\n');

@@ -193,7 +193,8 @@ describe('fitRidge against scikit-learn Ridge', () => {
     const nan = data.y[0].slice();
     nan[4] = NaN;
     await expect(fitRidge({ X, y: nan, lambda: 1 })).rejects.toThrow('target: row 5 is NaN, not a number');
-    await expect(fitRidge({ X, y: data.y[0].map((v) => v - 100), lambda: 1, log1p: true })).rejects.toThrow(/log1p needs values above −1/);
+    const belowMinusOne = data.y[0].map((v) => v - 100);
+    await expect(fitRidge({ X, y: belowMinusOne, lambda: 1, log1p: true })).rejects.toThrow(/log1p needs values above −1/);
     const holes = data.X.slice();
     holes[3 * 7 + 1] = NaN;
     await expect(fitRidge({ X: denseFeatures(holes, 3), y: data.y[0], lambda: 1 })).rejects.toThrow(

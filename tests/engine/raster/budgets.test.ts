@@ -54,7 +54,8 @@ describe('decoded blocks are cached across windows', () => {
   let restore: (() => void) | null = null;
   afterAll(() => restore?.());
 
-  it('a DEFLATE image and its mask, one strip each, read in 16 strips: each strip is decoded once; values and mask equal GDAL', async () => {
+  const maskedStrips = 'a DEFLATE image and its mask, one strip each, read in 16 strips';
+  it(`${maskedStrips}: each strip is decoded once; values and mask equal GDAL`, async () => {
     // A 1-bit mask, rows padded to a byte, most significant bit first: a diagonal band of invalid pixels.
     const maskBits = new Uint8Array((W / 8) * H);
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if ((x + y) % 5 !== 0) maskBits[y * (W / 8) + (x >> 3)] |= 0x80 >> (x & 7);

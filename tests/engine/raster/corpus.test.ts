@@ -175,7 +175,9 @@ async function compareFile(name: string, g: RefFile): Promise<Result> {
           if (!ok && !masked && !Number.isNaN(a)) maxDiff = Math.max(maxDiff, Math.abs(a - raw));
           if (!ok) {
             if (bad === 0)
-              first = `band ${b} x=${i % g.width} y=${y0 + Math.floor(i / g.width)}: ours ${a}, GDAL ${raw}${mask && mask[k] === 0 ? ' (masked)' : ''}`;
+              first =
+                `band ${b} x=${i % g.width} y=${y0 + Math.floor(i / g.width)}: ` +
+                `ours ${a}, GDAL ${raw}${mask && mask[k] === 0 ? ' (masked)' : ''}`;
             bad++;
           }
         }

@@ -128,7 +128,8 @@ function differences(a: Float32Array, b: Float32Array): number {
 }
 
 describe('JPEG and LERC in the decode pool', () => {
-  it('decodes JPEG (YCbCr tiles and strips, band-interleaved) and LERC (plain, DEFLATE, ZSTD) in workers, to exactly GDAL values', async () => {
+  const formats = 'JPEG (YCbCr tiles and strips, band-interleaved) and LERC (plain, DEFLATE, ZSTD)';
+  it(`decodes ${formats} in workers, to exactly GDAL values`, async () => {
     await pool.closeDecodePool();
     for (const [name, path] of Object.entries(files)) {
       const inPool = await readAll(raster.openRaster, path);

@@ -152,7 +152,8 @@ describe('nodata, overviews made by gdaladdo, and rasters wider than one read', 
       SYSTEM_PYTHON,
       [
         '-c',
-        'import sys, numpy as np\nfrom osgeo import gdal\nds = gdal.Open(sys.argv[1])\nprint(int(np.median(ds.GetRasterBand(1).ReadAsArray())))',
+        'import sys, numpy as np\nfrom osgeo import gdal\nds = gdal.Open(sys.argv[1])\n' +
+          'print(int(np.median(ds.GetRasterBand(1).ReadAsArray())))',
         SAMPLE,
       ],
       { encoding: 'utf8' },

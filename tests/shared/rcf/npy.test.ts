@@ -45,7 +45,9 @@ np.lib.format.write_array(open(sys.argv[1] + '/v2.npy', 'wb'), a.astype('<f4'), 
 
   it('refuses what it cannot read, saying why', () => {
     runPython(
-      "import numpy as np,sys; np.save(sys.argv[1]+'/i.npy', np.zeros(3, dtype=np.int32)); np.save(sys.argv[1]+'/F.npy', np.asfortranarray(np.zeros((2,3),dtype='<f4')))",
+      'import numpy as np,sys; ' +
+        "np.save(sys.argv[1]+'/i.npy', np.zeros(3, dtype=np.int32)); " +
+        "np.save(sys.argv[1]+'/F.npy', np.asfortranarray(np.zeros((2,3),dtype='<f4')))",
       [dir],
     );
     expect(() => parseNpy(readFileSync(join(dir, 'i.npy')))).toThrow(/dtype '<i4'/);

@@ -17,6 +17,9 @@ export const WEIGHTS = 'rcf_weights';
 export const RUN_TABLE = 'rcf_run';
 /** md_standard_uri of our provenance record in gpkg_metadata. */
 export const PROVENANCE_URI = 'urn:rcf-desktop:provenance';
+/** The extension definitions that gpkg_extensions rows point at. */
+const RTREE_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_rtree';
+const METADATA_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_metadata';
 
 /** SQLite's default SQLITE_MAX_COLUMN is 2000; the fixed columns and some headroom leave 1990 feature columns. */
 export const MAX_FEATURE_COLUMNS = 1990;
@@ -90,7 +93,7 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_i
   VALUES ('${CELLS}', 'features', '${CELLS}', 'Random convolutional features (MOSAIKS), one row per grid cell', ${srsId});
 INSERT INTO gpkg_geometry_columns VALUES ('${CELLS}', '${GEOM}', 'POLYGON', ${srsId}, 0, 0);
 CREATE VIRTUAL TABLE ${RTREE} USING rtree(id, minx, maxx, miny, maxy);
-INSERT INTO gpkg_extensions VALUES ('${CELLS}', '${GEOM}', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+INSERT INTO gpkg_extensions VALUES ('${CELLS}', '${GEOM}', 'gpkg_rtree_index', '${RTREE_EXTENSION_URI}', 'write-only');
 `;
 }
 
@@ -105,7 +108,8 @@ export function rtreeTriggers(): string {
   const c = GEOM;
   const i = 'fid';
   const r = RTREE;
-  const insert = `INSERT OR REPLACE INTO ${r} VALUES (NEW.${i}, ST_MinX(NEW.${c}), ST_MaxX(NEW.${c}), ST_MinY(NEW.${c}), ST_MaxY(NEW.${c}));`;
+  const bounds = `ST_MinX(NEW.${c}), ST_MaxX(NEW.${c}), ST_MinY(NEW.${c}), ST_MaxY(NEW.${c})`;
+  const insert = `INSERT OR REPLACE INTO ${r} VALUES (NEW.${i}, ${bounds});`;
   return `
 CREATE TRIGGER ${r}_insert AFTER INSERT ON ${t}
   WHEN (new.${c} NOT NULL AND NOT ST_IsEmpty(NEW.${c}))
@@ -148,8 +152,8 @@ CREATE TABLE gpkg_metadata_reference (
   CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),
   CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id)
 );
-INSERT INTO gpkg_extensions VALUES ('gpkg_metadata', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');
-INSERT INTO gpkg_extensions VALUES ('gpkg_metadata_reference', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');
+INSERT INTO gpkg_extensions VALUES ('gpkg_metadata', NULL, 'gpkg_metadata', '${METADATA_EXTENSION_URI}', 'read-write');
+INSERT INTO gpkg_extensions VALUES ('gpkg_metadata_reference', NULL, 'gpkg_metadata', '${METADATA_EXTENSION_URI}', 'read-write');
 `;
 
 /** The filter bank as an attribute table, so the file carries what made its features. */

@@ -45,6 +45,13 @@ export function rcfShader(cfg: RcfShaderConfig): string {
   const taps = [...Array(K).keys()]
     .map((v) => `          { let x = image[row + ${v}u];\n  ${fmas(`(du + ${v}u)`, 'x').replace(/\n/g, '\n  ')}\n          }`)
     .join('\n');
+  const sums = q
+    .map(
+      (k) =>
+        `  let bp${k} = bias[blk * FB4 + ${k}u];\n  let bn${k} = bias[FPAD4 + blk * FB4 + ${k}u];\n` +
+        `  var sp${k} = vec4<f32>(0.0);\n  var sn${k} = vec4<f32>(0.0);`,
+    )
+    .join('\n');
   return /* wgsl */ `
 struct Params {
   width: u32,     // image width W
@@ -86,7 +93,7 @@ ${
   workgroupBarrier();`
     : ''
 }
-${q.map((k) => `  let bp${k} = bias[blk * FB4 + ${k}u];\n  let bn${k} = bias[FPAD4 + blk * FB4 + ${k}u];\n  var sp${k} = vec4<f32>(0.0);\n  var sn${k} = vec4<f32>(0.0);`).join('\n')}
+${sums}
 
   let j = wg.x * WG + t;
   let i0 = wg.y * params.band;
