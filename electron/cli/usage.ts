@@ -25,7 +25,7 @@ Usage:
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
       'cells'; above 1990 features they are one float32 BLOB column 'features'), the
       provenance in gpkg_metadata and the filters in the table 'rcf_weights'.
-      Cells are aligned to each raster's pixels; a size in metres or degrees becomes the
+      Cells are aligned to each raster's pixels; a size in metres, kilometres or degrees becomes the
       nearest whole number of pixels. --aoi keeps only the cells overlapping the area
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
       --resume continues an unfinished OUT made with the same settings; --overwrite replaces OUT.

@@ -47,15 +47,24 @@ export interface Grid {
 }
 
 /**
- * Parses a cell size: a positive integer number of pixels (`256`), a size in
- * map units (`1000m`, `0.01deg`), or `whole`.
+ * Parses a cell size: a positive integer number of pixels (`256`, `64 px`), a
+ * size in map units (`1000m`, `1000 m`, `10 km`, `0.01deg`, `0.01°`), or
+ * `whole`. Spellings are what people type: any case, a space before the unit;
+ * kilometres become metres.
  */
 export function parseCellSize(text: string): CellSize {
-  if (text === 'whole') return { kind: 'whole' };
-  if (/^[1-9][0-9]*$/.test(text)) return { kind: 'pixels', size: Number(text) };
-  const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|deg)$/.exec(text);
-  if (m && Number(m[1]) > 0) return { kind: 'map', size: Number(m[1]), unit: m[2] as MapUnit };
-  throw new Error(`a cell size is a whole number of pixels, a size in metres or degrees (e.g. 1000m, 0.01deg) or 'whole', got '${text}'`);
+  const t = text.trim().toLowerCase();
+  if (t === 'whole') return { kind: 'whole' };
+  const pixels = /^([1-9][0-9]*)(?:\s*px)?$/.exec(t);
+  if (pixels) return { kind: 'pixels', size: Number(pixels[1]) };
+  const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(m|km|deg|°)$/.exec(t);
+  // Kilometres by moving the decimal point, so 0.1 km is exactly 100 m.
+  const size = m ? Number(m[2] === 'km' ? `${m[1]}e3` : m[1]) : NaN;
+  if (m && size > 0 && Number.isFinite(size)) return { kind: 'map', size, unit: m[2] === 'm' || m[2] === 'km' ? 'm' : 'deg' };
+  throw new Error(
+    "a cell size is a whole number of pixels, a size in metres, kilometres or degrees (e.g. 1000m, 10 km, 0.01deg) or 'whole', " +
+      `got '${text}'`,
+  );
 }
 
 /** The inverse of parseCellSize; non-square pixel cells read `WxH`. */

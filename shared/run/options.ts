@@ -243,7 +243,8 @@ function cellSizeProblem(value: string): string | null {
     parseCellSize(value);
     return null;
   } catch {
-    return `must be a whole number of pixels, a size in metres or degrees (e.g. 1000m, 0.01deg) or 'whole', got '${value}'`;
+    const sizes = "a whole number of pixels, a size in metres, kilometres or degrees (e.g. 1000m, 10 km, 0.01deg) or 'whole'";
+    return `must be ${sizes}, got '${value}'`;
   }
 }
 
@@ -357,7 +358,7 @@ export const RUN_OPTIONS = {
     default: '256',
     check: cellSizeProblem,
     group: 'grid',
-    help: 'pixels per cell side, metres (1000m) or degrees (0.01deg) rounded to whole pixels, or whole',
+    help: 'pixels per cell side (64), metres or kilometres (1000m, 10 km) or degrees (0.01deg) rounded to whole pixels, or whole',
   }),
   edge: choice({
     flag: 'edge',

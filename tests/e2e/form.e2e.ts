@@ -40,6 +40,13 @@ describe('the run form', () => {
     await page.screenshot({ path: join(SHOTS, 'form-01-field-problems.png') });
     await features.fill('16');
     expect(await page.getByTestId('problem-features').textContent()).toBe('');
+    // Cell sizes as people type them.
+    for (const size of ['10 km', '1000 m', '64 px', '0.01°']) {
+      await page.getByTestId('field-cellSize').fill(size);
+      expect(await page.getByTestId('problem-cellSize').textContent(), size).toBe('');
+    }
+    await page.getByTestId('field-cellSize').fill('10 parsecs');
+    expect(await page.getByTestId('problem-cellSize').textContent()).toMatch(/^Cell size must be a whole number of pixels/);
     expect(await features.getAttribute('aria-invalid')).toBe('false');
   });
 

@@ -96,7 +96,7 @@ ds = None
   });
 
   it('absurd cell sizes: refused naming the flag or the raster, or one whole partial cell when partial cells are kept', () => {
-    for (const size of ['0', '-5', '1e9', '1e300m', 'NaNm', '-1m', 'wholex', '', ' ', '64px', '3.5', '0x10']) {
+    for (const size of ['0', '-5', '1e9', '1e300m', 'NaNm', '-1m', 'wholex', '', ' ', '64 pixels', '3.5', '0x10']) {
       expectUsageRefusal(featurize({ 'cell-size': size }).r, '--cell-size');
     }
     for (const size of ['1', '2', '0.0000001deg']) {

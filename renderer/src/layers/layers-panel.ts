@@ -19,7 +19,7 @@ export interface LayerActions {
 }
 
 export function showLayersPanel(root: HTMLElement, store: AppStore, actions: LayerActions): void {
-  const empty = el('p', { class: 'empty' }, 'Drop GeoTIFFs on the map, or File › Open Rasters.');
+  const empty = el('p', { class: 'empty' }, 'Drop GeoTIFFs on the map, or use Open rasters… above.');
   const rows = new KeyedList<MapLayerEntry>(
     root,
     (entry) => entry.id,

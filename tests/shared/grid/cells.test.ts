@@ -84,8 +84,20 @@ describe('grid of cells', () => {
     expect(parseCellSize('0.01deg')).toEqual({ kind: 'map', size: 0.01, unit: 'deg' });
     expect(parseCellSize('.5deg')).toEqual({ kind: 'map', size: 0.5, unit: 'deg' });
     expect(parseCellSize('2.5m')).toEqual({ kind: 'map', size: 2.5, unit: 'm' });
-    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', '1km', 'm', '10 m', '1e3m', '-5m', 'Whole'])
+    for (const bad of ['0', '-3', '2.5', '', '0m', '0.0deg', 'm', '1e3m', '-5m', '0 km', '64 pixels', '10 k m', '1.5px', 'wholes'])
       expect(() => parseCellSize(bad)).toThrow(/a cell size is/);
+  });
+
+  it('takes the spellings people type: a space, any case, px, km, °', () => {
+    expect(parseCellSize('64 px')).toEqual({ kind: 'pixels', size: 64 });
+    expect(parseCellSize('64px')).toEqual({ kind: 'pixels', size: 64 });
+    expect(parseCellSize(' 1000 m ')).toEqual({ kind: 'map', size: 1000, unit: 'm' });
+    expect(parseCellSize('10 km')).toEqual({ kind: 'map', size: 10000, unit: 'm' });
+    expect(parseCellSize('1 KM')).toEqual({ kind: 'map', size: 1000, unit: 'm' });
+    // Exactly, not 100.00000000000001.
+    expect(parseCellSize('0.1km')).toEqual({ kind: 'map', size: 100, unit: 'm' });
+    expect(parseCellSize('0.01°')).toEqual({ kind: 'map', size: 0.01, unit: 'deg' });
+    expect(parseCellSize('Whole')).toEqual({ kind: 'whole' });
   });
 
   it('formats cell sizes back', () => {
