@@ -66,6 +66,10 @@ interface LiveRun {
   finish(): void;
   /** The position last announced to the renderer. */
   announced: number | null;
+  /** Continue the run's kept output (resumeRun) rather than start it afresh. */
+  resume: boolean;
+  /** Cells done as last reported: what a cancelled run keeps. */
+  cellsDone: number;
 }
 
 /** A grant nobody used is forgotten after this long. */
@@ -103,9 +107,6 @@ export function createService(options: ServiceOptions): Service {
     },
 
     async startRun({ settings }) {
-      // Counted before anything is awaited, so that any number of calls at once finds the queue's bound.
-      if (waiting.length >= SERVICE_LIMITS.queuedRuns)
-        throw new UserError(`the run queue is full (${waiting.length} runs are waiting); cancel one or wait for one to finish`);
       const id = RunStore.newId();
       // Strictly increasing start times, so the history orders runs started within one millisecond too.
       lastStarted = Math.max(Date.now(), lastStarted + 1);
@@ -119,27 +120,16 @@ export function createService(options: ServiceOptions): Service {
         cells: 0,
         provenance: null,
       };
-      let finish = () => {};
-      const run: LiveRun = {
-        record,
-        controller: new AbortController(),
-        saved: store.makeDir(id).then(() => store.save(record)),
-        done: new Promise<void>((resolve) => (finish = resolve)),
-        finish: () => finish(),
-        announced: null,
-      };
-      live.set(id, run);
-      waiting.push(run);
-      // Starts now when nothing runs (the run itself waits for its record to be saved).
-      startNext();
-      try {
-        await run.saved;
-      } catch (error) {
-        run.controller.abort();
-        forget(run);
-        throw error;
+      return enqueue(record, false);
+    },
+
+    async resumeRun({ runId }) {
+      if (live.has(runId)) throw new UserError(`run ${runId} is still going; it can be resumed once it has stopped`);
+      const record = await store.load(runId);
+      if (record.state !== 'cancelled' && record.state !== 'failed') {
+        throw new UserError(`run ${runId} is ${record.state}; only a cancelled or interrupted run can be resumed`);
       }
-      return { runId: id, queuePosition: waiting.includes(run) ? waiting.indexOf(run) + 1 : null };
+      return enqueue({ ...record, state: 'queued', ended: null, message: null }, true);
     },
 
     async cancelRun({ runId }) {
@@ -215,6 +205,37 @@ export function createService(options: ServiceOptions): Service {
     },
   };
 
+  /** Puts a run in the queue (a new one, or one to resume) and answers with its place. */
+  async function enqueue(record: RunRecord, resume: boolean): Promise<{ runId: string; queuePosition: number | null }> {
+    // Counted before anything is awaited, so that any number of calls at once finds the queue's bound.
+    if (waiting.length >= SERVICE_LIMITS.queuedRuns)
+      throw new UserError(`the run queue is full (${waiting.length} runs are waiting); cancel one or wait for one to finish`);
+    const id = record.id;
+    let finish = () => {};
+    const run: LiveRun = {
+      record,
+      controller: new AbortController(),
+      saved: (resume ? Promise.resolve() : store.makeDir(id)).then(() => store.save(record)),
+      done: new Promise<void>((resolve) => (finish = resolve)),
+      finish: () => finish(),
+      announced: null,
+      resume,
+      cellsDone: record.cells,
+    };
+    live.set(id, run);
+    waiting.push(run);
+    // Starts now when nothing runs (the run itself waits for its record to be saved).
+    startNext();
+    try {
+      await run.saved;
+    } catch (error) {
+      run.controller.abort();
+      forget(run);
+      throw error;
+    }
+    return { runId: id, queuePosition: waiting.includes(run) ? waiting.indexOf(run) + 1 : null };
+  }
+
   /** Starts the next queued run when none is running. */
   function startNext(): void {
     if (active || waiting.length === 0) return;
@@ -264,13 +285,13 @@ export function createService(options: ServiceOptions): Service {
       const settings = run.record.settings;
       // A drawn area is also kept as a file, so the run's equivalent command (`--aoi area.geojson`) works as shown.
       if (settings.area?.kind === 'drawn') await writeFile(join(store.dir(id), 'area.geojson'), drawnAreaGeoJson(settings.area.polygons));
-      // Every run gets a fresh folder; a re-run is a new run.
+      // Every run gets a fresh folder (a re-run is a new run); a resumed run continues its own.
       const spec: FeaturizeJobSpec = {
         ...settings,
         out: store.csvPath(id),
         gpkgIfOneCrs: store.gpkgPath(id),
-        resume: false,
-        overwrite: true,
+        resume: run.resume,
+        overwrite: !run.resume,
       };
       const result = await tasks.run(
         'run',
@@ -281,6 +302,7 @@ export function createService(options: ServiceOptions): Service {
           onEvent: (event) => {
             if (event.kind === 'progress') {
               const { cellsDone, cellsTotal, cellsPerSecond, elapsedSeconds, etaSeconds } = event;
+              run.cellsDone = cellsDone;
               options.emit('progress', {
                 runId: id,
                 queuePosition: null,
@@ -300,7 +322,8 @@ export function createService(options: ServiceOptions): Service {
         await end({
           ...run.record,
           state: 'cancelled',
-          message: 'stopped by the user; the unfinished output was kept, not presented as finished',
+          cells: run.cellsDone,
+          message: 'stopped by the user; the cells done are kept (Resume continues the run)',
         });
       else await end({ ...run.record, state: 'failed', message: error instanceof Error ? error.message : String(error) });
     }

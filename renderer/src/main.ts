@@ -59,6 +59,7 @@ const history: HistoryController = new HistoryController(rcf, store, messages, {
   openRasters: (paths) => layers.openRasters(paths),
   setArea: (spec) => area.setArea(spec),
   start: (settings) => run.start(settings),
+  resume: (runId) => run.resume(runId),
 });
 const run = new RunController(rcf, store, messages, { showResults: (r) => results.show(r), refreshHistory: () => history.refresh() });
 new ServiceController(rcf, store, messages, () => void history.refresh());
@@ -70,6 +71,7 @@ showHistoryPanel(byId('history'), store, {
   show: (r) => void results.show(r),
   exportRun: (r, format) => void results.exportRun(r, format),
   rerun: (r) => void history.rerun(r).catch((e) => messages.error(e)),
+  resume: (r) => void history.resume(r).catch((e) => messages.error(e)),
 });
 const panel = new RunPanel(store, {
   changed: (form) => run.setForm(form),

@@ -234,6 +234,11 @@ export const serviceCalls = {
   ),
   /** Stops a run within one strip of cells (its partial output is kept unfinished), or takes a queued run off the queue. */
   cancelRun: call(runId, z.object({ cancelled: z.boolean() })),
+  /**
+   * Continues a cancelled or interrupted run where it stopped, as `rcf featurize --resume` does: its kept cells are
+   * verified and not recomputed, so the result is the uninterrupted run's. Queued like a new run.
+   */
+  resumeRun: call(runId, z.object({ runId: RunRecord.shape.id, queuePosition: z.number().int().positive().nullable() })),
   history: call(z.object({}), z.object({ runs: z.array(RunRecord) })),
   results: call(runId, RunResults),
   cellValues: call(z.object({ runId: RunRecord.shape.id, cellId: shortText }), CellValues),

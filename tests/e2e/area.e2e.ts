@@ -132,4 +132,26 @@ describe('the area on the map is the area of the run', () => {
     for (const button of await page.getByTestId('rerun').all()) expect(await button.isEnabled()).toBe(true);
     expect(await page.title()).toBe('RCF Desktop');
   });
+
+  it('a cancelled run keeps its cells, and Resume finishes it', async () => {
+    const { page } = app;
+    const cancelled = page.getByTestId('history-run').first();
+    await expect.poll(() => cancelled.textContent(), { timeout: 30_000 }).toMatch(/^cancelled/);
+    const kept = Number(/· ([\d,]+) cells/.exec((await cancelled.textContent())!)![1].replace(/,/g, ''));
+    expect(kept).toBeGreaterThan(0);
+    await cancelled.getByTestId('resume').click();
+    await expect.poll(() => page.getByTestId('run-progress-text').textContent(), { timeout: 120_000 }).toMatch(/^Finished: [\d,]+ cells/);
+    const finished = Number(
+      /Finished: ([\d,]+) cells/.exec((await page.getByTestId('run-progress-text').textContent())!)![1].replace(/,/g, ''),
+    );
+    // The whole raster at 8 px: 78 × 75 cells, the ones kept included.
+    expect(finished).toBe(78 * 75);
+    expect(finished).toBeGreaterThan(kept);
+    await expect.poll(() => page.getByTestId('history-run').first().textContent()).toMatch(/^finished/);
+    expect(await page.getByTestId('history-run').count()).toBe(2);
+    // Its results are shown, as any finished run's.
+    await expect.poll(() => page.locator('[data-testid=layer-results]').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/^Results: 5,850 cells/);
+    await page.screenshot({ path: join(SHOTS, 'area-03-resumed.png') });
+  });
 });

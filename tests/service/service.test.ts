@@ -379,10 +379,12 @@ describe('service: cancel, refusals and the history', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     const ended = events.ended.find((e) => e.id === runId)!;
     expect(ended.state).toBe('cancelled');
-    expect(ended.message).toMatch(/^stopped by the user; the unfinished output was kept/);
+    expect(ended.message).toBe('stopped by the user; the cells done are kept (Resume continues the run)');
     expect(ended.ended).not.toBeNull();
     const last = events.progress.filter((p) => p.runId === runId).pop()!;
     expect(last.cellsDone).toBeLessThan(last.cellsTotal);
+    // The record counts the cells it keeps.
+    expect(ended.cells).toBe(last.cellsDone);
     await expect(new RunStore(dir).load(runId)).resolves.toMatchObject({ state: 'cancelled' });
     // Cancelling it again does nothing.
     expect(await service.handlers.cancelRun({ runId })).toEqual({ cancelled: false });
@@ -392,6 +394,30 @@ describe('service: cancel, refusals and the history', () => {
     await expect(service.handlers.results({ runId })).rejects.toThrow(/is cancelled/);
     expect(existsSync(join(dir, 'x.csv'))).toBe(false);
     expect(existsSync(join(dir, 'x.csv.partial'))).toBe(false);
+  });
+
+  it('resumes a cancelled run, keeping its cells, to exactly the CSV an uninterrupted run writes', async () => {
+    const s = settings({ mode: 'gaussian', features: 64, kernel: 3, seed: 0, cellSize: '16', area: null, backend: 'cpu', threads: 1 });
+    const { runId } = await service.handlers.startRun({ settings: s });
+    await waitFor('progress', () => events.progress.find((p) => p.runId === runId && p.cellsDone > 0));
+    await service.handlers.cancelRun({ runId });
+    const cancelled = events.ended.find((e) => e.id === runId)!;
+    expect(cancelled.state).toBe('cancelled');
+    expect(cancelled.cells).toBeGreaterThan(0);
+    // Only a stopped run resumes.
+    const finishedRun = (await service.handlers.history({})).runs.find((r) => r.state === 'finished');
+    if (finishedRun)
+      await expect(service.handlers.resumeRun({ runId: finishedRun.id })).rejects.toThrow(/only a cancelled or interrupted run/);
+
+    const before = events.ended.length;
+    expect(await service.handlers.resumeRun({ runId })).toEqual({ runId, queuePosition: null });
+    const resumed = await waitFor('the resumed run to end', () => events.ended.slice(before).find((e) => e.id === runId));
+    expect(resumed.state).toBe('finished');
+    const cli = join(dir, 'uninterrupted.csv');
+    expect(rcf(['featurize', ...argvFromSettings(s, cli), '--progress', 'none']).code).toBe(0);
+    const store = new RunStore(dir);
+    expect(readFileSync(store.csvPath(runId), 'utf8')).toBe(readFileSync(cli, 'utf8'));
+    expect(readCsv(store.csvPath(runId)).rows).toHaveLength(resumed.cells);
   });
 
   it('refuses to export a run that is still running', async () => {
@@ -411,7 +437,8 @@ describe('service: cancel, refusals and the history', () => {
     // Every run started here, in reverse order of starting (the one cancelled unexported in between included).
     const mine = listed.filter((id) => ids.includes(id));
     expect(mine).toEqual([...ids].reverse());
-    expect(listed.length).toBe(ids.length + 1);
+    // And the resumed one and the one refused export while running.
+    expect(listed.length).toBe(ids.length + 2);
 
     // A damaged record is left out, the rest survive a restart.
     writeFileSync(join(dir, 'runs', ids[2], 'record.json'), '{"id": "truncat');

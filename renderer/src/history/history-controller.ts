@@ -1,4 +1,4 @@
-/** The history flow: reading the runs, and running one again with its own rasters, area and settings. */
+/** The history flow: reading the runs, running one again with its own rasters, area and settings, and resuming a stopped one. */
 import { UserError } from '../../../shared/errors/index.js';
 import type { AreaSpec, RcfApi, RunRecord, RunSettings } from '../../../shared/ipc/contract.js';
 import { rasterInputs, type AppStore } from '../state/app-state.js';
@@ -11,6 +11,7 @@ export interface RerunSteps {
   openRasters(paths: string[]): Promise<void>;
   setArea(area: AreaSpec | null): Promise<void>;
   start(settings: RunSettings): Promise<void>;
+  resume(runId: string): Promise<void>;
 }
 
 export class HistoryController {
@@ -33,6 +34,12 @@ export class HistoryController {
     } catch (error) {
       this.messages.error(error);
     }
+  }
+
+  /** Continues a cancelled or interrupted run where it stopped. */
+  async resume(run: RunRecord): Promise<void> {
+    if (this.store.get().run.running) throw new UserError('A run is going: wait for it to end, or cancel it, before resuming another.');
+    await this.steps.resume(run.id);
   }
 
   /** Shows the run's settings, opens its rasters that are not open, sets its area, and starts it. */

@@ -11,6 +11,7 @@ import { commandLine } from '../run/settings-model.js';
 export interface HistoryActions {
   show(run: RunRecord): void;
   rerun(run: RunRecord): void;
+  resume(run: RunRecord): void;
   exportRun(run: RunRecord, format: 'csv' | 'gpkg'): void;
 }
 
@@ -21,7 +22,7 @@ export function showHistoryPanel(root: HTMLElement, store: AppStore, actions: Hi
   // One run at a time: Re-run waits while a run goes (a second one could not be watched or cancelled).
   const disableRerun = () => {
     const running = store.get().run.running;
-    for (const button of root.querySelectorAll<HTMLButtonElement>('[data-testid=rerun]')) {
+    for (const button of root.querySelectorAll<HTMLButtonElement>('[data-testid=rerun], [data-testid=resume]')) {
       button.disabled = running;
       button.title = running ? 'A run is going: wait for it to end, or cancel it' : '';
     }
@@ -68,6 +69,8 @@ function runContent(run: RunRecord, actions: HistoryActions): (HTMLElement | nul
     el('code', {}, commandLine(run.settings)),
   );
   const finished = run.state === 'finished';
+  // A stopped run keeps its cells: Resume continues it (as `rcf featurize --resume`).
+  const resumable = run.state === 'cancelled' || run.state === 'failed';
   return [
     el('div', { class: 'run-head' }, el('strong', {}, run.state), ` ${run.started.replace('T', ' ').slice(0, 19)} · ${run.cells} cells`),
     el('div', { class: 'run-inputs' }, inputs),
@@ -78,6 +81,7 @@ function runContent(run: RunRecord, actions: HistoryActions): (HTMLElement | nul
       finished ? el('button', { onclick: () => actions.show(run) }, 'Show') : null,
       finished ? el('button', { 'data-testid': 'export-csv', onclick: () => actions.exportRun(run, 'csv') }, 'Export CSV') : null,
       finished ? el('button', { 'data-testid': 'export-gpkg', onclick: () => actions.exportRun(run, 'gpkg') }, 'Export GeoPackage') : null,
+      resumable ? el('button', { 'data-testid': 'resume', onclick: () => actions.resume(run) }, 'Resume') : null,
       el('button', { 'data-testid': 'rerun', onclick: () => actions.rerun(run) }, 'Re-run'),
     ),
     provenance,

@@ -91,9 +91,19 @@ export class RunController {
 
   async start(settings: RunSettings | null = readSettings(this.store)): Promise<void> {
     if (!settings) return;
+    await this.follow('Starting…', () => this.rcf.startRun({ settings }));
+  }
+
+  /** Continues a cancelled or interrupted run where it stopped (its kept cells are not computed again). */
+  async resume(runId: string): Promise<void> {
+    await this.follow('Resuming…', () => this.rcf.resumeRun({ runId }));
+  }
+
+  /** Starts a run through `begin` and follows its progress to the end. */
+  private async follow(starting: string, begin: () => Promise<{ runId: string; queuePosition: number | null }>): Promise<void> {
     try {
-      this.setRun({ id: null, running: true, progress: { done: 0, total: 1, text: 'Starting…' } });
-      const { runId, queuePosition } = await this.rcf.startRun({ settings });
+      this.setRun({ id: null, running: true, progress: { done: 0, total: 1, text: starting } });
+      const { runId, queuePosition } = await begin();
       this.setRun({ id: runId, ...(queuePosition === null ? {} : { progress: { done: 0, total: 1, text: queuedText(queuePosition) } }) });
       void this.ended.refreshHistory();
     } catch (error) {

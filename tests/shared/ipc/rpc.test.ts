@@ -139,6 +139,7 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
       return { cancelled: true };
     },
     history: async () => historyAnswer.value as never,
+    resumeRun: notUsed,
     results: notUsed,
     cellValues: notUsed,
     exportRun: notUsed,
