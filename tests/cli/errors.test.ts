@@ -42,7 +42,7 @@ describe('rcf errors', () => {
     ],
     [
       'bad cell size',
-      (d) => ['featurize', SAMPLE, '--cell-size', '1km', '--out', join(d, 'a.csv')],
+      (d) => ['featurize', SAMPLE, '--cell-size', '12 parsecs', '--out', join(d, 'a.csv')],
       /--cell-size must be a whole number of pixels/,
       2,
     ],

@@ -113,6 +113,10 @@ describe('the desktop workflow in Chromium', () => {
     const centre = await mapPoint(page, 0.5, 0.5);
     await page.mouse.click(centre.x, centre.y);
     await expect.poll(() => page.getByTestId('cell-valid-fraction').textContent(), { timeout: 30_000 }).toMatch(/^valid_fraction 1\.0000/);
+    // The clicked cell is outlined on the map: the one whose values are shown.
+    const cellId = await page.getByTestId('map').getAttribute('data-selected-cell');
+    expect(cellId).toBeTruthy();
+    expect(await page.getByTestId('cell').textContent()).toContain(cellId!);
     await shot(page, '06-cell');
   });
 

@@ -41,10 +41,11 @@ function settings(over: Partial<RunSettingsInput>): RunSettings {
   return RunSettings.parse({ inputs: [SAMPLE], mode: 'gaussian', features: 16, kernel: 3, scale: 0.0001, cellSize: '64', ...over });
 }
 
-/** A sparse, tiled GeoTIFF of the given size (GDAL writes no empty tiles), made here. */
-function sparseRaster(name: string, size: number, bands: number, type: string, options: string[] = []): string {
+/** A sparse, tiled GeoTIFF of the given size (GDAL writes no empty tiles), made here; with `burn`, every pixel is that value. */
+function sparseRaster(name: string, size: number, bands: number, type: string, options: string[] = [], burn?: number): string {
   const path = join(work, name);
-  const creation = ['TILED=YES', 'SPARSE_OK=TRUE', ...options].flatMap((o) => ['-co', o]);
+  const creation = ['TILED=YES', ...(burn === undefined ? ['SPARSE_OK=TRUE'] : []), ...options].flatMap((o) => ['-co', o]);
+  if (burn !== undefined) creation.push('-burn', String(burn));
   const ullr = ['500000', String(4_600_000), String(500_000 + 10 * size), String(4_600_000 - 10 * size)];
   execFileSync('gdal_create', ['-q', '-of', 'GTiff', '-outsize', String(size), String(size), '-bands', String(bands), '-ot', type,
     ...creation, '-a_srs', 'EPSG:32633', '-a_ullr', ...ullr, path]); // prettier-ignore
@@ -85,7 +86,8 @@ describe('hostile service calls (a real service in a child process, 10 s / 1 GiB
     requireBuilt();
     work = tempDir('rcf-hostile-service-');
     big = sparseRaster('big.tif', 5000, 4, 'UInt16');
-    mid = sparseRaster('mid.tif', 3000, 3, 'UInt16');
+    // Written in full (every tile DEFLATE-compressed), so that its preview takes real decoding.
+    mid = sparseRaster('mid.tif', 3000, 3, 'UInt16', ['COMPRESS=DEFLATE'], 1000);
     // 10^12 pixels in a file of a few hundred kB: every tile is missing (sparse).
     huge = sparseRaster('huge.tif', 1_000_000, 1, 'Byte', ['COMPRESS=DEFLATE', 'BLOCKXSIZE=4096', 'BLOCKYSIZE=4096']);
     fifo = join(work, 'pipe.tif');

@@ -9,6 +9,18 @@ import type { MessageBar } from '../ui/messages.js';
 import { formatBytes, formatCount } from '../ui/format.js';
 import { addLayer } from '../layers/layer-list.js';
 import { resultsLayer } from './results-layer.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
+import Feature from 'ol/Feature.js';
+import type Geometry from 'ol/geom/Geometry.js';
+import Polygon from 'ol/geom/Polygon.js';
+import { Stroke, Style } from 'ol/style.js';
+
+/** The clicked cell's outline: dark under light, visible on any colour. */
+const SELECTED = [
+  new Style({ stroke: new Stroke({ color: '#111', width: 5 }) }),
+  new Style({ stroke: new Stroke({ color: '#ffeb3b', width: 2.5 }) }),
+];
 
 export class ResultsController {
   private readonly rcf: RcfApi;
@@ -20,10 +32,26 @@ export class ResultsController {
     this.rcf = rcf;
     this.store = store;
     this.messages = messages;
+    // The clicked cell stays outlined while its values are shown.
+    const selected = new VectorLayer({ source: new VectorSource(), style: SELECTED, zIndex: 600 });
+    map.addLayer(selected);
+    const select = (geometry: Geometry | null, cellId: string | null) => {
+      selected.getSource()!.clear();
+      if (geometry) selected.getSource()!.addFeature(new Feature(geometry.clone()));
+      map.getTargetElement()?.setAttribute('data-selected-cell', cellId ?? '');
+    };
+    store.select(
+      (s) => s.cell,
+      (cell) => {
+        if (!cell) select(null, null);
+      },
+    );
     map.on('singleclick', (event) => {
       if (drawing()) return;
       const hit = map.forEachFeatureAtPixel(event.pixel, (feature) => (feature.get('cellId') ? feature : null));
       if (!hit) return;
+      const geometry = hit.getGeometry();
+      select(geometry instanceof Polygon ? geometry : null, hit.get('cellId'));
       rcf
         .cellValues({ runId: hit.get('runId'), cellId: hit.get('cellId') })
         .then((cell) => store.patch({ cell }))
