@@ -16,7 +16,7 @@ export interface InputFile {
 
 /** What a path is when it is not a regular file, in words. */
 function notAFile(s: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
-  if (s.isDirectory()) return 'is a folder, not a file';
+  if (s.isDirectory()) return fileProblem('EISDIR')!;
   if (s.isFIFO()) return 'is a named pipe (FIFO), not a regular file';
   if (s.isCharacterDevice() || s.isBlockDevice()) return 'is a device, not a regular file';
   return 'is a socket or other special file, not a regular file';

@@ -25,7 +25,7 @@ export const REQUEST_LIMITS = {
   inputs: 256,
   /** Vertices of an area drawn on the map, over all its polygons and rings. */
   drawnVertices: 100_000,
-  /** Cell outlines one grid preview returns (the app asks for 20,000). */
+  /** Cell outlines one grid preview returns; the app asks for this many (the rest are counted, not drawn). */
   gridPreviewCells: 20_000,
   /** The longer side of a display preview, in pixels (the app asks for 1024). */
   previewSize: 2048,

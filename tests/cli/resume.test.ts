@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { rcf, rcfChild, tempDir, ROOT } from '../helpers/cli.js';
+import { rcf, rcfAtCells, rcfChild, tempDir, ROOT } from '../helpers/cli.js';
 
 const RASTER = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
 // 342 small cells at K=8192: long enough to interrupt, short enough for CI.
@@ -136,15 +136,10 @@ const LIGHT = [
 
 /** Starts `rcf featurize RASTER LIGHT… --out OUT extra…` and resolves once it reports `afterCells` cells done, with the child. */
 function startedRun(raster: string, out: string, extra: string[], afterCells: number) {
-  const child = rcfChild([...LIGHT.slice(0, 1), raster, ...LIGHT.slice(1), '--progress', 'json', '--out', out, ...extra]);
-  return new Promise<typeof child>((resolve, reject) => {
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const done = [...stderr.matchAll(/"cells_done":(\d+)/g)].map((m) => Number(m[1]));
-      if (done.length > 0 && done[done.length - 1] >= afterCells) resolve(child);
-    });
-    child.on('close', (code) => reject(new Error(`rcf ended (${code}) before ${afterCells} cells: ${stderr}`)));
+  const args = [...LIGHT.slice(0, 1), raster, ...LIGHT.slice(1), '--progress', 'json', '--out', out, ...extra];
+  return new Promise<ReturnType<typeof rcfChild>>((resolve, reject) => {
+    const { closed } = rcfAtCells(args, afterCells, resolve);
+    void closed.then(({ code, stderr }) => reject(new Error(`rcf ended (${code}) before ${afterCells} cells: ${stderr}`)));
   });
 }
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { closeBrowser, dropFiles, launchApp, type AppHarness } from './harness.js';
+import { closeBrowser, dropFiles, launchApp, setField, type AppHarness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
@@ -80,8 +80,7 @@ describe('accessibility (axe-core)', () => {
       ['cellSize', '128'],
       ['scale', '0.0001'],
     ]) {
-      await page.getByTestId(`field-${key}`).fill(value);
-      await page.getByTestId(`field-${key}`).dispatchEvent('change');
+      await setField(page, key, value);
     }
     await page.getByTestId('run').click();
     await page.locator('[data-testid=layer-results]').waitFor({ timeout: 120_000 });

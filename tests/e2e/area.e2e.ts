@@ -9,22 +9,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { closeBrowser, dropFiles, launchApp, type AppHarness } from './harness.js';
+import { closeBrowser, dropFiles, launchApp, setField, mapPoint, type AppHarness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
 const SHOTS = join(ROOT, 'test-results', 'e2e');
-
-async function setField(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByTestId(`field-${key}`);
-  await input.fill(value);
-  await input.dispatchEvent('change');
-}
-
-async function mapPoint(page: Page, fx: number, fy: number): Promise<{ x: number; y: number }> {
-  const box = (await page.getByTestId('map').boundingBox())!;
-  return { x: box.x + box.width * fx, y: box.y + box.height * fy };
-}
 
 async function clickMap(page: Page, fx: number, fy: number): Promise<void> {
   const p = await mapPoint(page, fx, fy);

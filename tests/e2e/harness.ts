@@ -235,6 +235,19 @@ export async function closeBrowser(): Promise<void> {
 }
 
 /** Drops files (by name; the harness maps names to paths) onto the map, as a user dragging them from a file manager. */
+/** Types `value` into the run form's field `key` and commits it, as leaving the field does. */
+export async function setField(page: Page, key: string, value: string): Promise<void> {
+  const input = page.getByTestId(`field-${key}`);
+  await input.fill(value);
+  await input.dispatchEvent('change');
+}
+
+/** A point of the map element, as fractions of its size, in page pixels. */
+export async function mapPoint(page: Page, fx: number, fy: number): Promise<{ x: number; y: number }> {
+  const box = (await page.getByTestId('map').boundingBox())!;
+  return { x: box.x + box.width * fx, y: box.y + box.height * fy };
+}
+
 export async function dropFiles(page: Page, names: string[]): Promise<void> {
   await page.evaluate((fileNames) => {
     const transfer = new DataTransfer();

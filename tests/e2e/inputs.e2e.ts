@@ -12,19 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { closeBrowser, dropFiles, launchApp, type AppHarness } from './harness.js';
+import { closeBrowser, dropFiles, launchApp, setField, type AppHarness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
 const SHOTS = join(ROOT, 'test-results', 'e2e');
 const work = mkdtempSync(join(tmpdir(), 'rcf-e2e-inputs-'));
 const THREE_BANDS = join(work, 'rgb.tif');
-
-async function setField(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByTestId(`field-${key}`);
-  await input.fill(value);
-  await input.dispatchEvent('change');
-}
 
 const inputRow = (page: Page, name: string) => page.locator(`[data-testid=run-input][data-input$="${name}"]`);
 const layerRow = (page: Page, name: string) => page.locator(`[data-testid=layer-raster][data-layer-name="${name}"]`);

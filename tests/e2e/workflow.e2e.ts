@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { closeBrowser, dropFiles, launchApp, type AppHarness } from './harness.js';
+import { closeBrowser, dropFiles, launchApp, setField, mapPoint, type AppHarness } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'resources', 'sample', 'landsat8_b2-b5.tif');
@@ -23,18 +23,6 @@ const AREA_3857 = join(ROOT, 'tests', 'fixtures', 'aoi', 'landsat_multi_3857.geo
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function setField(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByTestId(`field-${key}`);
-  await input.fill(value);
-  await input.dispatchEvent('change');
-}
-
-/** A point of the map element, as fractions of its size. */
-async function mapPoint(page: Page, fx: number, fy: number): Promise<{ x: number; y: number }> {
-  const box = (await page.getByTestId('map').boundingBox())!;
-  return { x: box.x + box.width * fx, y: box.y + box.height * fy };
 }
 
 let app: AppHarness;

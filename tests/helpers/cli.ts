@@ -37,6 +37,28 @@ export function rcfChild(args: string[]) {
   return spawn(process.execPath, [RCF, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Starts `rcf ARGS` (which must include `--progress json`) and calls `act` once, as soon as it reports at
+ * least `cells` cells done; `closed` settles when it exits, with its code, signal and whole stderr.
+ */
+export function rcfAtCells(args: string[], cells: number, act: (child: ReturnType<typeof rcfChild>) => void) {
+  const child = rcfChild(args);
+  let stderr = '';
+  let acted = false;
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    const done = [...stderr.matchAll(/"cells_done":(\d+)/g)].map((m) => Number(m[1]));
+    if (!acted && done.length > 0 && done[done.length - 1] >= cells) {
+      acted = true;
+      act(child);
+    }
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, closed };
+}
+
 export function tempDir(prefix = 'rcf-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { rcf, rcfChild, tempDir, ROOT } from '../helpers/cli.js';
+import { rcf, rcfAtCells, tempDir, ROOT } from '../helpers/cli.js';
 
 const RASTER = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
 // 1443 cells: 23 CSV checkpoints (every 64 rows) and GeoPackage commits at 500 and 1000 cells (or every 2 s).
@@ -41,21 +41,9 @@ function moments(format: string): { cells: number; delayMs: number }[] {
 
 /** Runs rcf and SIGKILLs it at the moment; resolves with how far it had got. */
 function killedRun(out: string, moment: { cells: number; delayMs: number }): Promise<string> {
-  return new Promise((resolve) => {
-    const child = rcfChild(['featurize', RASTER, ...OPTIONS, '--progress', 'json', '--out', out]);
-    let stderr = '';
-    let armed = false;
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const done = [...stderr.matchAll(/"cells_done":(\d+)/g)].map((m) => Number(m[1]));
-      const last = done[done.length - 1] ?? -1;
-      if (!armed && (last >= moment.cells || last >= CELLS)) {
-        armed = true;
-        setTimeout(() => child.kill('SIGKILL'), moment.delayMs);
-      }
-    });
-    child.on('close', (code, signal) => resolve(signal === 'SIGKILL' ? `killed after ${moment.cells}+ cells` : `finished (${code})`));
-  });
+  const args = ['featurize', RASTER, ...OPTIONS, '--progress', 'json', '--out', out];
+  const { closed } = rcfAtCells(args, Math.min(moment.cells, CELLS), (child) => setTimeout(() => child.kill('SIGKILL'), moment.delayMs));
+  return closed.then(({ code, signal }) => (signal === 'SIGKILL' ? `killed after ${moment.cells}+ cells` : `finished (${code})`));
 }
 
 function gpkgRows(file: string): unknown[] {

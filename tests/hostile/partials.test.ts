@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateS
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { hashRow } from '../../electron/engine/export/gpkg.js';
-import { rcf, rcfChild, tempDir, ROOT } from '../helpers/cli.js';
+import { rcf, rcfAtCells, tempDir, ROOT } from '../helpers/cli.js';
 import { describeOutcome, rcfBounded } from './bounded.js';
 
 const RASTER = join(ROOT, 'resources/sample/landsat8_b2-b5.tif');
@@ -31,18 +31,8 @@ const partial: Record<'csv' | 'gpkg', string> = { csv: '', gpkg: '' };
 
 /** A real partial: the run stopped by SIGINT once 200 cells are done. */
 async function interrupted(out: string): Promise<void> {
-  const child = rcfChild(['featurize', RASTER, ...OPTIONS, '--progress', 'json', '--out', out]);
-  let stderr = '';
-  let sent = false;
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    const done = [...stderr.matchAll(/"cells_done":(\d+)/g)].map((m) => Number(m[1]));
-    if (!sent && done.length > 0 && done[done.length - 1] >= 200) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const args = ['featurize', RASTER, ...OPTIONS, '--progress', 'json', '--out', out];
+  const { code, stderr } = await rcfAtCells(args, 200, (child) => child.kill('SIGINT')).closed;
   if (code !== 130) throw new Error(`expected an interrupted run, got ${code}: ${stderr}`);
 }
 

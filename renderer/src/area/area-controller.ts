@@ -5,7 +5,7 @@
  */
 import type OlMap from 'ol/Map.js';
 import { isEmpty } from 'ol/extent.js';
-import type { AreaSpec, RcfApi } from '../../../shared/ipc/contract.js';
+import { REQUEST_LIMITS, type AreaSpec, type RcfApi } from '../../../shared/ipc/contract.js';
 import type { AppStore } from '../state/app-state.js';
 import type { MessageBar } from '../ui/messages.js';
 import { isCancelled } from '../../../shared/errors/index.js';
@@ -13,9 +13,6 @@ import { LatestRequest } from '../requests.js';
 import { onSettingsChange, readSettings } from '../run/current-settings.js';
 import { AreaTools, type DrawMode } from './area-tools.js';
 import { gridLayer, showGrid } from './grid-layer.js';
-
-/** Cells drawn at most; the rest are only counted. */
-const GRID_LIMIT = 20_000;
 
 export class AreaController {
   private readonly rcf: RcfApi;
@@ -94,7 +91,7 @@ export class AreaController {
     const isNewest = this.gridRequests.begin();
     this.store.patch({ grid: { status: 'pending' } });
     try {
-      const preview = await this.rcf.gridPreview({ settings, limit: GRID_LIMIT });
+      const preview = await this.rcf.gridPreview({ settings, limit: REQUEST_LIMITS.gridPreviewCells });
       if (isNewest()) this.store.patch({ grid: { status: 'done', value: preview } });
     } catch (error) {
       if (!isNewest()) return;
