@@ -1,30 +1,44 @@
 /**
- * Cell outlines rebuilt from a finished run's provenance: each input's size,
+ * A finished run's cell grids rebuilt from its provenance: each input's size,
  * geotransform and CRS, its cell size in pixels and the edge policy fix every
- * cell exactly, so outputs that keep only centres (CSV) can still be drawn.
+ * cell exactly, so outputs that keep only centres (CSV) can still be drawn,
+ * joined to labels and written as rasters on the cell grid.
  */
 import { rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
 import { cellAt, gridShape, parseCellSize, type CellSize, type GridShape } from '../../../shared/grid/cells.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
-import { makeLonLatTransformer } from '../crs/index.js';
+import { makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
+
+/** One input's grid of cells: cell (row, col) covers the pixel window cellAt(shape, row, col) of a raster with this transform. */
+export interface SourceGrid {
+  /** The `source` column's value. */
+  name: string;
+  shape: GridShape;
+  /** The raster's GDAL geotransform (pixel → map). */
+  transform: GeoTransform;
+  crs: CrsInfo | null;
+}
+
+/** The grid of every input of a run, in input order. */
+export function sourceGrids(provenance: Provenance): SourceGrid[] {
+  const { inputs, grid } = provenance;
+  // The grid's shape only: its cells are computed when asked for (a huge raster's grid is never held).
+  return inputs.map((input, i) => ({
+    name: input.name,
+    shape: gridShape(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge),
+    transform: input.transform,
+    crs: input.crs,
+  }));
+}
 
 /** Returns the WGS84 outline of cell (source, row, col), or null when the source has no CRS or no such cell. */
 export function cellOutlinesLonLat(provenance: Provenance): (source: string, row: number, col: number) => [number, number][] | null {
-  const { inputs, grid } = provenance;
-  const bySource = new Map<
-    string,
-    { grid: GridShape; transform: GeoTransform; toLonLat: ((x: number, y: number) => [number, number]) | null }
-  >();
-  inputs.forEach((input, i) => {
-    // The grid's shape only: its cells are computed when asked for (a huge raster's grid is never held).
-    const shape = gridShape(input.width, input.height, cellPixels(grid.per_input[i].cell_pixels), grid.edge);
-    bySource.set(input.name, { grid: shape, transform: input.transform, toLonLat: makeLonLatTransformer(input.crs) });
-  });
+  const bySource = new Map(sourceGrids(provenance).map((g) => [g.name, { ...g, toLonLat: makeLonLatTransformer(g.crs) }] as const));
   return (source, row, col) => {
     const entry = bySource.get(source);
-    if (!entry || !entry.toLonLat || !(row >= 0 && row < entry.grid.rows && col >= 0 && col < entry.grid.cols)) return null;
+    if (!entry || !entry.toLonLat || !(row >= 0 && row < entry.shape.rows && col >= 0 && col < entry.shape.cols)) return null;
     if (!Number.isInteger(row) || !Number.isInteger(col)) return null;
-    return rectRing(entry.transform, cellAt(entry.grid, row, col)).map(([x, y]) => entry.toLonLat!(x, y));
+    return rectRing(entry.transform, cellAt(entry.shape, row, col)).map(([x, y]) => entry.toLonLat!(x, y));
   };
 }
 
