@@ -6,10 +6,11 @@
  * the values here.
  */
 import { UserError } from '../errors/index.js';
+import { argsFromValues, optionsHelp as tableHelp, parseArgsOptions, shellQuote, valuesFromFlags } from '../options/index.js';
 import {
   RUN_OPTION_KEYS,
   RUN_OPTIONS,
-  SettingError,
+  runSettingError,
   appliesTo,
   type RunOption,
   type RunOptionKey,
@@ -19,19 +20,7 @@ import { RunSettings, type AreaSpec } from './settings.js';
 import { OUTPUT_OPTIONS, type OutputOptionKey } from './output-options.js';
 
 /** What node:util's parseArgs needs to know about each run option's flag. */
-export const RUN_FLAGS = Object.fromEntries(
-  RUN_OPTION_KEYS.map((key) => {
-    const { flag, type } = RUN_OPTIONS[key];
-    return [
-      flag,
-      type === 'flag'
-        ? { type: 'boolean' as const }
-        : type === 'paths'
-          ? { type: 'string' as const, multiple: true }
-          : { type: 'string' as const },
-    ];
-  }),
-) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+export const RUN_FLAGS = parseArgsOptions(RUN_OPTIONS);
 
 /** Flags whose value may be a negative number, which a parser would take for a flag. */
 export const NUMBER_FLAGS: readonly string[] = RUN_OPTION_KEYS.filter((key) => RUN_OPTIONS[key].type === 'number').map(
@@ -39,7 +28,7 @@ export const NUMBER_FLAGS: readonly string[] = RUN_OPTION_KEYS.filter((key) => R
 );
 
 /** The CLI's name for a setting. */
-export function flagOf(key: RunOptionKey | OutputOptionKey): string {
+export function flagOf(key: string): string {
   return `--${Object.hasOwn(RUN_OPTIONS, key) ? RUN_OPTIONS[key as RunOptionKey].flag : OUTPUT_OPTIONS[key as OutputOptionKey].flag}`;
 }
 
@@ -51,25 +40,17 @@ export type FlagValues = Record<string, string | boolean | string[] | undefined>
  * Throws SettingError; flags left out are left out (defaults come later).
  */
 export function optionsFromFlags(values: FlagValues, keys: readonly RunOptionKey[] = RUN_OPTION_KEYS): Partial<RunOptionValues> {
-  const options: Record<string, unknown> = {};
-  for (const key of keys) {
-    const option = RUN_OPTIONS[key] as RunOption<unknown>;
-    const raw = values[option.flag];
-    if (raw === undefined) continue;
-    if (typeof raw === 'boolean') options[key] = raw;
-    else if (Array.isArray(raw)) options[key] = raw.flatMap((text) => option.parse(text, key) as unknown[]);
-    else options[key] = option.parse(raw, key);
-  }
+  const options = valuesFromFlags(RUN_OPTIONS, values, keys);
   if (options.weights !== undefined) {
     if (options.mode !== undefined && options.mode !== 'file')
-      throw new SettingError('mode', 'cannot be combined with {} (the file fixes the filters)', 'weights');
+      throw runSettingError('mode', 'cannot be combined with {} (the file fixes the filters)', 'weights');
     options.mode = 'file';
   }
   const mode = (options.mode ?? RUN_OPTIONS.mode.default) as RunOptionValues['mode'];
   for (const key of keys) {
     if (options[key] === undefined || appliesTo(key, mode)) continue;
-    if (mode === 'file') throw new SettingError(key, 'cannot be combined with {} (the file fixes the filters)', 'weights');
-    throw new SettingError(key, `only applies to {} ${RUN_OPTIONS[key].modes!.join(' or ')}`, 'mode');
+    if (mode === 'file') throw runSettingError(key, 'cannot be combined with {} (the file fixes the filters)', 'weights');
+    throw runSettingError(key, `only applies to {} ${(RUN_OPTIONS[key] as RunOption<unknown>).modes!.join(' or ')}`, 'mode');
   }
   return options as Partial<RunOptionValues>;
 }
@@ -89,23 +70,9 @@ export function settingsFromFlags(inputs: string[], area: AreaSpec | null, value
  */
 export function argvFromSettings(settings: RunSettings, out: string): string[] {
   const args = [...settings.inputs, '--out', out];
-  for (const key of RUN_OPTION_KEYS) {
-    const value = settings[key] as unknown;
-    const option = RUN_OPTIONS[key] as RunOption<unknown>;
-    // File filters are implied by --weights.
-    if (value === undefined || !appliesTo(key, settings.mode) || (key === 'mode' && value === 'file')) continue;
-    const flag = flagOf(key);
-    if (option.type === 'flag') {
-      if (value === true) args.push(flag);
-    } else if (option.type === 'paths') {
-      for (const item of value as string[]) args.push(flag, item);
-    } else {
-      const text = option.format(value);
-      // A negative number joined to its flag, so no parser takes it for a flag.
-      if (text.startsWith('-')) args.push(`${flag}=${text}`);
-      else args.push(flag, text);
-    }
-  }
+  // File filters are implied by --weights.
+  const skip = (key: string) => !appliesTo(key as RunOptionKey, settings.mode) || (key === 'mode' && settings.mode === 'file');
+  args.push(...argsFromValues(RUN_OPTIONS, settings, skip));
   if (settings.area?.kind === 'file') {
     args.push('--aoi', settings.area.path);
     if (settings.area.layer) args.push('--aoi-layer', settings.area.layer);
@@ -118,26 +85,7 @@ export function commandLine(settings: RunSettings, out = 'features.csv'): string
   return ['rcf', 'featurize', ...argvFromSettings(settings, out).map(shellQuote)].join(' ');
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** `--help` lines for the given options: flag and value, help, default. */
+/** `--help` lines for the given run options. */
 export function optionsHelp(keys: readonly RunOptionKey[] = RUN_OPTION_KEYS): string {
-  const lines = keys.map((key) => {
-    const option = RUN_OPTIONS[key] as RunOption<unknown>;
-    const value = option.type === 'flag' ? '' : ` ${option.choices ? option.choices.join('|') : (option.metavar ?? 'VALUE')}`;
-    const fallback =
-      option.default === undefined || option.type === 'flag' || option.type === 'paths'
-        ? ''
-        : ` (default ${option.format(option.default)})`;
-    const repeat = option.type === 'paths' ? ' (repeat the flag)' : '';
-    return [`  ${flagOf(key)}${value}`, `${option.help}${option.unit ? `, in ${option.unit}` : ''}${repeat}${fallback}`] as const;
-  });
-  const width = Math.max(...lines.map(([head]) => head.length)) + 2;
-  return (
-    lines
-      .map(([head, help]) => (head.length + 2 > width ? `${head}\n${' '.repeat(width)}${help}` : `${head.padEnd(width)}${help}`))
-      .join('\n') + '\n'
-  );
+  return tableHelp(RUN_OPTIONS, keys);
 }

@@ -10,7 +10,7 @@
  * turns the setting's name into its flag.
  */
 import { z } from '../zod.js';
-import { UserError } from '../errors/index.js';
+import { choice, flag, integer, number, path, paths, SettingError, text, type Described, type Option } from '../options/index.js';
 import { CONVENTIONS } from '../rcf/conventions.js';
 import { NODATA_POLICIES } from '../rcf/cell-sums.js';
 import { EDGE_POLICIES, parseCellSize } from '../grid/cells.js';
@@ -23,22 +23,12 @@ export type FilterMode = (typeof FILTER_MODES)[number];
 export const BACKENDS = ['auto', 'cpu', 'webgpu', 'reference'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
-interface Described {
-  /** The CLI flag, without the dashes. */
-  flag: string;
-  /** The setting's name in the app and in the engine's messages. */
-  label: string;
-  help: string;
-  /** Shown after the value in the form and in `--help`. */
-  unit?: string;
+/** What a run option says about itself, beyond what every option does. */
+interface RunDescribed extends Described {
   /** Filter modes the setting applies to (all when absent). */
   modes?: readonly FilterMode[];
-  /** The help's placeholder for the value (`N`, `FILE`, ...). */
-  metavar?: string;
   /** The run form's section. */
   group: OptionGroup;
-  /** How the form names each choice. */
-  choiceLabels?: Record<string, string>;
   /** Path options: which files the form's chooser offers. */
   files?: 'weights' | 'rasters';
 }
@@ -47,177 +37,25 @@ interface Described {
 export const OPTION_GROUPS = { filters: 'Filters', input: 'Input', grid: 'Grid', model: 'Model' } as const;
 export type OptionGroup = keyof typeof OPTION_GROUPS;
 
-export type OptionType = 'integer' | 'number' | 'choice' | 'flag' | 'text' | 'bands' | 'path' | 'paths';
+export type RunOption<T, D extends T | undefined = T | undefined> = Option<T, D> & RunDescribed;
 
-export interface RunOption<T, D extends T | undefined = T | undefined> extends Described {
-  type: OptionType;
-  choices?: readonly string[];
-  /** The value when the setting is not given; undefined: the setting is optional and has a described fallback. */
-  default: D;
-  /** Validates the value wherever it crosses a boundary (the contract, the job spec). */
-  schema: z.ZodType<T>;
-  /** Text as typed (a form field, one CLI value) to a value; throws a SettingError naming this option. */
-  parse(text: string, key: string): T;
-  /** The value as text, the inverse of parse. */
-  format(value: T): string;
+export { SettingError, filePath, type OptionType } from '../options/index.js';
+
+/** A run setting's name as people see it (its label). */
+export function runLabelOf(key: string): string {
+  return Object.hasOwn(RUN_OPTIONS, key) ? RUN_OPTIONS[key as RunOptionKey].label : key;
 }
 
-/**
- * A setting's value is wrong. The message names the setting as the app and
- * the engine do (its label); the CLI names it by its flag (`describe`).
- */
-export class SettingError extends UserError {
-  override name = 'SettingError';
-  readonly setting: RunOptionKey;
-  /** What is wrong, to follow the setting's name ("must be an even number, got 7"); `{}` stands for `related`'s name. */
-  readonly problem: string;
-  readonly related?: RunOptionKey;
-
-  constructor(setting: RunOptionKey, problem: string, related?: RunOptionKey) {
-    super(describeSetting(setting, problem, related, (key) => RUN_OPTIONS[key].label));
-    this.setting = setting;
-    this.problem = problem;
-    if (related !== undefined) this.related = related;
-  }
-
-  /** The message with settings named by `nameOf` (the CLI passes their flags). */
-  override describe(nameOf: (key: RunOptionKey) => string): string {
-    return describeSetting(this.setting, this.problem, this.related, nameOf);
-  }
-}
-
-function describeSetting(
-  key: RunOptionKey,
-  problem: string,
-  related: RunOptionKey | undefined,
-  nameOf: (key: RunOptionKey) => string,
-): string {
-  return `${nameOf(key)} ${related ? problem.replace('{}', nameOf(related)) : problem}`;
-}
-
-function fail(key: string, problem: string): never {
-  throw new SettingError(key as RunOptionKey, problem);
-}
-
-function integer<D extends number | undefined = undefined>(
-  d: Described & { min: number; max: number; even?: boolean; default?: D },
-): RunOption<number, D> {
-  const check = (n: number): string | null => {
-    if (!Number.isInteger(n)) return `must be a whole number, got ${n}`;
-    if (n < d.min) return `must be at least ${d.min}, got ${n}`;
-    if (n > d.max) return `must be at most ${d.max}, got ${n}`;
-    if (d.even && n % 2 !== 0) return `must be an even number, got ${n}`;
-    return null;
-  };
-  return {
-    ...d,
-    type: 'integer',
-    default: d.default as D,
-    schema: z.number().superRefine((n, ctx) => {
-      const problem = check(n);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${d.label} ${problem}` });
-    }),
-    parse(text, key) {
-      const trimmed = text.trim();
-      if (!/^-?[0-9]+$/.test(trimmed)) fail(key, `must be a whole number, got '${text}'`);
-      const problem = check(Number(trimmed));
-      return problem ? fail(key, problem) : Number(trimmed);
-    },
-    format: String,
-  };
-}
-
-/** The largest float32: the kernels compute in float32, so a setting beyond it would turn every value infinite. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** A number within float32's range; `nonZero` refuses 0 (a scale of 0 would make every pixel 0). */
-function number<D extends number | undefined = undefined>(d: Described & { default?: D; nonZero?: boolean }): RunOption<number, D> {
-  const inRange = (n: number) => Number.isFinite(n) && Math.abs(n) <= FLOAT32_MAX;
-  return {
-    ...d,
-    type: 'number',
-    default: d.default as D,
-    schema: z
-      .number()
-      .refine(inRange, `${d.label} must be a finite number within ±3.4e38 (float32)`)
-      .refine((n) => !d.nonZero || n !== 0, `${d.label} must not be 0`),
-    parse(text, key) {
-      const n = Number(text.trim());
-      if (text.trim() === '' || !Number.isFinite(n)) fail(key, `must be a number, got '${text.slice(0, 80)}'`);
-      if (!inRange(n)) fail(key, `must be within ±3.4e38 (float32), got ${text.trim()}`);
-      return d.nonZero && n === 0 ? fail(key, 'must not be 0 (every pixel would become 0)') : n;
-    },
-    format: String,
-  };
-}
-
-function choice<const C extends readonly [string, ...string[]]>(
-  d: Described & { choices: C; default: C[number] },
-): RunOption<C[number], C[number]> {
-  return {
-    ...d,
-    type: 'choice',
-    schema: z.enum(d.choices as unknown as [C[number], ...C[number][]]),
-    parse(text, key) {
-      return (d.choices as readonly string[]).includes(text) ? text : fail(key, `must be one of ${d.choices.join(', ')}; got '${text}'`);
-    },
-    format: String,
-  };
-}
-
-function flag(d: Described): RunOption<boolean, boolean> {
-  return {
-    ...d,
-    type: 'flag',
-    default: false,
-    schema: z.boolean(),
-    parse: (text, key) => (text === 'true' ? true : text === 'false' ? false : fail(key, `must be true or false, got '${text}'`)),
-    format: String,
-  };
-}
-
-function text(d: Described & { default: string; check: (text: string) => string | null }): RunOption<string, string> {
-  return {
-    ...d,
-    type: 'text',
-    schema: z.string().superRefine((s, ctx) => {
-      const problem = d.check(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${d.label} ${problem}` });
-    }),
-    parse(value, key) {
-      const problem = d.check(value.trim());
-      return problem ? fail(key, problem) : value.trim();
-    },
-    format: String,
-  };
-}
-
-export const filePath = z.string().min(1, 'a file path is needed').max(4096);
-
-function path(d: Described): RunOption<string, undefined> {
-  return {
-    ...d,
-    type: 'path',
-    default: undefined,
-    schema: filePath,
-    parse: (value, key) => (value === '' ? fail(key, 'needs a file') : value),
-    format: String,
-  };
-}
-
-function paths(d: Described): RunOption<string[], string[]> {
-  return {
-    ...d,
-    type: 'paths',
-    default: [],
-    schema: z.array(filePath),
-    parse: (value, key) => (value === '' ? fail(key, 'needs a file') : [value]),
-    format: (v) => v.join(','),
-  };
+/** A run setting's value is wrong; `{}` in `problem` names `related`. */
+export function runSettingError(key: RunOptionKey, problem: string, related?: RunOptionKey): SettingError {
+  return new SettingError(key, problem, runLabelOf, related);
 }
 
 /** 1-based band numbers, as people count them; at most `max` of them. */
-function bands(d: Described & { max: number }): RunOption<number[], undefined> & { max: number } {
+function bands(d: RunDescribed & { max: number }): RunOption<number[], undefined> & { max: number } {
+  const fail = (key: string, problem: string): never => {
+    throw new SettingError(key, problem, () => d.label);
+  };
   const tooMany = (n: number) => `must list at most ${d.max} bands, got ${n}`;
   return {
     ...d,
@@ -428,7 +266,7 @@ type OptionShape = {
 
 /** Whether a setting applies under a filter mode. */
 export function appliesTo(key: RunOptionKey, mode: FilterMode): boolean {
-  const modes: readonly FilterMode[] | undefined = RUN_OPTIONS[key].modes;
+  const modes: readonly FilterMode[] | undefined = (RUN_OPTIONS[key] as RunOption<unknown>).modes;
   return modes === undefined || modes.includes(mode);
 }
 

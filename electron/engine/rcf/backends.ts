@@ -14,7 +14,7 @@
  * neither loads Dawn nor waits for it.
  */
 import { availableParallelism } from 'node:os';
-import { BACKENDS, SettingError, type BackendChoice } from '../../../shared/run/index.js';
+import { BACKENDS, runLabelOf, SettingError, type BackendChoice } from '../../../shared/run/index.js';
 import { accumulateRowsReference, type CellImage } from '../../../shared/rcf/cell-sums.js';
 import type { FilterBank } from '../../../shared/rcf/features.js';
 import { nativeKernelAvailable, nativeKernelIsa, prepareBank, accumulateRows } from './native-kernel.js';
@@ -40,7 +40,7 @@ export interface BoundKernel {
 export class BackendError extends SettingError {
   override name = 'BackendError';
   constructor(problem: string) {
-    super('backend', problem, 'backend');
+    super('backend', problem, runLabelOf, 'backend');
   }
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
 import { UserError } from '../../../shared/errors/index.js';
-import { SettingError } from '../../../shared/run/index.js';
+import { runSettingError } from '../../../shared/run/index.js';
 import { checkNpySize, npyHeaderBytes, NPY_HEADER_BYTES, parseNpy, parseNpyHeader, serializeNpy } from '../../../shared/rcf/npy.js';
 import { gaussianWeights } from '../../../shared/rcf/gaussian.js';
 import { SeededRandom } from '../../../shared/rcf/random.js';
@@ -106,7 +106,7 @@ export async function saveWeights(path: string, bank: FilterBank): Promise<void>
 /** Checks a features count K: positive and even (K = 2·filters). */
 export function filtersForFeatures(features: number): number {
   if (!Number.isInteger(features) || features < 2 || features % 2 !== 0) {
-    throw new SettingError('features', `must be a positive even number (K = 2 × filters), got ${features}`);
+    throw runSettingError('features', `must be a positive even number (K = 2 × filters), got ${features}`);
   }
   return features / 2;
 }
@@ -180,7 +180,7 @@ export async function makeEmpiricalBank(train: Raster[], options: EmpiricalOptio
   const { kernel, bands } = options;
   checkEmpiricalMemory(options.features, bands.length, kernel, options.pool);
   const pool = patchPool(options.features, options.pool);
-  if (pool < filters) throw new SettingError('patches', `(${pool}) must be at least the number of filters (${filters})`);
+  if (pool < filters) throw runSettingError('patches', `(${pool}) must be at least the number of filters (${filters})`);
   const channels = bands.length;
   const dim = channels * kernel * kernel;
   const rng = new SeededRandom(options.seed);
