@@ -180,6 +180,7 @@ describe('minimizeLbfgs against scipy’s L-BFGS-B', () => {
   for (const x0 of [
     [-1.2, 1],
     [-1.2, 1, -0.5, 0.8, 1.3, -0.2],
+    [3, -3, 2.5, -2, 4, -1, 0.1, 5, -4, 2],
   ])
     it(`Rosenbrock from ${JSON.stringify(x0)}: the same iterations, evaluations and minimum`, async () => {
       const rosenbrock = (x: Float64Array, g: Float64Array) => {
@@ -367,7 +368,7 @@ describe('fitLogisticCv against cross_val_score / cross_val_predict(LogisticRegr
       const folds = kFold(200, 4, { shuffle: true, seed: 2 });
       const cv = await fitLogisticCv({ X: denseFeatures(data.X, 6), labels: data.labels, folds, Cs: [1] });
       const truth = python({ logisticCv: { C: 1 } }, data, folds).logisticCv;
-      cv.foldScores.forEach((f, s) => expect(Math.abs(f.accuracy[0] - truth.foldAccuracy[s])).toBeLessThanOrEqual(1 / f.testRows + 1e-12));
+      cv.foldScores.forEach((f, s) => expect(f.accuracy[0]).toBeCloseTo(truth.foldAccuracy[s], 12));
       expect(relativeError(cv.outOfFoldScores, truth.proba.flat())).toBeLessThan(1e-4);
       expect(cv.scoreColumns).toBe(names.length);
       const full = python({ logistic: { C: 1, intercept: true } }, data).logistic;
