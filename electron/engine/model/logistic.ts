@@ -17,7 +17,7 @@ import { type ClassifierCvScores, type ClassifierPredictions, classOfScores, row
 import { type FeatureSource, notFinite, rowChunks } from './features.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { gemm } from './linalg.js';
-import type { FitHooks } from './ridge.js';
+import { type FitHooks, slotsOf } from './ridge.js';
 
 export interface LogisticOptions {
   /** Fit an unpenalised intercept; default true. */
@@ -194,8 +194,6 @@ async function solve(
   onIteration?: (iteration: number) => void,
 ): Promise<LogisticModel> {
   const { intercept = true, maxIter = 100, tol = 1e-4 } = options;
-  if (!(Number.isInteger(maxIter) && maxIter >= 1)) throw new UserError(`iterations: must be a whole number of at least 1, got ${maxIter}`);
-  if (!(tol > 0)) throw new UserError(`tolerance: must be positive, got ${tol}`);
   const K = held.K;
   const O = classes.count === 2 ? 1 : classes.count;
   const result = await minimizeLbfgs(objectiveOf(held, blocks, O, C, intercept), new Float64Array(K * O + (intercept ? O : 0)), {
@@ -216,6 +214,11 @@ async function solve(
   };
 }
 
+function checkOptions({ maxIter = 100, tol = 1e-4 }: LogisticOptions): void {
+  if (!(Number.isInteger(maxIter) && maxIter >= 1)) throw new UserError(`iterations: must be a whole number of at least 1, got ${maxIter}`);
+  if (!(tol > 0)) throw new UserError(`tolerance: must be positive, got ${tol}`);
+}
+
 function checkLabels(labels: ArrayLike<ClassLabel>, n: number): void {
   if (labels.length !== n) throw new UserError(`labels: ${labels.length} for ${n} feature rows`);
 }
@@ -224,6 +227,7 @@ function checkLabels(labels: ArrayLike<ClassLabel>, n: number): void {
 export async function fitLogistic(input: LogisticFitInput): Promise<LogisticModel> {
   const { X, labels, C = 1, maxIter = 100 } = input;
   checkC(C);
+  checkOptions(input);
   checkLabels(labels, X.rows);
   const classes = ClassLabels.fromLabels(labels, input.rows);
   classes.requireTwo();
@@ -286,15 +290,12 @@ export async function fitLogisticCv(input: LogisticCvInput): Promise<LogisticCvR
   if (Cs.length === 0) throw new UserError('C: the grid is empty');
   Cs.forEach(checkC);
   checkLabels(labels, X.rows);
-  if (folds.length !== X.rows) throw new UserError(`folds: ${folds.length} fold numbers for ${X.rows} feature rows`);
-  const foldIds = [...new Set(folds)].filter((f) => f >= 0).sort((a, b) => a - b);
-  if (foldIds.length < 2) throw new UserError(`cross-validation needs at least 2 folds with rows, got ${foldIds.length}`);
+  checkOptions(input);
+  const { slot, foldIds } = slotsOf(folds, X.rows);
   const used = rowsInFolds(folds);
   const classes = ClassLabels.fromLabels(labels, used);
   classes.requireTwo();
   const truth = classes.encode(labels, used);
-  const slotOf = new Map(foldIds.map((f, s) => [f, s]));
-  const slot = Int32Array.from(folds, (f) => (f >= 0 ? slotOf.get(f)! : -1));
   const held = await holdRows(X, slot, foldIds.length, truth, input);
   const S = foldIds.length;
   const total = S * Cs.length + 1;

@@ -15,7 +15,7 @@ import type { FoldOf } from '../../../shared/model/index.js';
 import { type ClassLabel, ClassLabels } from './class-labels.js';
 import { type ClassifierCvScores, type ClassifierPredictions, classOfScores, rowsInFolds, scoreClassifierCv } from './classifier-cv.js';
 import type { FeatureSource } from './features.js';
-import { DEFAULT_LAMBDAS, type FitHooks, type RidgeModel, fitRidge, predictRidge, ridgeFolds, wellConditioned } from './ridge.js';
+import { DEFAULT_LAMBDAS, type FitHooks, type RidgeModel, fitRidge, predictRidge, ridgeFolds, slotsOf, wellConditioned } from './ridge.js';
 
 export interface RidgeClassifierModel {
   /** The classes, in scikit-learn's order (ClassLabels). */
@@ -91,7 +91,7 @@ export async function fitRidgeClassifierCv(input: RidgeClassifierCvInput): Promi
   const { X, labels, folds, intercept = true } = input;
   const lambdas = [...(input.lambdas ?? DEFAULT_LAMBDAS)];
   checkRows(labels, X.rows);
-  if (folds.length !== X.rows) throw new UserError(`folds: ${folds.length} fold numbers for ${X.rows} feature rows`);
+  slotsOf(folds, X.rows); // refuses bad folds before the labels are read
   const used = rowsInFolds(folds);
   const classLabels = ClassLabels.fromLabels(labels, used);
   classLabels.requireTwo();

@@ -641,7 +641,8 @@ function finish(value: number, log1p: boolean, bounds: ClipBounds | null): numbe
   return bounds ? Math.min(bounds[1], Math.max(bounds[0], v)) : v;
 }
 
-function slotsOf(folds: FoldOf, n: number): { slot: Int32Array; foldIds: number[] } {
+/** Slot (0… in increasing fold number) per row, −1 outside the folds; refuses folds that cannot cross-validate. */
+export function slotsOf(folds: FoldOf, n: number): { slot: Int32Array; foldIds: number[] } {
   if (folds.length !== n) throw new UserError(`folds: ${folds.length} fold numbers for ${n} feature rows`);
   const foldIds = [...new Set(folds)].filter((f) => f >= 0).sort((a, b) => a - b);
   if (foldIds.length < 2) throw new UserError(`cross-validation needs at least 2 folds with rows, got ${foldIds.length}`);

@@ -343,6 +343,23 @@ describe('fitLogistic against LogisticRegression(solver="lbfgs")', () => {
       fitLogistic({ X, labels: data.labels, signal: controller.signal, onProgress: (p) => p.stage === 'solving' && controller.abort() }),
     ).rejects.toMatchObject({ kind: 'cancelled' });
     await expect(fitLogistic({ X, labels: data.labels, C: 0 })).rejects.toThrow('C must be a positive number, got 0');
+    await expect(fitLogistic({ X, labels: data.labels, maxIter: 0 })).rejects.toThrow(
+      'iterations: must be a whole number of at least 1, got 0',
+    );
+    await expect(fitLogisticCv({ X, labels: data.labels, folds: new Int32Array(60).fill(-1) })).rejects.toThrow(
+      'cross-validation needs at least 2 folds with rows, got 0',
+    );
+    await expect(fitLogisticCv({ X, labels: data.labels, folds: kFold(60, 3), Cs: [] })).rejects.toThrow('C: the grid is empty');
+    const stop = new AbortController();
+    await expect(
+      fitLogisticCv({
+        X,
+        labels: data.labels,
+        folds: kFold(60, 3),
+        signal: stop.signal,
+        onProgress: (p) => p.stage === 'solving' && stop.abort(),
+      }),
+    ).rejects.toMatchObject({ kind: 'cancelled' });
     await expect(fitLogistic({ X, labels: data.labels.map(() => 7) })).rejects.toThrow(
       'labels: only one class (7); a classifier needs at least two',
     );
