@@ -45,6 +45,8 @@ export const LIMITS = {
   csvRecordChars: 2 ** 26,
   /** The largest JSON file read back beside an output (a partial's record, a provenance sidecar). */
   sidecarBytes: 16 * 2 ** 20,
+  /** The feature rows a logistic fit holds in float64 (L-BFGS reads them every iteration): 1 GiB, 32,768 rows at K = 4096. */
+  logisticFeatureBytes: 2 ** 30,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

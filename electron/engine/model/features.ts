@@ -46,3 +46,8 @@ export async function* rowChunks(source: FeatureSource, check: () => void): Asyn
   }
   if (first !== source.rows) throw new UserError(`features: ${first} rows read, ${source.rows} announced`);
 }
+
+/** The one wording for a feature value a fit cannot use. */
+export function notFinite(row: number, v: number): UserError {
+  return new UserError(`features: row ${row + 1} has a value that is not a number (${v}); leave out cells without valid features`);
+}

@@ -22,4 +22,38 @@ export {
   fitRidge,
   fitRidgeCv,
   predictRidge,
+  type RidgeFolds,
+  type RidgeFoldsInput,
+  ridgeFolds,
 } from './ridge.js';
+export { type ClassLabel, ClassLabels } from './class-labels.js';
+export {
+  type ClassificationScores,
+  accuracy,
+  binaryRocAuc,
+  classificationScores,
+  confusionMatrix,
+  macroF1,
+  rocAuc,
+} from './classification-metrics.js';
+export { type ClassifierCvScores, type ClassifierFoldScores, type ClassifierPredictions } from './classifier-cv.js';
+export { type LbfgsOptions, type LbfgsResult, type Objective, minimizeLbfgs } from './lbfgs.js';
+export {
+  type LogisticCvInput,
+  type LogisticCvResult,
+  type LogisticFitInput,
+  type LogisticModel,
+  type LogisticOptions,
+  fitLogistic,
+  fitLogisticCv,
+  predictLogistic,
+} from './logistic.js';
+export {
+  type RidgeClassifierCvInput,
+  type RidgeClassifierCvResult,
+  type RidgeClassifierFitInput,
+  type RidgeClassifierModel,
+  fitRidgeClassifier,
+  fitRidgeClassifierCv,
+  predictRidgeClassifier,
+} from './ridge-classifier.js';

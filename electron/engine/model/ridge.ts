@@ -16,7 +16,7 @@
  */
 import { throwIfCancelled, UserError } from '../../../shared/errors/index.js';
 import type { FoldOf } from '../../../shared/model/index.js';
-import { type FeatureSource, rowChunks } from './features.js';
+import { type FeatureSource, notFinite, rowChunks } from './features.js';
 import { eigh, gemm, posv, syrk } from './linalg.js';
 import { type RegressionScores, regressionScores } from './metrics.js';
 
@@ -149,6 +149,11 @@ function checkLambda(lambda: number): void {
   if (!(lambda > 0 && Number.isFinite(lambda))) throw new UserError(`λ must be a positive number, got ${lambda}`);
 }
 
+function checkGrid(lambdas: readonly number[]): void {
+  if (lambdas.length === 0) throw new UserError('λ: the grid is empty');
+  lambdas.forEach(checkLambda);
+}
+
 /**
  * The rows of a fit, grouped by slot (a fold, numbered 0… in increasing fold number), with
  * the targets on the scale the model is fitted on.
@@ -198,10 +203,6 @@ function meanOfRows(data: ArrayLike<number>, K: number, rowList: ArrayLike<numbe
   }
   for (let k = 0; k < K; k++) mean[k] /= rowList.length;
   return mean;
-}
-
-function notFinite(row: number, v: number): UserError {
-  return new UserError(`features: row ${row + 1} has a value that is not a number (${v}); leave out cells without valid features`);
 }
 
 /** Distinct λ in use, each with its targets. */
@@ -640,7 +641,8 @@ function finish(value: number, log1p: boolean, bounds: ClipBounds | null): numbe
   return bounds ? Math.min(bounds[1], Math.max(bounds[0], v)) : v;
 }
 
-function slotsOf(folds: FoldOf, n: number): { slot: Int32Array; foldIds: number[] } {
+/** Slot (0… in increasing fold number) per row, −1 outside the folds; refuses folds that cannot cross-validate. */
+export function slotsOf(folds: FoldOf, n: number): { slot: Int32Array; foldIds: number[] } {
   if (folds.length !== n) throw new UserError(`folds: ${folds.length} fold numbers for ${n} feature rows`);
   const foldIds = [...new Set(folds)].filter((f) => f >= 0).sort((a, b) => a - b);
   if (foldIds.length < 2) throw new UserError(`cross-validation needs at least 2 folds with rows, got ${foldIds.length}`);
@@ -648,29 +650,68 @@ function slotsOf(folds: FoldOf, n: number): { slot: Int32Array; foldIds: number[
   return { slot: Int32Array.from(folds, (f) => (f >= 0 ? slotOf.get(f)! : -1)), foldIds };
 }
 
-/** Cross-validates ridge over `lambdas` on the given folds, chooses λ per target and refits on every row of the folds. */
-export async function fitRidgeCv(input: RidgeCvInput): Promise<RidgeCvResult> {
-  const { X, folds, intercept = true, log1p = false } = input;
-  const lambdas = [...(input.lambdas ?? DEFAULT_LAMBDAS)];
-  if (lambdas.length === 0) throw new UserError('λ: the grid is empty');
-  lambdas.forEach(checkLambda);
-  const yObs = targetColumns(input.y, X.rows, log1p);
-  const yFit = log1p ? yObs.map((y) => y.map(Math.log1p)) : yObs;
-  const { slot, foldIds } = slotsOf(folds, X.rows);
-  const p = problemOf(X, yFit, slot, foldIds.length, intercept);
-  const T = p.T;
-  const L = lambdas.length;
+/** What `ridgeFolds` needs: targets already on the scale they are fitted on. */
+export interface RidgeFoldsInput extends FitHooks {
+  X: FeatureSource;
+  /** One column per target, a value per feature row (checked). */
+  y: Float64Array[];
+  folds: FoldOf;
+  lambdas: readonly number[];
+  intercept: boolean;
+}
 
+/**
+ * Every fold's held-out predictions for every λ, from one factorisation per fold, and the refit on
+ * all the rows of the folds: what fitRidgeCv scores by R², and a ridge classifier by accuracy.
+ */
+export interface RidgeFolds {
+  /** The fold numbers with rows, increasing. */
+  foldIds: number[];
+  /** Per fold: its held-out rows, increasing. */
+  testRows: Int32Array[];
+  /** Rows in any fold, increasing. */
+  inFold: Int32Array;
+  /** n × L·T row-major ([row][λ][target]) in the fit scale; NaN for rows in no fold. */
+  heldOut: Float64Array;
+  /** Per fold, per λ: reciprocal condition number of XᵀX + λI of its training rows. */
+  rcond: number[][];
+  /** Per λ: ill-conditioned on at least one fold. */
+  illConditioned: boolean[];
+  /** β (K×T) and b (T) on every row of the folds, with λ per target. */
+  refit(lambdaOfTarget: readonly number[]): Promise<{ coefficients: Float64Array; intercept: Float64Array }>;
+}
+
+export async function ridgeFolds(input: RidgeFoldsInput): Promise<RidgeFolds> {
+  const { X, y, lambdas, intercept } = input;
+  checkGrid(lambdas);
+  const { slot, foldIds } = slotsOf(input.folds, X.rows);
+  const p = problemOf(X, y, slot, foldIds.length, intercept);
   const solver = solverFor(p);
   await solver.accumulate(X, input);
   const rcond = await solver.solveFolds(lambdas, input);
-  const raw = await solver.heldOut(X, input);
+  const heldOut = await solver.heldOut(X, input);
+  const inFold = Int32Array.from(p.slotRows.flatMap((r) => [...r])).sort();
+  const illConditioned = lambdas.map((_, l) => rcond.some((r) => r[l] < ILL_CONDITIONED_RCOND));
+  return { foldIds, testRows: p.slotRows, inFold, heldOut, rcond, illConditioned, refit: (lambdaOfTarget) => solver.refit(lambdaOfTarget) };
+}
+
+/** Cross-validates ridge over `lambdas` on the given folds, chooses λ per target and refits on every row of the folds. */
+export async function fitRidgeCv(input: RidgeCvInput): Promise<RidgeCvResult> {
+  const { X, intercept = true, log1p = false } = input;
+  const lambdas = [...(input.lambdas ?? DEFAULT_LAMBDAS)];
+  checkGrid(lambdas);
+  const yObs = targetColumns(input.y, X.rows, log1p);
+  const yFit = log1p ? yObs.map((y) => y.map(Math.log1p)) : yObs;
+  const T = yObs.length;
+  const L = lambdas.length;
+  const cvFolds = await ridgeFolds({ ...input, y: yFit, lambdas, intercept });
+  const { foldIds, testRows, inFold, heldOut: raw, rcond, illConditioned } = cvFolds;
+  const n = X.rows;
 
   // Every row's held-out prediction per (λ, target), in the target's units, clipped by its fold's bounds.
-  const inFold = Int32Array.from(p.slotRows.flatMap((r) => [...r])).sort();
-  const predicted = Array.from({ length: L * T }, () => new Float64Array(p.n).fill(NaN));
-  const foldScores: FoldScores[] = p.slotRows.map((test, s) => {
-    const train = p.slotRows.flatMap((r, other) => (other === s ? [] : [...r]));
+  const predicted = Array.from({ length: L * T }, () => new Float64Array(n).fill(NaN));
+  const foldScores: FoldScores[] = testRows.map((test, s) => {
+    const train = testRows.flatMap((r, other) => (other === s ? [] : [...r]));
     const bounds = boundsFor(input.clip, yObs, train);
     const scores: RegressionScores[][] = lambdas.map((_, l) =>
       yObs.map((y, t) => {
@@ -691,21 +732,26 @@ export async function fitRidgeCv(input: RidgeCvInput): Promise<RidgeCvResult> {
   });
   const meanR2 = lambdas.map((_, l) => yObs.map((_, t) => foldScores.reduce((sum, f) => sum + f.r2[l][t], 0) / foldScores.length));
   const pooledR2 = lambdas.map((_, l) => yObs.map((y, t) => regressionScores(y, predicted[l * T + t], inFold).r2));
-  const illConditioned = lambdas.map((_, l) => rcond.some((r) => r[l] < ILL_CONDITIONED_RCOND));
 
-  const acceptable = lambdas.map((_, l) => l).filter((l) => !illConditioned[l]);
-  if (acceptable.length === 0)
-    throw new UserError(`every λ of the grid is ill-conditioned on some fold (XᵀX + λI is numerically singular); try larger λ`);
+  const acceptable = wellConditioned(illConditioned);
   const best = yObs.map((_, t) => acceptable.reduce((b, l) => (meanR2[l][t] > meanR2[b][t] ? l : b), acceptable[0]));
   const edgeWarning = best.map((l) => l === acceptable[0] || l === acceptable.at(-1));
-  const outOfFold = new Float64Array(p.n * T);
-  for (let i = 0; i < p.n; i++) for (let t = 0; t < T; t++) outOfFold[i * T + t] = predicted[best[t] * T + t][i];
+  const outOfFold = new Float64Array(n * T);
+  for (let i = 0; i < n; i++) for (let t = 0; t < T; t++) outOfFold[i * T + t] = predicted[best[t] * T + t][i];
 
   input.onProgress?.({ stage: 'refitting', done: 0, total: 1 });
   const chosen = best.map((l) => lambdas[l]);
-  const fitted = await solver.refit(chosen);
-  const model: RidgeModel = { columns: p.K, targets: T, ...fitted, lambda: chosen, log1p, clip: boundsFor(input.clip, yObs, inFold) };
+  const fitted = await cvFolds.refit(chosen);
+  const model: RidgeModel = { columns: X.columns, targets: T, ...fitted, lambda: chosen, log1p, clip: boundsFor(input.clip, yObs, inFold) };
   return { lambdas, foldScores, meanR2, pooledR2, illConditioned, best, edgeWarning, outOfFold, model };
+}
+
+/** The indices of the λ that may be chosen; refuses a grid where none may. */
+export function wellConditioned(illConditioned: readonly boolean[]): number[] {
+  const acceptable = illConditioned.map((_, l) => l).filter((l) => !illConditioned[l]);
+  if (acceptable.length === 0)
+    throw new UserError(`every λ of the grid is ill-conditioned on some fold (XᵀX + λI is numerically singular); try larger λ`);
+  return acceptable;
 }
 
 /** Fits ridge with one λ for every target on `rows` (default: all rows), as scikit-learn's `Ridge(alpha=λ)`. */
