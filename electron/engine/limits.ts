@@ -45,6 +45,16 @@ export const LIMITS = {
   csvRecordChars: 2 ** 26,
   /** The largest JSON file read back beside an output (a partial's record, a provenance sidecar). */
   sidecarBytes: 16 * 2 ** 20,
+  /** The rows (CSV records, features) of one label file, usable or not; their vertices count against `areaVertices`. */
+  labelRows: 1_000_000,
+  /** A CSV label file (streamed; its rows are held as points): far above a million rows of coordinates and a value. */
+  labelCsvBytes: 256 * 2 ** 20,
+  /** Distinct classes of a label file or a label raster (each cell keeps a count per class). */
+  labelClasses: 1000,
+  /** Polygon clipping for area weights: vertices clipped, summed over the cells each polygon's rows visit. */
+  labelClipVertices: 2 ** 28,
+  /** Pixels of a label or weight raster visited by one join (the part over the run's cells, or over the polygons). */
+  labelRasterPixels: 2 ** 28,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
