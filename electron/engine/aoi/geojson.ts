@@ -117,9 +117,7 @@ export function geoJsonCrs(doc: Json, fail: (problem: string) => Error): CrsInfo
     if (member.type === 'name' && typeof props.name === 'string') {
       const named = epsgFromName(props.name);
       if (named === null)
-        throw fail(
-          `unknown CRS '${oneLine(props.name).slice(0, 60)}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`,
-        );
+        throw fail(`unknown CRS '${oneLine(props.name).slice(0, 60)}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`);
       code = named;
     } else if (member.type === 'EPSG' && Number.isInteger(props.code)) {
       code = props.code as number; // the 2008 draft's {"type": "EPSG", "properties": {"code": 4326}}

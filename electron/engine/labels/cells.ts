@@ -44,7 +44,10 @@ export function joinGrids(provenance: Provenance, cells: readonly RunCell[]): Jo
     const toPixel =
       t[2] === 0 && t[4] === 0
         ? (x: number, y: number): [number, number] => [(x - t[0]) / t[1], (y - t[3]) / t[5]]
-        : (x: number, y: number): [number, number] => [inverse[0] + x * inverse[1] + y * inverse[2], inverse[3] + x * inverse[4] + y * inverse[5]];
+        : (x: number, y: number): [number, number] => [
+            inverse[0] + x * inverse[1] + y * inverse[2],
+            inverse[3] + x * inverse[4] + y * inverse[5],
+          ];
     return { ...g, cw: w, ch: h, usable: new Map(), inverse, toPixel };
   });
   const byName = new Map(grids.map((g) => [g.name, g]));
@@ -77,6 +80,7 @@ export function toGridCrs(path: string, from: CrsInfo, grid: JoinGrid): (x: numb
   if (!grid.crs) throw new LabelError(path, `the raster ${grid.name} has no CRS, so the labels (${crsLabel(from)}) cannot be placed on it`);
   if (sameCrs(from, grid.crs)) return (x, y) => [x, y];
   const f = makeTransformer(from, grid.crs);
-  if (!f) throw new LabelError(path, `cannot transform the labels from ${crsLabel(from)} to the CRS of ${grid.name} (${crsLabel(grid.crs)})`);
+  if (!f)
+    throw new LabelError(path, `cannot transform the labels from ${crsLabel(from)} to the CRS of ${grid.name} (${crsLabel(grid.crs)})`);
   return f;
 }

@@ -113,7 +113,15 @@ function joinPoints(labels: LabelSet & { geometry: 'points' }, provenance: Prove
       if (labels.group !== undefined) out.group = [...a.groups.entries()].reduce((best, e) => (e[1] > best[1] ? e : best))[0];
       return out;
     });
-  const base = { kind: 'points' as const, path: labels.path, numeric: labels.numeric, rows, labels: points, dropped: labels.dropped, outside };
+  const base = {
+    kind: 'points' as const,
+    path: labels.path,
+    numeric: labels.numeric,
+    rows,
+    labels: points,
+    dropped: labels.dropped,
+    outside,
+  };
   return withSummary(labels.classes ? { ...base, classes: labels.classes } : base, 'point', 'cell');
 }
 
@@ -202,4 +210,3 @@ export function withSummary(join: Omit<LabelJoin, 'summary'>, noun: string, rowN
   if (join.dropped.length > 0) parts.push(`${join.dropped.map(describeDropped).join(', ')} dropped`);
   return { ...join, summary: parts.join('; ') };
 }
-

@@ -53,7 +53,11 @@ export async function joinLabelRaster(
       const [x0, y0, w, h] = window;
       visited += w * h;
       if (visited > LIMITS.labelRasterPixels) {
-        throw new LimitError({ path }, `the join visits more than ${LIMITS.labelRasterPixels} of its pixels`, `${LIMITS.labelRasterPixels} pixels`);
+        throw new LimitError(
+          { path },
+          `the join visits more than ${LIMITS.labelRasterPixels} of its pixels`,
+          `${LIMITS.labelRasterPixels} pixels`,
+        );
       }
       const stripRows = Math.max(1, Math.floor(LIMITS.stripBytes / 4 / w));
       for (let top = y0; top < y0 + h; top += stripRows) {
@@ -84,7 +88,11 @@ export async function joinLabelRaster(
             let k = classOf.get(v);
             if (k === undefined) {
               if (classOf.size === LIMITS.labelClasses) {
-                throw new LimitError({ path }, `has more than ${LIMITS.labelClasses} distinct values as classes`, `${LIMITS.labelClasses} classes`);
+                throw new LimitError(
+                  { path },
+                  `has more than ${LIMITS.labelClasses} distinct values as classes`,
+                  `${LIMITS.labelClasses} classes`,
+                );
               }
               classOf.set(v, (k = classOf.size));
             }
@@ -111,7 +119,7 @@ export async function joinLabelRaster(
       }
       return row;
     });
-    if (rows.length === 0) throw new LabelError(path, "no valid pixel falls in a cell of the run");
+    if (rows.length === 0) throw new LabelError(path, 'no valid pixel falls in a cell of the run');
     const base = { kind: 'raster' as const, path, numeric: !classes, rows, labels, dropped: dropped.list(), outside };
     return withSummary(classes ? { ...base, classes } : base, 'pixel', 'cell');
   } finally {

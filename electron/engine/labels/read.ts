@@ -8,7 +8,7 @@
  */
 import { openInputFile, readExactly } from '../input-file.js';
 import { formatBytes, LimitError, LIMITS } from '../limits.js';
-import { crsFromEpsg, crsLabel, epsgFromName, type CrsInfo } from '../crs/index.js';
+import { crsFromEpsg, epsgFromName, type CrsInfo } from '../crs/index.js';
 import { oneLine } from '../../../shared/errors/index.js';
 import {
   checkAreaVertices,
@@ -25,7 +25,17 @@ import {
 } from '../aoi/index.js';
 import { csvFileRecords } from '../export/read-csv.js';
 import { failFor, LabelError } from './errors.js';
-import { classOf, DropCounter, describeDropped, missingReason, numberOf, sortClasses, type Dropped, type RawValue, type ValueKind } from './values.js';
+import {
+  classOf,
+  DropCounter,
+  describeDropped,
+  missingReason,
+  numberOf,
+  sortClasses,
+  type Dropped,
+  type RawValue,
+  type ValueKind,
+} from './values.js';
 
 export interface ReadLabelsOptions {
   /** The column (CSV header, GeoJSON property, GeoPackage column) holding the label; matched exactly, else ignoring case. */
@@ -125,7 +135,11 @@ export async function readLabels(path: string, options: ReadLabelsOptions): Prom
     if (kind !== 'gpkg' && options.layer !== undefined) throw fail(`a layer ('${options.layer}') can only be chosen in a GeoPackage`);
     if (kind === 'geojson') {
       if (file.size > LIMITS.areaFileBytes) {
-        throw new LimitError({ path }, `a GeoJSON file of ${formatBytes(file.size)}`, `${formatBytes(LIMITS.areaFileBytes)} (save it as a GeoPackage)`);
+        throw new LimitError(
+          { path },
+          `a GeoJSON file of ${formatBytes(file.size)}`,
+          `${formatBytes(LIMITS.areaFileBytes)} (save it as a GeoPackage)`,
+        );
       }
       text = (await readExactly(file, 0, file.size, fail)).toString('utf8').replace(/^\uFEFF/, '');
     } else if (kind === 'csv' && file.size > LIMITS.labelCsvBytes) {
@@ -134,7 +148,8 @@ export async function readLabels(path: string, options: ReadLabelsOptions): Prom
   } finally {
     await file.handle.close();
   }
-  const source = kind === 'gpkg' ? await gpkgSource(path, options) : kind === 'geojson' ? geoJsonSource(text, path, options) : csvSource(path, options);
+  const source =
+    kind === 'gpkg' ? await gpkgSource(path, options) : kind === 'geojson' ? geoJsonSource(text, path, options) : csvSource(path, options);
   try {
     return await collect(path, source, options.values ?? 'auto');
   } finally {
@@ -170,7 +185,9 @@ async function collect(path: string, source: Source, values: ValueKind): Promise
     }
     if (geometry === null) [geometry, firstOfKind] = [shape, record.line];
     else if (geometry !== shape) {
-      throw fail(`mixes ${geometry} (${source.rowNoun} ${firstOfKind}) and ${shape} (${source.rowNoun} ${record.line}); use one kind of label`);
+      throw fail(
+        `mixes ${geometry} (${source.rowNoun} ${firstOfKind}) and ${shape} (${source.rowNoun} ${record.line}); use one kind of label`,
+      );
     }
     const raw = record.target as string | number | boolean | bigint;
     kept.push({ ...record, raw: typeof raw === 'bigint' ? Number(raw) : raw });
@@ -223,7 +240,8 @@ function findColumn(names: string[], wanted: string): number | null {
 function missingColumn(kind: string, wanted: string, names: string[]): string {
   const shown = names.slice(0, 30).map((n) => oneLine(n).slice(0, 40));
   const more = names.length > 30 ? `, and ${names.length - 30} more` : '';
-  return `no ${kind} '${wanted}' (${names.length === 0 ? 'the file has none' : `${kind}s: ${shown.join(', ')}${more}`})`;
+  const plural = kind === 'property' ? 'properties' : `${kind}s`;
+  return `no ${kind} '${wanted}' (${names.length === 0 ? 'the file has none' : `${plural}: ${shown.join(', ')}${more}`})`;
 }
 
 /** The target and group columns of a header, or a LabelError listing the columns. */
@@ -296,7 +314,8 @@ function coordinateColumns(path: string, names: string[], options: ReadLabelsOpt
   let y: number | null;
   let geographic = false;
   if (options.x !== undefined || options.y !== undefined) {
-    if (options.x === undefined || options.y === undefined) throw new LabelError(path, 'give both coordinate columns (x and y), or neither');
+    if (options.x === undefined || options.y === undefined)
+      throw new LabelError(path, 'give both coordinate columns (x and y), or neither');
     x = findColumn(names, options.x);
     y = findColumn(names, options.y);
     if (x === null) throw new LabelError(path, missingColumn('column', options.x, names));
@@ -307,7 +326,10 @@ function coordinateColumns(path: string, names: string[], options: ReadLabelsOpt
     geographic = x !== null && y !== null;
     if (!geographic) [x, y] = [pick(X), pick(Y)];
     if (x === null || y === null) {
-      throw new LabelError(path, `no coordinate columns (expected lon/lat, longitude/latitude or x/y; columns: ${names.slice(0, 30).join(', ')})`);
+      throw new LabelError(
+        path,
+        `no coordinate columns (expected lon/lat, longitude/latitude or x/y; columns: ${names.slice(0, 30).join(', ')})`,
+      );
     }
   }
   if (options.crs !== undefined) source.crs = namedCrs(path, options.crs);
@@ -331,7 +353,10 @@ function geoJsonSource(text: string, path: string, options: ReadLabelsOptions): 
   const seen = new Set<string>();
   for (const f of features) {
     if (!isObject(f) || !isObject(f.properties)) continue;
-    for (const k of Object.keys(f.properties)) if (!seen.has(k)) seen.add(k), names.push(k);
+    for (const k of Object.keys(f.properties)) {
+      if (!seen.has(k)) names.push(k);
+      seen.add(k);
+    }
   }
   const columns = targetAndGroup(path, names, options, 'property');
   const target = names[columns.target];
@@ -344,7 +369,8 @@ function geoJsonSource(text: string, path: string, options: ReadLabelsOptions): 
       if (!isObject(f) || f.type !== 'Feature') throw fail(`feature ${line} is not a GeoJSON Feature`);
       const props = isObject(f.properties) ? f.properties : {};
       const value = props[target];
-      if (isObject(value) || Array.isArray(value)) throw fail(`feature ${line}: the value of '${target}' is an object or an array, not a label`);
+      if (isObject(value) || Array.isArray(value))
+        throw fail(`feature ${line}: the value of '${target}' is an object or an array, not a label`);
       const record: RawRecord = { line, target: value as RawValue, group: group === undefined ? undefined : (props[group] as RawValue) };
       const g = f.geometry;
       if (g !== null && g !== undefined) {
@@ -392,7 +418,11 @@ async function gpkgSource(path: string, options: ReadLabelsOptions): Promise<Sou
     const columns = targetAndGroup(path, names, options);
     const target = names[columns.target];
     const group = columns.group === undefined ? undefined : names[columns.group];
-    const select = [`${quoteId(layer.geometryColumn)} AS g`, `${quoteId(target)} AS t`, ...(group === undefined ? [] : [`${quoteId(group)} AS k`])];
+    const select = [
+      `${quoteId(layer.geometryColumn)} AS g`,
+      `${quoteId(target)} AS t`,
+      ...(group === undefined ? [] : [`${quoteId(group)} AS k`]),
+    ];
     const query = db.prepare(`SELECT ${select.join(', ')} FROM ${quoteId(name)}`);
     let vertices = 0;
     const records = function* (): Generator<RawRecord> {
@@ -428,6 +458,3 @@ async function gpkgSource(path: string, options: ReadLabelsOptions): Promise<Sou
     throw e;
   }
 }
-
-/** The CRS label of a set, for messages. */
-export const labelCrs = (set: LabelSet): string => crsLabel(set.crs);
