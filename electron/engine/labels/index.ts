@@ -8,5 +8,6 @@ export { LabelError } from './errors.js';
 export { readLabels, type LabelRow, type LabelSet, type PointLabel, type PolygonLabel, type ReadLabelsOptions } from './read.js';
 export { joinLabels, type LabelJoin, type TrainingRow } from './join.js';
 export { joinLabelRaster, type LabelRasterOptions } from './raster.js';
+export { joinPolygonsWeighted } from './weights.js';
 export type { RunCell } from './cells.js';
 export type { DropReason, Dropped, ValueKind } from './values.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProvenanceText, type Provenance } from '../../../shared/provenance/index.js';
-import { joinLabelRaster, joinLabels, readLabels, type RunCell } from '../../../electron/engine/labels/index.js';
+import { joinLabelRaster, joinLabels, joinPolygonsWeighted, readLabels, type RunCell } from '../../../electron/engine/labels/index.js';
 import { SYSTEM_PYTHON, runPython } from '../../helpers/python.js';
 import { REPO_ROOT, ogr2ogr } from '../aoi/gdal.js';
 
@@ -230,6 +230,49 @@ describe('polygons', () => {
     const truth = gdal({ epsg: 4326, polygons: [geometry], segment: 1e-5 }) as [number, number, number][][];
     // Our edges are densified to 1/20 of a cell (192 m) before reprojection, OGR's to about 1 m: a few 1e-6 apart.
     expectWeights(triples(joined.rows[0].cells, joined.rows[0].weights), truth[0], 1e-5);
+  });
+
+  it('weights from a raster (population): the sum of its pixels whose centres fall in cell ∩ polygon, as OGR finds them', async () => {
+    const path = file('pop-districts.geojson', featureCollection(geometries, 32616, [1.5, 2, 3]));
+    const weights = join(dir, 'population.tif');
+    // 60 m pixels off the grid's lines (no centre on a polygon edge, where OGR's Contains and our half-open rule differ);
+    // a nodata block; truth: OGR Contains of each pixel centre in the polygon, and the cell by the same floor rule.
+    const truth = JSON.parse(
+      runPython(
+        `
+import json, sys
+import numpy as np
+from osgeo import gdal, ogr, osr
+ogr.UseExceptions()
+path, x0, y0 = sys.argv[1], ${X0} - 43.7, ${Y0} + 41.3
+w, h = 340, 330
+a = ((np.arange(w)[None, :] * 7 + np.arange(h)[:, None] * 3) % 11).astype('float32')
+a[100:140, 50:120] = -9
+d = gdal.GetDriverByName('GTiff').Create(path, w, h, 1, gdal.GDT_Float32)
+d.SetGeoTransform([x0, 60, 0, y0, 0, -60])
+s = osr.SpatialReference(); s.ImportFromEPSG(32616); d.SetProjection(s.ExportToWkt())
+b = d.GetRasterBand(1); b.SetNoDataValue(-9); b.WriteArray(a); d = None
+r = gdal.Open(path); v = r.GetRasterBand(1).ReadAsArray()
+out = []
+for geometry in json.loads(sys.argv[2]):
+    g = ogr.CreateGeometryFromJson(json.dumps(geometry)); sums = {}
+    for i in range(h):
+        for j in range(w):
+            if v[i, j] <= 0: continue
+            cx = x0 + (j + 0.5) * 60; cy = y0 - (i + 0.5) * 60
+            p = ogr.Geometry(ogr.wkbPoint); p.AddPoint_2D(cx, cy)
+            col = int(np.floor((cx - ${X0}) / ${PIX} / ${CELL})); row = int(np.floor((${Y0} - cy) / ${PIX} / ${CELL}))
+            if 0 <= col < 4 and 0 <= row < 4 and g.Contains(p):
+                sums[row * 4 + col] = sums.get(row * 4 + col, 0) + float(v[i, j])
+    out.append(sorted([k, s] for k, s in sums.items()))
+print(json.dumps(out))
+`,
+        [weights, JSON.stringify(geometries)],
+      ),
+    ) as [number, number][][];
+    const joined = await joinPolygonsWeighted(await readLabels(path, { target: 'v' }), provenance, ALL, weights);
+    expect(joined.rows.map((r) => [...r.cells].map((c, i) => [c, r.weights[i]]))).toEqual(truth);
+    expect(truth[0].length).toBeGreaterThan(3);
   });
 
   it('a GeoPackage layer of polygons gives the same weights', async () => {
