@@ -78,9 +78,13 @@ export function cellIndexAt(grid: JoinGrid, px: number, py: number): number {
 /** A function from `from` coordinates to the grid's CRS (identity for the same CRS), or a LabelError naming `path`. */
 export function toGridCrs(path: string, from: CrsInfo, grid: JoinGrid): (x: number, y: number) => [number, number] {
   if (!grid.crs) throw new LabelError(path, `the raster ${grid.name} has no CRS, so the labels (${crsLabel(from)}) cannot be placed on it`);
-  if (sameCrs(from, grid.crs)) return (x, y) => [x, y];
-  const f = makeTransformer(from, grid.crs);
-  if (!f)
-    throw new LabelError(path, `cannot transform the labels from ${crsLabel(from)} to the CRS of ${grid.name} (${crsLabel(grid.crs)})`);
+  return crsTransform(path, from, grid.crs);
+}
+
+/** A function from `from` coordinates to `to` (identity for the same CRS), or a LabelError naming `path`. */
+export function crsTransform(path: string, from: CrsInfo, to: CrsInfo): (x: number, y: number) => [number, number] {
+  if (sameCrs(from, to)) return (x, y) => [x, y];
+  const f = makeTransformer(from, to);
+  if (!f) throw new LabelError(path, `cannot transform coordinates from ${crsLabel(from)} to ${crsLabel(to)}`);
   return f;
 }

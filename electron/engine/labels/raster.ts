@@ -9,7 +9,7 @@ import { openRaster } from '../raster/index.js';
 import { pixelToMap } from '../../../shared/geo/affine.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
 import { LimitError, LIMITS } from '../limits.js';
-import { cellIndexAt, joinGrids, toGridCrs, type JoinGrid, type RunCell } from './cells.js';
+import { cellIndexAt, crsTransform, joinGrids, toGridCrs, type JoinGrid, type RunCell } from './cells.js';
 import { LabelError } from './errors.js';
 import { argmax, withSummary, type LabelJoin, type TrainingRow } from './join.js';
 import { DropCounter, sortClasses } from './values.js';
@@ -48,7 +48,7 @@ export async function joinLabelRaster(
     let visited = 0;
     for (const grid of grids) {
       const toGrid = toGridCrs(path, info.crs, grid);
-      const window = labelWindow(grid, info.width, info.height, info.transform, toGridInverse(path, info.crs, grid));
+      const window = labelWindow(grid, info.width, info.height, info.transform, crsTransform(path, grid.crs!, info.crs));
       if (!window) continue;
       const [x0, y0, w, h] = window;
       visited += w * h;
@@ -125,12 +125,6 @@ export async function joinLabelRaster(
   } finally {
     await raster.close();
   }
-}
-
-/** Grid CRS → label raster CRS, for finding the label pixels over a grid. */
-function toGridInverse(path: string, labelCrs: NonNullable<JoinGrid['crs']>, grid: JoinGrid) {
-  const back = { ...grid, crs: labelCrs };
-  return toGridCrs(path, grid.crs!, back);
 }
 
 /**

@@ -9,9 +9,8 @@ import { openRaster } from '../raster/index.js';
 import { invertGeoTransform, pixelToMap } from '../../../shared/geo/affine.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
 import { aoiInPixels, polygonsBounds, type Polygon } from '../aoi/index.js';
-import { crsLabel, makeTransformer, sameCrs } from '../crs/index.js';
 import { LimitError, LIMITS } from '../limits.js';
-import { cellIndexAt, joinGrids, toGridCrs, type RunCell } from './cells.js';
+import { cellIndexAt, crsTransform, joinGrids, toGridCrs, type RunCell } from './cells.js';
 import { LabelError } from './errors.js';
 import { withSummary, type LabelJoin, type TrainingRow } from './join.js';
 import type { LabelSet } from './read.js';
@@ -33,11 +32,7 @@ export async function joinPolygonsWeighted(
     if (!info.crs) throw new LabelError(weightPath, 'has no CRS, so its pixels cannot be placed on the polygons');
     const inverse = invertGeoTransform(info.transform);
     if (!inverse) throw new LabelError(weightPath, 'has a singular geotransform');
-    const toLabel = sameCrs(info.crs, labels.crs)
-      ? (x: number, y: number): [number, number] => [x, y]
-      : makeTransformer(info.crs, labels.crs);
-    if (!toLabel)
-      throw new LabelError(weightPath, `cannot transform its pixels from ${crsLabel(info.crs)} to the labels' ${crsLabel(labels.crs)}`);
+    const toLabel = crsTransform(weightPath, info.crs, labels.crs);
     const dropped = new DropCounter();
     for (const d of labels.dropped) dropped.add(d.reason, d.count);
     const rows: TrainingRow[] = [];

@@ -391,4 +391,43 @@ describe('bad label files: one line naming the file', () => {
     const geo = file('props.geojson', featureCollection([{ type: 'Point', coordinates: [0, 0] }], 4326, [1]));
     await expect(readLabels(geo, { target: 'yield' })).rejects.toThrow("props.geojson: no property 'yield' (properties: v, district)");
   });
+
+  it('refuses mixed geometries, polygons over no cell, a label raster without a CRS, and too many classes', async () => {
+    const mixed = featureCollection(
+      [
+        { type: 'Point', coordinates: [X0 + 100, Y0 - 100] },
+        { type: 'Polygon', coordinates: [box(0, 0, 10, 10)] },
+      ],
+      32616,
+      [1, 2],
+    );
+    await expect(readLabels(file('mixed.geojson', mixed), { target: 'v' })).rejects.toThrow(
+      'mixed.geojson: mixes points (feature 1) and polygons (feature 2); use one kind of label',
+    );
+    const away = file('away.geojson', featureCollection([{ type: 'Polygon', coordinates: [box(600, 600, 700, 700)] }], 32616, [1]));
+    await expect(async () => joinLabels(await readLabels(away, { target: 'v' }), provenance, ALL)).rejects.toThrow(
+      'away.geojson: no label falls in a cell of the run (1 polygons, all outside the cells with features)',
+    );
+    const noGeoref = join(REPO_ROOT, 'tests', 'fixtures', 'rasters', 'synthetic__no_georef.tif');
+    await expect(joinLabelRaster(noGeoref, provenance, ALL)).rejects.toThrow(
+      "synthetic__no_georef.tif: has no CRS, so its pixels cannot be placed on the run's cells",
+    );
+    const noisy = join(dir, 'noisy.tif');
+    runPython(
+      `
+import sys
+import numpy as np
+from osgeo import gdal, osr
+d = gdal.GetDriverByName('GTiff').Create(sys.argv[1], 64, 64, 1, gdal.GDT_Float32)
+d.SetGeoTransform([${X0}, 60, 0, ${Y0}, 0, -60])
+s = osr.SpatialReference(); s.ImportFromEPSG(32616); d.SetProjection(s.ExportToWkt())
+d.GetRasterBand(1).WriteArray(np.arange(64 * 64, dtype='float32').reshape(64, 64)); d = None
+`,
+      [noisy],
+    );
+    expect((await joinLabelRaster(noisy, provenance, ALL)).rows.length).toBe(1); // 64 pixels of 60 m: cell (0, 0); as numbers, fine
+    await expect(joinLabelRaster(noisy, provenance, ALL, { values: 'classes' })).rejects.toThrow(
+      'noisy.tif: has more than 1000 distinct values as classes; the limit is 1000 classes',
+    );
+  });
 });
