@@ -154,6 +154,9 @@ describe('points', () => {
       { reason: 'null', count: 1 },
     ]);
     expect(labels.read).toBe(6);
+    const near = file('na-utm.csv', `x,y,v\n${X0 + 100},${Y0 - 100},1\n${X0 + 100},${Y0 - 100},NA\n${X0 + 100},${Y0 - 100},\n1,1,2\n`);
+    const joined = joinLabels(await readLabels(near, { target: 'v', crs: 'EPSG:32616' }), provenance, ALL);
+    expect(joined.summary).toBe('na-utm.csv: 2 points → 1 cell; 1 outside every cell; 1 NA value, 1 empty value dropped');
   });
 });
 
