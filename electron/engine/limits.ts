@@ -47,6 +47,16 @@ export const LIMITS = {
   sidecarBytes: 16 * 2 ** 20,
   /** The feature rows a logistic fit holds in float64 (L-BFGS reads them every iteration): 1 GiB, 32,768 rows at K = 4096. */
   logisticFeatureBytes: 2 ** 30,
+  /** The rows (CSV records, features) of one label file, usable or not; their vertices count against `areaVertices`. */
+  labelRows: 1_000_000,
+  /** A CSV label file (streamed; its rows are held as points): far above a million rows of coordinates and a value. */
+  labelCsvBytes: 256 * 2 ** 20,
+  /** Distinct classes of a label file or a label raster (each cell keeps a count per class). */
+  labelClasses: 1000,
+  /** Polygon clipping for area weights: vertices clipped, summed over the cells each polygon's rows visit. */
+  labelClipVertices: 2 ** 28,
+  /** Pixels of a label or weight raster visited by one join (the part over the run's cells, or over the polygons). */
+  labelRasterPixels: 2 ** 28,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

@@ -18,19 +18,11 @@ export interface GeoJsonAoi {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses GeoJSON text read from `path` (the path only names the file in errors). */
 export function parseGeoJson(text: string, path: string): GeoJsonAoi {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    // V8's message quotes the text around the error; only where it is goes into ours (the file may be anything).
-    const at = /at position (\d+)/.exec((e as Error).message);
-    throw new AoiError(path, at ? `not valid JSON (at character ${Number(at[1]) + 1})` : 'not valid JSON');
-  }
-  if (!isObject(doc) || typeof doc.type !== 'string') throw new AoiError(path, 'not a GeoJSON object (no "type" member)');
+  const doc = parseGeoJsonObject(text, (problem) => new AoiError(path, problem));
 
   const polygons: Polygon[] = [];
   const otherTypes = new Set<string>();
@@ -39,11 +31,25 @@ export function parseGeoJson(text: string, path: string): GeoJsonAoi {
     const found = otherTypes.size > 0 ? ` (found ${[...otherTypes].join(', ')})` : '';
     throw new AoiError(path, `no polygon in the file${found}; an AOI must be a Polygon or MultiPolygon`);
   }
-  return { polygons, crs: geoJsonCrs(doc, path) };
+  return { polygons, crs: geoJsonCrs(doc, (problem) => new AoiError(path, problem)) };
 }
 
 /** The geometry types a message may name (other "type" strings are the file's content, never quoted). */
 const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString']);
+
+/** A GeoJSON file's text as an object with a "type" member; problems are errors made by `fail` (never quoting the text). */
+export function parseGeoJsonObject(text: string, fail: (problem: string) => Error): Json & { type: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    // V8's message quotes the text around the error; only where it is goes into ours (the file may be anything).
+    const at = /at position (\d+)/.exec((e as Error).message);
+    throw fail(at ? `not valid JSON (at character ${Number(at[1]) + 1})` : 'not valid JSON');
+  }
+  if (!isObject(doc) || typeof doc.type !== 'string') throw fail('not a GeoJSON object (no "type" member)');
+  return doc as Json & { type: string };
+}
 
 interface Collected {
   path: string;
@@ -87,41 +93,39 @@ function addPolygon(coordinates: unknown, into: Collected): void {
     if (!Array.isArray(ring)) throw new AoiError(path, 'a polygon ring is not an array of positions');
     into.vertices += ring.length;
     checkAreaVertices(into.vertices, path);
-    return ring.map((p) => position(p, path));
+    return ring.map((p) => position(p, (problem) => new AoiError(path, problem)));
   });
   const polygon = cleanPolygon(rings);
   if (polygon) into.polygons.push(polygon);
 }
 
-function position(p: unknown, path: string): Position {
+/** A GeoJSON position's x and y; problems are errors made by `fail` (one line naming the file). */
+export function position(p: unknown, fail: (problem: string) => Error): Position {
   if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-    throw new AoiError(path, 'invalid position (expected [x, y] numbers)');
+    throw fail('invalid position (expected [x, y] numbers)');
   }
   return [p[0] as number, p[1] as number];
 }
 
 /** The CRS of the coordinates: the old-style `crs` member when present, else WGS84 lon/lat. */
-function geoJsonCrs(doc: Json, path: string): CrsInfo {
+export function geoJsonCrs(doc: Json, fail: (problem: string) => Error): CrsInfo {
   let code = 4326;
   const member = doc.crs;
   if (member !== undefined && member !== null) {
     const props = isObject(member) && isObject(member.properties) ? member.properties : null;
-    if (!isObject(member) || !props) throw new AoiError(path, 'the "crs" member is not an object with "properties"');
+    if (!isObject(member) || !props) throw fail('the "crs" member is not an object with "properties"');
     if (member.type === 'name' && typeof props.name === 'string') {
       const named = epsgFromName(props.name);
       if (named === null)
-        throw new AoiError(
-          path,
-          `unknown CRS '${oneLine(props.name).slice(0, 60)}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`,
-        );
+        throw fail(`unknown CRS '${oneLine(props.name).slice(0, 60)}' (expected EPSG:<code> or urn:ogc:def:crs:EPSG::<code>)`);
       code = named;
     } else if (member.type === 'EPSG' && Number.isInteger(props.code)) {
       code = props.code as number; // the 2008 draft's {"type": "EPSG", "properties": {"code": 4326}}
     } else {
-      throw new AoiError(path, 'unsupported "crs" member (expected a named EPSG CRS)');
+      throw fail('unsupported "crs" member (expected a named EPSG CRS)');
     }
   }
   const crs = crsFromEpsg(code);
-  if (!crs) throw new AoiError(path, `unknown CRS EPSG:${code} (not in the bundled EPSG index)`);
+  if (!crs) throw fail(`unknown CRS EPSG:${code} (not in the bundled EPSG index)`);
   return crs;
 }

@@ -25,45 +25,65 @@ interface LayerRow {
 }
 
 /** SQLite identifier quoting, for table and column names taken from the file. */
-const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Reads the polygons of `layer` (default: the first features layer) of the GeoPackage at `path`. */
-export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
+/** A features layer of an open GeoPackage: the caller reads its rows and closes `db`. */
+export interface GpkgLayer {
+  db: DatabaseSync;
+  /** The layer (table) chosen. */
+  name: string;
+  geometryColumn: string;
+  crs: CrsInfo;
+}
+
+/**
+ * Opens the GeoPackage at `path` read-only and picks `layer` (default: the first features layer), with its CRS.
+ * Problems are errors made by `fail` (one line naming the file); the database is closed when it throws.
+ */
+export async function openGpkgLayer(path: string, layer: string | undefined, fail: (problem: string) => Error): Promise<GpkgLayer> {
   // Loaded on use: node:sqlite prints an "experimental" warning when first imported.
   const sqlite = await import('node:sqlite');
   let db: DatabaseSync;
   try {
     db = new sqlite.DatabaseSync(path, { readOnly: true });
   } catch (e) {
-    throw new AoiError(path, `cannot open as a GeoPackage (${(e as Error).message})`);
+    throw fail(`cannot open as a GeoPackage (${(e as Error).message})`);
   }
   try {
     for (const table of ['gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
-      if (mayNotEnd(db, table)) throw new AoiError(path, `not a GeoPackage (${table} is a view over a recursive query)`);
+      if (mayNotEnd(db, table)) throw fail(`not a GeoPackage (${table} is a view over a recursive query)`);
     }
     let layers: LayerRow[];
     try {
       layers = rowsOf<LayerRow>(db, path, 'SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY rowid', 10_000);
     } catch (e) {
       if (e instanceof LimitError) throw e;
-      throw new AoiError(path, 'not a GeoPackage (no gpkg_geometry_columns table)');
+      throw fail('not a GeoPackage (no gpkg_geometry_columns table)');
     }
-    if (layers.length === 0) throw new AoiError(path, 'the GeoPackage has no features layer');
+    if (layers.length === 0) throw fail('the GeoPackage has no features layer');
     const chosen =
       layer === undefined
         ? layers[0]
         : (layers.find((l) => l.table_name === layer) ?? layers.find((l) => l.table_name.toLowerCase() === layer.toLowerCase()));
-    if (!chosen) throw new AoiError(path, `no layer '${layer}' (layers: ${layers.map((l) => l.table_name).join(', ')})`);
+    if (!chosen) throw fail(`no layer '${layer}' (layers: ${layers.map((l) => l.table_name).join(', ')})`);
     const name = chosen.table_name;
-    if (mayNotEnd(db, name))
-      throw new AoiError(path, `layer '${name}' is a view over a recursive query, which need not end; export it to a table`);
+    if (mayNotEnd(db, name)) throw fail(`layer '${name}' is a view over a recursive query, which need not end; export it to a table`);
+    return { db, name, geometryColumn: chosen.column_name, crs: layerCrs(db, fail, name, chosen.srs_id) };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
 
-    const crs = layerCrs(db, path, name, chosen.srs_id);
+/** Reads the polygons of `layer` (default: the first features layer) of the GeoPackage at `path`. */
+export async function readGpkg(path: string, layer?: string): Promise<GpkgAoi> {
+  const { db, name, geometryColumn, crs } = await openGpkgLayer(path, layer, (problem) => new AoiError(path, problem));
+  try {
     const polygons: Polygon[] = [];
     const skipped = new Set<string>();
     let rows = 0;
     let vertices = 0;
-    const query = db.prepare(`SELECT ${quoteId(chosen.column_name)} AS geom FROM ${quoteId(name)}`);
+    const query = db.prepare(`SELECT ${quoteId(geometryColumn)} AS geom FROM ${quoteId(name)}`);
     for (const row of query.iterate() as Iterable<{ geom: unknown }>) {
       if (++rows > LIMITS.areaFeatures) {
         throw new LimitError({ path }, `layer '${name}' has more than ${LIMITS.areaFeatures} features`, `${LIMITS.areaFeatures} features`);
@@ -120,14 +140,14 @@ interface SrsRow {
 }
 
 /** The CRS of a layer: its EPSG code when the SRS table gives one, else the WKT definition. */
-function layerCrs(db: DatabaseSync, path: string, layer: string, srsId: number): CrsInfo {
+function layerCrs(db: DatabaseSync, fail: (problem: string) => Error, layer: string, srsId: number): CrsInfo {
   const row = db
     .prepare('SELECT srs_name, organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?')
     .get(srsId) as SrsRow | undefined;
-  if (!row) throw new AoiError(path, `layer '${layer}' uses srs_id ${srsId}, which is not in gpkg_spatial_ref_sys`);
+  if (!row) throw fail(`layer '${layer}' uses srs_id ${srsId}, which is not in gpkg_spatial_ref_sys`);
   // srs_id -1 and 0 are the spec's "undefined cartesian/geographic" systems: no usable CRS.
   if (srsId === -1 || srsId === 0)
-    throw new AoiError(path, `layer '${layer}' has an undefined CRS (srs_id ${srsId}); assign one (e.g. with ogr2ogr -a_srs)`);
+    throw fail(`layer '${layer}' has an undefined CRS (srs_id ${srsId}); assign one (e.g. with ogr2ogr -a_srs)`);
   if (typeof row.organization === 'string' && row.organization.toUpperCase() === 'EPSG') {
     const crs = crsFromEpsg(Number(row.organization_coordsys_id));
     if (crs) return crs;
@@ -141,5 +161,5 @@ function layerCrs(db: DatabaseSync, path: string, layer: string, srsId: number):
       // fall through to the error below
     }
   }
-  throw new AoiError(path, `unknown CRS '${row.srs_name}' (${row.organization}:${row.organization_coordsys_id}) of layer '${layer}'`);
+  throw fail(`unknown CRS '${row.srs_name}' (${row.organization}:${row.organization_coordsys_id}) of layer '${layer}'`);
 }

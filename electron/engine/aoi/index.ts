@@ -8,3 +8,10 @@ export { areaAoi, drawnAreaGeoJson, readAoi, DRAWN_AREA, type Aoi } from './read
 export { selectCells, type SelectOptions } from './select.js';
 export { describeAoi, type AoiDescription, type DescribeOptions } from './describe.js';
 export type { Polygon, Ring, Position } from './geometry.js';
+// The readers' parts, for other vector inputs (label files):
+export { checkAreaVertices, cleanPolygon, polygonsBounds } from './geometry.js';
+export { geoJsonCrs, isObject, parseGeoJsonObject, position } from './geojson.js';
+export { openGpkgLayer, quoteId, type GpkgLayer } from './gpkg.js';
+export { parseGpkgGeometry, type ParsedGeometry } from './wkb.js';
+export { aoiInPixels, type Extent } from './select.js';
+export { cellsOverlapping } from './intersect.js';

@@ -56,7 +56,7 @@ export function selectCells(grid: Grid, transform: GeoTransform, rasterCrs: CrsI
 }
 
 /** The grid's extent in pixel space, from (0, 0). */
-interface Extent {
+export interface Extent {
   width: number;
   height: number;
 }
@@ -84,8 +84,11 @@ function checkEdgePieces(pieces: number, aoi: Aoi): void {
   }
 }
 
-/** The AOI's polygons in the raster's pixel space (col, row). */
-function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPieceInPixels: number, extent: Extent): Polygon[] {
+/**
+ * The AOI's polygons in the raster's pixel space (col, row), edges densified to pieces of at most about
+ * `maxPieceInPixels` near the grid's `extent` when the CRSs differ.
+ */
+export function aoiInPixels(aoi: Aoi, toPixel: GeoTransform, rasterCrs: CrsInfo, maxPieceInPixels: number, extent: Extent): Polygon[] {
   if (sameCrs(aoi.crs, rasterCrs)) {
     // Affine maps keep straight lines straight: no densification needed.
     return aoi.polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => pixelToMap(toPixel, x, y))));

@@ -1,8 +1,8 @@
 /**
- * GeoPackage binary geometries (GPKG header + WKB), polygons only: Polygon,
- * MultiPolygon and the polygons inside a GeometryCollection. Either byte order,
- * ISO (1003, 2003, 3003) and EWKB-style (0x80000000) Z/M flags. Points and
- * lines are skipped (they enclose no area).
+ * GeoPackage binary geometries (GPKG header + WKB): Polygon, MultiPolygon,
+ * Point, MultiPoint and those inside a GeometryCollection. Either byte order,
+ * ISO (1003, 2003, 3003) and EWKB-style (0x80000000) Z/M flags. Lines are
+ * skipped; points are kept apart (label files use them, an AOI skips them).
  *
  * Spec: GeoPackage 1.3 §2.1.3 "Geometry Encoding"; OGC Simple Features WKB.
  */
@@ -27,9 +27,11 @@ const TYPE_NAMES: Record<number, string> = {
   17: 'Triangle',
 };
 
-/** What one geometry holds: its polygons (rings of positions) and the names of the non-polygon parts skipped. */
+/** What one geometry holds: its polygons (rings of positions), its points, and the names of the non-polygon parts skipped. */
 export interface ParsedGeometry {
   polygons: Position[][][];
+  /** Points and the parts of MultiPoints (label files use them; an AOI skips them). */
+  points: Position[];
   skipped: string[];
   /** The srs_id in the GPKG header. */
   srsId: number;
@@ -90,7 +92,7 @@ export function parseGpkgGeometry(blob: Uint8Array): ParsedGeometry {
   const envelopeBytes = [0, 32, 48, 48, 64][envelope];
   if (envelopeBytes === undefined) throw new Error(`invalid envelope code ${envelope} in a geometry header`);
   r.offset += envelopeBytes;
-  const result: ParsedGeometry = { polygons: [], skipped: [], srsId };
+  const result: ParsedGeometry = { polygons: [], points: [], skipped: [], srsId };
   if (empty) return result;
   readGeometry(r, result);
   return result;
@@ -142,11 +144,15 @@ function readGeometry(r: Reader, out: ParsedGeometry): void {
       for (let i = 0; i < n; i++) readGeometry(r, out);
       return;
     }
-    case 1:
+    case 1: {
       r.need(stride * 8);
-      r.offset += stride * 8;
+      const x = r.float64();
+      const y = r.float64();
+      r.offset += (stride - 2) * 8;
+      if (!Number.isNaN(x) || !Number.isNaN(y)) out.points.push([x, y]); // WKB's POINT EMPTY is NaN, NaN
       out.skipped.push('Point');
       return;
+    }
     case 2:
       points();
       out.skipped.push('LineString');
