@@ -45,6 +45,10 @@ export const LIMITS = {
   csvRecordChars: 2 ** 26,
   /** The largest JSON file read back beside an output (a partial's record, a provenance sidecar). */
   sidecarBytes: 16 * 2 ** 20,
+  /** Feature rows a model reads from a feature file at once (training rows of a join, polygon means), as float64. */
+  featureRowsBytes: 512 * 2 ** 20,
+  /** A prediction GeoTIFF on the cell grid, uncompressed (one float32 per cell and band): well inside a classic TIFF's 4 GiB. */
+  predictionRasterBytes: 2 * 2 ** 30,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;
