@@ -124,7 +124,9 @@ export async function openFeatureFile(path: string, options: OpenFeatureOptions 
 /** A `.partial` (or an output whose run has not finished) is refused: its rows are not all there, nor checked. */
 async function refuseUnfinished(path: string): Promise<void> {
   if (/\.partial$/i.test(path)) {
-    throw new OutputError(`${path} is an unfinished rcf featurize output; finish the run with {resume} and use the file it makes`, { path });
+    throw new OutputError(`${path} is an unfinished rcf featurize output; finish the run with {resume} and use the file it makes`, {
+      path,
+    });
   }
   let s;
   try {
@@ -243,18 +245,22 @@ async function openCsv(path: string, signal: AbortSignal | undefined): Promise<O
     throw new OutputError(`${path} does not match the checksum in ${sidecar} (it changed after the run finished)`, { path });
   }
   const pass: RowPass = async function* (passSignal) {
-    let index = -1;
+    let index = -1; // the header
     const row = new Float32Array(columns);
     for await (const { fields, line } of csvFileRecords(path)) {
-      if (index++ < 0) continue;
+      if (index < 0) {
+        index = 0;
+        continue;
+      }
       if (index % CHECK_ROWS === 0) throwIfCancelled(passSignal);
       const cell = cells[index];
       if (!cell || fields[0] !== cell.cellId || fields.length !== FIXED_COLUMNS + columns || !parseFeatureFields(fields, row)) {
         throw new OutputError(`${path}: line ${line} is not the row it held when the file was opened; open it again`, { path });
       }
       yield { index, features: row };
+      index++;
     }
-    if (index + 1 !== cells.length) throw new OutputError(`${path} lost rows after it was opened; open it again`, { path });
+    if (index !== cells.length) throw new OutputError(`${path} lost rows after it was opened; open it again`, { path });
   };
   return { provenance, columns, cells, pass };
 }
@@ -311,7 +317,10 @@ async function openGpkg(path: string, signal: AbortSignal | undefined): Promise<
       for (const row of db.prepare(`SELECT * FROM ${CELLS} ORDER BY fid`).iterate() as Iterable<Record<string, SqlValue>>) {
         const n = cells.length + 1;
         if (n % CHECK_ROWS === 0) throwIfCancelled(signal);
-        hashRow(hash, all.map((c) => row[c]));
+        hashRow(
+          hash,
+          all.map((c) => row[c]),
+        );
         const problem = check(row.cell_id, row.source, row.row, row.col, `row ${n}`);
         if (problem) throw new OutputError(problem, { path });
         if (!gpkgFeatures(row, names, features)) {
@@ -363,7 +372,11 @@ async function openGpkg(path: string, signal: AbortSignal | undefined): Promise<
 function refuseRowsBytes(path: string, rows: number, columns: number): void {
   const bytes = rows * columns * 8;
   if (bytes > LIMITS.featureRowsBytes) {
-    throw new LimitError({ path }, `${rows} rows of ${columns} features (${formatBytes(bytes)}) asked for at once`, formatBytes(LIMITS.featureRowsBytes));
+    throw new LimitError(
+      { path },
+      `${rows} rows of ${columns} features (${formatBytes(bytes)}) asked for at once`,
+      formatBytes(LIMITS.featureRowsBytes),
+    );
   }
 }
 

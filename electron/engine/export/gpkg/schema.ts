@@ -88,7 +88,12 @@ export function cellsColumns(features: number): string[] {
 
 export function createCellsTable(features: number, srsId: number): string {
   const featureDefs = features > MAX_FEATURE_COLUMNS ? ['features BLOB'] : featureColumns(features).map((c) => `${c} REAL`);
-  return createLayerTable(CELLS, ['valid_fraction REAL', ...featureDefs], srsId, 'Random convolutional features (MOSAIKS), one row per grid cell');
+  return createLayerTable(
+    CELLS,
+    ['valid_fraction REAL', ...featureDefs],
+    srsId,
+    'Random convolutional features (MOSAIKS), one row per grid cell',
+  );
 }
 
 /**

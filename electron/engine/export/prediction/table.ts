@@ -62,7 +62,7 @@ export function checkTable(table: PredictionTable): CheckedTable {
     throw new RangeError(`prediction: ${values.length} values for ${cells.length} cells × ${width} columns`);
   }
   const classColumn = names.indexOf(CLASS_COLUMN);
-  if ((classColumn >= 0) !== (classes !== undefined)) throw new RangeError(`prediction: a '${CLASS_COLUMN}' column needs the classes`);
+  if (classColumn >= 0 !== (classes !== undefined)) throw new RangeError(`prediction: a '${CLASS_COLUMN}' column needs the classes`);
   const all = sourceGrids(table.provenance);
   const byName = new Map(all.map((g) => [g.name, g] as const));
   const used = new Set<string>();
@@ -72,7 +72,14 @@ export function checkTable(table: PredictionTable): CheckedTable {
     const grid = byName.get(cell.source);
     if (!grid) throw new UserError(`prediction: cell ${cell.cellId} is of no input of the features' run`);
     const { rows, cols } = grid.shape;
-    if (!Number.isInteger(cell.row) || !Number.isInteger(cell.col) || cell.row < 0 || cell.row >= rows || cell.col < 0 || cell.col >= cols) {
+    if (
+      !Number.isInteger(cell.row) ||
+      !Number.isInteger(cell.col) ||
+      cell.row < 0 ||
+      cell.row >= rows ||
+      cell.col < 0 ||
+      cell.col >= cols
+    ) {
       throw new UserError(`prediction: cell ${cell.cellId} lies outside the grid of ${cell.source}`);
     }
     used.add(cell.source);
