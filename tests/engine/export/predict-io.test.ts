@@ -185,6 +185,34 @@ print(json.dumps({'gt': ds.GetGeoTransform(), 'epsg': srs.GetAuthorityCode(None)
     );
   });
 
+  it('writes a CRS without an EPSG code as its WKT, which GDAL reads as the raster’s; says so when there is only a proj4 string', async () => {
+    for (const [name, carried] of [
+      ['rasterio__test_esri_wkt.tif', true],
+      ['rgdal__cea.tif', false],
+    ] as const) {
+      const raster = join(ROOT, 'tests/fixtures/rasters', name);
+      const features = join(dir, `${name}.gpkg`);
+      const r = rcf(['featurize', raster, '--features', '4', '--kernel', '1', '--cell-size', '1', '--backend', 'cpu', '--out', features]);
+      expect(r.code, r.stderr).toBe(0);
+      const file = await openFeatureFile(features);
+      const out = join(dir, `${name}.pred.tif`);
+      const { notes } = await writePredictionGeoTiff(out, prediction(file, ['prediction']));
+      expect(notes).toEqual(
+        carried ? [] : [`${out}: the CRS has no EPSG code or WKT (only a proj4 string), so the GeoTIFF carries no CRS`],
+      );
+      const same = runPython(
+        `
+import sys
+from osgeo import gdal
+a, b = gdal.Open(sys.argv[1]), gdal.Open(sys.argv[2])
+print(a.GetSpatialRef() is not None and bool(a.GetSpatialRef().IsSame(b.GetSpatialRef())), a.GetGeoTransform() == b.GetGeoTransform())
+`,
+        [out, raster],
+      );
+      expect(same.trim()).toBe(`${carried ? 'True' : 'False'} True`);
+    }
+  });
+
   it('writes a GeoPackage layer that OGR reads with the features’ SRS and cell geometries, the values and the metadata', async () => {
     const file = await openFeatureFile(files.gpkg);
     const table = { ...prediction(file, ['class', 'p_a', 'p_b']), classes: ['a', 'b'] };

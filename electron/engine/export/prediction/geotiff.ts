@@ -257,7 +257,9 @@ function geoKeyTags(crs: CrsInfo | null, path: string): { keys: Tag[]; notes: st
   if (crs.epsg !== null) entries.push([typeKey, 0, 1, crs.epsg]);
   else if (crs.wkt) {
     ascii = `ESRI PE String = ${crs.wkt.replace(/\|/g, ' ')}|`;
-    entries.push([1026, 34737, ascii.length, 0], [typeKey, 0, 1, 32767]);
+    // As GDAL writes an ESRI WKT: a user-defined model, the string in PCSCitationGeoKey.
+    entries[0][3] = 32767;
+    entries.push([3073, 34737, ascii.length, 0], [typeKey, 0, 1, 32767]);
   } else {
     return { keys: [], notes: [`${path}: the CRS has no EPSG code or WKT (only a proj4 string), so the GeoTIFF carries no CRS`] };
   }
