@@ -292,6 +292,16 @@ print(json.dumps([list(csv.reader(open(p, newline=''))) for p in sys.argv[1:]]))
     });
   });
 
+  it('stops when cancelled, leaving no file behind', async () => {
+    const file = await openFeatureFile(files.csv);
+    const sub = tempDir('rcf-predict-cancel-');
+    const signal = AbortSignal.abort();
+    for (const name of ['c.gpkg', 'c.tif'])
+      await expect(writePrediction(join(sub, name), prediction(file), { signal })).rejects.toThrow('cancelled');
+    await expect(openFeatureFile(files.csv, { signal })).rejects.toThrow('cancelled');
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
   it('refuses to replace a file unless told, and inputs on other grids in one GeoTIFF, leaving nothing behind', async () => {
     const file = await openFeatureFile(files.csv);
     const table = prediction(file);
