@@ -185,7 +185,7 @@ print(json.dumps({'gt': ds.GetGeoTransform(), 'epsg': srs.GetAuthorityCode(None)
     );
   });
 
-  it('writes a CRS without an EPSG code as its WKT, which GDAL reads as the raster’s; says so when there is only a proj4 string', async () => {
+  it('writes a CRS without an EPSG code as its WKT, which GDAL reads as the raster’s; says so for a proj4 string only', async () => {
     for (const [name, carried] of [
       ['rasterio__test_esri_wkt.tif', true],
       ['rgdal__cea.tif', false],
