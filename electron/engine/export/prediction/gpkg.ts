@@ -20,6 +20,7 @@ import {
   rtreeTriggers,
 } from '../gpkg/schema.js';
 import { REQUIRED_SRS } from '../gpkg/srs.js';
+import { createExclusive } from '../output.js';
 import { writeAtomically } from './atomic.js';
 import { cellWindow, checkTable, type PredictionTable, type PredictionWriteOptions, type PredictionWritten } from './table.js';
 
@@ -47,6 +48,7 @@ export async function writePredictionGpkg(
   const srs = layerSrs(path, { sources: t.grids });
   const { DatabaseSync } = await import('node:sqlite');
   await writeAtomically(path, options, true, async (partial) => {
+    await (await createExclusive(partial)).close(); // never through a planted link; SQLite takes an empty file as a new database
     sqlite(partial, () => {
       const db = new DatabaseSync(partial);
       try {
