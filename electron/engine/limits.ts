@@ -57,6 +57,10 @@ export const LIMITS = {
   labelClipVertices: 2 ** 28,
   /** Pixels of a label or weight raster visited by one join (the part over the run's cells, or over the polygons). */
   labelRasterPixels: 2 ** 28,
+  /** Feature rows a model reads from a feature file at once (training rows of a join, polygon means), as float64. */
+  featureRowsBytes: 512 * 2 ** 20,
+  /** A prediction GeoTIFF on the cell grid, uncompressed (one float32 per cell and band): well inside a classic TIFF's 4 GiB. */
+  predictionRasterBytes: 2 * 2 ** 30,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

@@ -366,7 +366,7 @@ export class GpkgOutput implements FeatureOutput {
 }
 
 /** The files SQLite keeps for a database. */
-const DATABASE_SUFFIXES = ['', '-journal', '-wal', '-shm'];
+export const DATABASE_SUFFIXES = ['', '-journal', '-wal', '-shm'];
 
 /** rcf_run's JSON. */
 function runRecord(run: unknown, rows: number, hash: Hash): string {
@@ -374,7 +374,7 @@ function runRecord(run: unknown, rows: number, hash: Hash): string {
 }
 
 /** A value of a `cells` row as node:sqlite gives and takes it. */
-type SqlValue = null | number | string | Uint8Array;
+export type SqlValue = null | number | string | Uint8Array;
 
 const TAG = { null: 0, number: 1, text: 2, blob: 3 } as const;
 
@@ -531,7 +531,7 @@ function rowProblem(values: SqlValue[], n: number, next: IteratorResult<string>,
 }
 
 /** The provenance in a (finished) database's metadata, or null when it has none. */
-function finishedProvenance(db: DatabaseSync, file: string): Provenance | null {
+export function finishedProvenance(db: DatabaseSync, file: string): Provenance | null {
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_metadata'").get()) return null;
   const row = db.prepare('SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = ? ORDER BY id LIMIT 1').get(PROVENANCE_URI);
   return row ? parseProvenanceText(String(row.metadata), file) : null;
@@ -587,7 +587,7 @@ function verifyFinishedRows(
 }
 
 /** The one SRS of the layer, or an OutputError when the sources disagree. */
-function layerSrs(path: string, layout: GpkgLayout): SrsRow {
+export function layerSrs(path: string, layout: Pick<GpkgLayout, 'sources'>): SrsRow {
   const rows = layout.sources.map((s) => srsFor(s.crs));
   const first = rows[0] ?? srsFor(null);
   const other = rows.findIndex((r) => !sameSrs(r, first));
@@ -608,7 +608,7 @@ function lockExclusively(db: DatabaseSync): void {
 }
 
 /** Runs SQLite work, turning its errors into one-line OutputErrors naming the file. */
-function sqlite<T>(file: string, work: () => T): T {
+export function sqlite<T>(file: string, work: () => T): T {
   try {
     return work();
   } catch (err) {
@@ -645,12 +645,12 @@ function extent(db: DatabaseSync): { minX: number; minY: number; maxX: number; m
 }
 
 /** Gives a closed database its final name, removing first any journal of that name (which the next opener would apply to it). */
-async function renameDatabase(from: string, to: string): Promise<void> {
+export async function renameDatabase(from: string, to: string): Promise<void> {
   await Promise.all(DATABASE_SUFFIXES.slice(1).map((suffix) => rm(to + suffix, { force: true })));
   await rename(from, to);
 }
 
 /** A database file with whatever rollback journal or WAL files it left. */
-async function removeDatabase(path: string): Promise<void> {
+export async function removeDatabase(path: string): Promise<void> {
   await Promise.all(DATABASE_SUFFIXES.map((suffix) => rm(path + suffix, { force: true })));
 }

@@ -11,12 +11,18 @@ export const USER_VERSION = 10300;
 
 export const CELLS = 'cells';
 export const GEOM = 'geom';
-export const RTREE = `rtree_${CELLS}_${GEOM}`;
+/** The R*Tree index of a layer's geometry column. */
+export function rtreeName(table: string): string {
+  return `rtree_${table}_${GEOM}`;
+}
+export const RTREE = rtreeName(CELLS);
 export const WEIGHTS = 'rcf_weights';
 /** Holds the run identity while the file is a `.partial`; dropped at finish (the identity moves into the metadata). */
 export const RUN_TABLE = 'rcf_run';
 /** md_standard_uri of our provenance record in gpkg_metadata. */
 export const PROVENANCE_URI = 'urn:rcf-desktop:provenance';
+/** md_standard_uri of the model record a prediction GeoPackage carries. */
+export const PREDICTION_URI = 'urn:rcf-desktop:prediction';
 /** The extension definitions that gpkg_extensions rows point at. */
 const RTREE_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_rtree';
 const METADATA_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_metadata';
@@ -24,7 +30,8 @@ const METADATA_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_met
 /** SQLite's default SQLITE_MAX_COLUMN is 2000; the fixed columns and some headroom leave 1990 feature columns. */
 export const MAX_FEATURE_COLUMNS = 1990;
 
-export const CORE_TABLES = `
+/** The spec's core tables (what every GeoPackage has). */
+export const GPKG_TABLES = `
 CREATE TABLE gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL,
   srs_id INTEGER NOT NULL PRIMARY KEY,
@@ -63,7 +70,10 @@ CREATE TABLE gpkg_extensions (
   scope TEXT NOT NULL,
   CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name)
 );
-CREATE TABLE ${RUN_TABLE} (run TEXT NOT NULL);
+`;
+
+/** The core tables and the run record of a features `.partial`. */
+export const CORE_TABLES = `${GPKG_TABLES}CREATE TABLE ${RUN_TABLE} (run TEXT NOT NULL);
 `;
 
 /** Feature columns: f0 … f{K-1} REAL, or one float32 little-endian BLOB `features` when K > MAX_FEATURE_COLUMNS. */
@@ -78,22 +88,36 @@ export function cellsColumns(features: number): string[] {
 
 export function createCellsTable(features: number, srsId: number): string {
   const featureDefs = features > MAX_FEATURE_COLUMNS ? ['features BLOB'] : featureColumns(features).map((c) => `${c} REAL`);
+  return createLayerTable(
+    CELLS,
+    ['valid_fraction REAL', ...featureDefs],
+    srsId,
+    'Random convolutional features (MOSAIKS), one row per grid cell',
+  );
+}
+
+/**
+ * A POLYGON features layer of grid cells (fid, geom, cell_id, source, row, col, then `columns`, each a column definition),
+ * registered in gpkg_contents and gpkg_geometry_columns with its R*Tree index.
+ */
+export function createLayerTable(table: string, columns: string[], srsId: number, description: string): string {
+  const rtree = rtreeName(table);
+  const text = (value: string) => `'${value.replace(/'/g, "''")}'`;
   return `
-CREATE TABLE ${CELLS} (
+CREATE TABLE ${table} (
   fid INTEGER PRIMARY KEY,
   ${GEOM} POLYGON,
   cell_id TEXT NOT NULL UNIQUE,
   source TEXT NOT NULL,
   row INTEGER NOT NULL,
   col INTEGER NOT NULL,
-  valid_fraction REAL,
-  ${featureDefs.join(',\n  ')}
+  ${columns.join(',\n  ')}
 );
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-  VALUES ('${CELLS}', 'features', '${CELLS}', 'Random convolutional features (MOSAIKS), one row per grid cell', ${srsId});
-INSERT INTO gpkg_geometry_columns VALUES ('${CELLS}', '${GEOM}', 'POLYGON', ${srsId}, 0, 0);
-CREATE VIRTUAL TABLE ${RTREE} USING rtree(id, minx, maxx, miny, maxy);
-INSERT INTO gpkg_extensions VALUES ('${CELLS}', '${GEOM}', 'gpkg_rtree_index', '${RTREE_EXTENSION_URI}', 'write-only');
+  VALUES ('${table}', 'features', '${table}', ${text(description)}, ${srsId});
+INSERT INTO gpkg_geometry_columns VALUES ('${table}', '${GEOM}', 'POLYGON', ${srsId}, 0, 0);
+CREATE VIRTUAL TABLE ${rtree} USING rtree(id, minx, maxx, miny, maxy);
+INSERT INTO gpkg_extensions VALUES ('${table}', '${GEOM}', 'gpkg_rtree_index', '${RTREE_EXTENSION_URI}', 'write-only');
 `;
 }
 
@@ -103,11 +127,11 @@ INSERT INTO gpkg_extensions VALUES ('${CELLS}', '${GEOM}', 'gpkg_rtree_index', '
  * the index ourselves while writing and create them only at finish, so that
  * later edits by GDAL or QGIS keep the index in step.
  */
-export function rtreeTriggers(): string {
-  const t = CELLS;
+export function rtreeTriggers(table = CELLS): string {
+  const t = table;
   const c = GEOM;
   const i = 'fid';
-  const r = RTREE;
+  const r = rtreeName(table);
   const bounds = `ST_MinX(NEW.${c}), ST_MaxX(NEW.${c}), ST_MinY(NEW.${c}), ST_MaxY(NEW.${c})`;
   const insert = `INSERT OR REPLACE INTO ${r} VALUES (NEW.${i}, ${bounds});`;
   return `
