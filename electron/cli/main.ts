@@ -22,6 +22,7 @@ import { appVersion } from '../engine/app-version.js';
 import { writeFileAtomic } from '../engine/write-file.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
 import { USAGE, UsageError } from './usage.js';
+import { fitCommand, predictCommand } from './model-commands.js';
 
 /** The run options `rcf weights` takes (the filters and how pixels are read). */
 const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
@@ -68,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
         return await weightsCommand(rest);
       case 'featurize':
         return await featurizeCommand(rest);
+      case 'fit':
+        return await fitCommand(rest);
+      case 'predict':
+        return await predictCommand(rest);
       case '--version':
         process.stdout.write(`${appVersion()}\n`);
         return 0;

@@ -1,6 +1,8 @@
 /** The CLI's help text and its usage error. The run options' lines come from the options table. */
 import { UserError } from '../../shared/errors/index.js';
-import { optionsHelp } from '../../shared/run/index.js';
+import { optionsHelp as runOptionsHelp } from '../../shared/run/index.js';
+import { optionsHelp } from '../../shared/options/index.js';
+import { FIT_OPTIONS } from '../../shared/model/index.js';
 
 export class UsageError extends UserError {
   override name = 'UsageError';
@@ -30,7 +32,22 @@ Usage:
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
       --resume continues an unfinished OUT made with the same settings; --overwrite replaces OUT.
 
+  rcf fit FEATURES --labels FILE [--target COLUMN] --out MODEL.json [fit options]
+              [--overwrite] [--progress bar|json|none]
+      Joins labels to the cells of FEATURES (an output of rcf featurize): points to the cell
+      holding them, polygons as area-weighted (or --weight-raster weighted) means of their
+      cells, a label raster (.tif) per cell. Chooses λ by cross-validation, refits on every
+      training row and writes the model as JSON (coefficients, λ, folds' scores, provenance).
+      Spatial schemes (checkerboard, blocks, groups) are reported beside random k-fold.
+
+  rcf predict FEATURES --model MODEL.json --out PRED.gpkg|PRED.tif|PRED.csv [--overwrite]
+      The model applied to every cell of FEATURES (made with the same filters): a GeoPackage
+      layer 'prediction', a GeoTIFF with one pixel per cell, or a CSV. Classifiers write the
+      class and a score per class (probabilities for logistic regression).
+
+Fit options (rcf fit):
+${optionsHelp(FIT_OPTIONS)}
 Run options (rcf featurize; rcf weights takes the filter and input ones):
-${optionsHelp()}
+${runOptionsHelp()}
 Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).
 `;

@@ -275,11 +275,14 @@ export function fitSettingsProblem(s: FitSettings): SettingError | null {
   return null;
 }
 
+/** The settings' fields, each checked by its option, defaults filled in; the rules between them are not checked. */
+export const FitSettingsFields = z.object(fitShape()).extend({ labels: FIT_OPTIONS.labels.schema }) as unknown as z.ZodType<
+  FitSettings,
+  unknown
+>;
+
 /** A fit's settings at a boundary (the service, a model file): each option's schema, defaults filled in, the rules checked. */
-export const FitSettings = z
-  .object(fitShape())
-  .extend({ labels: FIT_OPTIONS.labels.schema, target: z.string().min(1, 'Target needs a column name') })
-  .superRefine((s, ctx) => {
-    const problem = fitSettingsProblem(s as FitSettings);
-    if (problem) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
-  }) as unknown as z.ZodType<FitSettings, unknown>;
+export const FitSettings = FitSettingsFields.superRefine((s, ctx) => {
+  const problem = fitSettingsProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
+});

@@ -15,13 +15,12 @@
  * LinAlgWarning after which the paper's code drops that λ from the choice.
  */
 import { throwIfCancelled, UserError } from '../../../shared/errors/index.js';
-import type { FoldOf } from '../../../shared/model/index.js';
+import { DEFAULT_LAMBDAS, type FoldOf } from '../../../shared/model/index.js';
 import { type FeatureSource, notFinite, rowChunks } from './features.js';
 import { eigh, gemm, posv, syrk } from './linalg.js';
 import { type RegressionScores, regressionScores } from './metrics.js';
 
-/** The paper's λ grid, `np.logspace(-3, 3, 9)`. */
-export const DEFAULT_LAMBDAS: readonly number[] = Array.from({ length: 9 }, (_, i) => 10 ** (-3 + 0.75 * i));
+export { DEFAULT_LAMBDAS };
 
 /** Below this reciprocal condition number scipy's `solve` warns (LinAlgWarning): machine epsilon. */
 export const ILL_CONDITIONED_RCOND = Number.EPSILON;
