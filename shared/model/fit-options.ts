@@ -5,7 +5,19 @@
  * service boundary and the history's equivalent command come from this table.
  */
 import { z } from '../zod.js';
-import { choice, flag, integer, numbers, path, SettingError, text, type Described, type Option } from '../options/index.js';
+import {
+  choice,
+  flag,
+  integer,
+  numbers,
+  optionsShape,
+  path,
+  SEED_RANGE,
+  SettingError,
+  text,
+  type Described,
+  type Option,
+} from '../options/index.js';
 
 /** The paper's λ grid, `np.logspace(-3, 3, 9)`. */
 export const DEFAULT_LAMBDAS: readonly number[] = Array.from({ length: 9 }, (_, i) => 10 ** (-3 + 0.75 * i));
@@ -198,8 +210,7 @@ export const FIT_OPTIONS = {
     flag: 'seed',
     label: 'Seed',
     metavar: 'S',
-    min: 0,
-    max: 2 ** 32 - 1,
+    ...SEED_RANGE,
     default: 0,
     group: 'validation',
     help: 'shuffles the folds, the split and the squares; the same seed gives the same folds',
@@ -248,15 +259,6 @@ export function fitSettingError(key: FitOptionKey, problem: string, related?: Fi
   return new SettingError(key, problem, fitLabelOf, related);
 }
 
-function fitShape(): z.ZodRawShape {
-  const shape: Record<string, z.ZodType> = {};
-  for (const key of FIT_OPTION_KEYS) {
-    const option = FIT_OPTIONS[key] as FitOption<unknown>;
-    shape[key] = option.default === undefined ? option.schema.optional() : option.schema.default(option.default as never);
-  }
-  return shape;
-}
-
 /**
  * The rules between settings: a target and labels; the square size for square schemes and only there;
  * a group column for group folds; a checkerboard has 2 folds; clipping and log1p are for regression.
@@ -276,7 +278,7 @@ export function fitSettingsProblem(s: FitSettings): SettingError | null {
 }
 
 /** The settings' fields, each checked by its option, defaults filled in; the rules between them are not checked. */
-export const FitSettingsFields = z.object(fitShape()).extend({ labels: FIT_OPTIONS.labels.schema }) as unknown as z.ZodType<
+export const FitSettingsFields = z.object(optionsShape(FIT_OPTIONS)).extend({ labels: FIT_OPTIONS.labels.schema }) as unknown as z.ZodType<
   FitSettings,
   unknown
 >;

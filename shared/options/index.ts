@@ -249,6 +249,19 @@ function entry(table: OptionTable, key: string): Option<unknown> {
   return table[key] as Option<unknown>;
 }
 
+/** The range of a seed (NumPy's RandomState takes a uint32). */
+export const SEED_RANGE = { min: 0, max: 2 ** 32 - 1 } as const;
+
+/** The table's schemas as a zod shape: options with a default are filled in when absent, the others are optional. */
+export function optionsShape(table: OptionTable): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const key of Object.keys(table)) {
+    const option = entry(table, key);
+    shape[key] = option.default === undefined ? option.schema.optional() : option.schema.default(option.default as never);
+  }
+  return shape;
+}
+
 /** What node:util's parseArgs needs to know about each option's flag. */
 export function parseArgsOptions(table: OptionTable): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
   return Object.fromEntries(

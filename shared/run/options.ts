@@ -10,7 +10,20 @@
  * turns the setting's name into its flag.
  */
 import { z } from '../zod.js';
-import { choice, flag, integer, number, path, paths, SettingError, text, type Described, type Option } from '../options/index.js';
+import {
+  choice,
+  flag,
+  integer,
+  number,
+  optionsShape,
+  path,
+  paths,
+  SEED_RANGE,
+  SettingError,
+  text,
+  type Described,
+  type Option,
+} from '../options/index.js';
 import { CONVENTIONS } from '../rcf/conventions.js';
 import { NODATA_POLICIES } from '../rcf/cell-sums.js';
 import { EDGE_POLICIES, parseCellSize } from '../grid/cells.js';
@@ -139,8 +152,7 @@ export const RUN_OPTIONS = {
     flag: 'seed',
     label: 'Seed',
     metavar: 'S',
-    min: 0,
-    max: 2 ** 32 - 1,
+    ...SEED_RANGE,
     default: 0,
     modes: KERNEL_MODES,
     group: 'filters',
@@ -274,15 +286,7 @@ export function appliesTo(key: RunOptionKey, mode: FilterMode): boolean {
  * The options' schemas as a zod shape: those with a default are filled in
  * when absent, the others are optional (their fallback is described in help).
  */
-function optionShape(): OptionShape {
-  const shape: Record<string, z.ZodType> = {};
-  for (const key of RUN_OPTION_KEYS) {
-    const option = RUN_OPTIONS[key] as RunOption<unknown>;
-    shape[key] = option.default === undefined ? option.schema.optional() : option.schema.default(option.default as never);
-  }
-  return shape as never;
-}
-export const runOptionShape = optionShape();
+export const runOptionShape = optionsShape(RUN_OPTIONS) as OptionShape;
 
 /** Cross-option rules, for a schema's superRefine: a file mode needs its file; settings of other filter modes are refused. */
 export function checkRunOptions(values: Partial<RunOptionValues>, ctx: z.RefinementCtx): void {
