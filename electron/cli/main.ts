@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../engine/write-file.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
 import { USAGE, UsageError } from './usage.js';
 import { fitCommand, predictCommand } from './model-commands.js';
+import { mergeCommand, planCommand, shardCommand } from './scale-commands.js';
 
 /** The run options `rcf weights` takes (the filters and how pixels are read). */
 const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
@@ -68,7 +69,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'weights':
         return await weightsCommand(rest);
       case 'featurize':
-        return await featurizeCommand(rest);
+        return rest.includes('--manifest') ? await shardCommand(rest) : await featurizeCommand(rest);
+      case 'plan':
+        return await planCommand(rest);
+      case 'merge':
+        return await mergeCommand(rest);
       case 'fit':
         return await fitCommand(rest);
       case 'predict':

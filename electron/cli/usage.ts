@@ -32,6 +32,16 @@ Usage:
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
       --resume continues an unfinished OUT made with the same settings; --overwrite replaces OUT.
 
+  rcf plan RASTER...|FOLDER|ITEMS.json [run options] [--aoi AREA] [--stac-asset KEY]
+              --out-dir DIR --manifest M.jsonl [--overwrite]
+      A manifest (JSON Lines) of work items, one per raster, and the filters written once in DIR.
+  rcf featurize --manifest M.jsonl [--shard-index I] --shard-count N [--progress bar|json|none]
+      Featurizes the items whose index is I mod N into DIR/part-<id>.csv, each marked done when complete;
+      I defaults to SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+  rcf merge M.jsonl --out OUT.csv|OUT.gpkg [--dedupe] [--overwrite]
+      One output from every done part, identical to a single rcf featurize of the same inputs;
+      --dedupe keeps a cell only in the first item (lowest id) whose raster holds its centre.
+
   rcf fit FEATURES --labels FILE [--target COLUMN] --out MODEL.json [fit options]
               [--overwrite] [--progress bar|json|none]
       Joins labels to the cells of FEATURES (an output of rcf featurize): points to the cell

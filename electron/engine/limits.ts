@@ -61,6 +61,8 @@ export const LIMITS = {
   featureRowsBytes: 512 * 2 ** 20,
   /** A prediction GeoTIFF on the cell grid, uncompressed (one float32 per cell and band): well inside a classic TIFF's 4 GiB. */
   predictionRasterBytes: 2 * 2 ** 30,
+  /** The largest manifest `rcf plan` writes and shards read whole (a line per raster: about 2 KiB each). */
+  manifestBytes: 256 * 2 ** 20,
 } as const;
 
 export type LimitKey = keyof typeof LIMITS;

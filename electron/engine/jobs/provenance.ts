@@ -128,7 +128,7 @@ export function buildProvenance(p: ProvenanceParts): Provenance {
 }
 
 /** How the filters were made: the keys that come first in `rcf`, by mode. */
-function filterProvenance(bank: WeightsFile) {
+export function filterProvenance(bank: WeightsFile) {
   const o = bank.origin;
   if (o.mode === 'file') return { mode: 'file' as const, weights_file: o.path };
   if (o.mode === 'gaussian') {
