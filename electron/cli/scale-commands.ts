@@ -47,7 +47,8 @@ export async function planCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('rcf plan needs rasters, a folder or a STAC ItemCollection');
   const outDir = required(values['out-dir'] as string | undefined, '--out-dir DIR');
   const manifest = required(values.manifest as string | undefined, '--manifest M.jsonl');
-  if (values['aoi-layer'] !== undefined && values.aoi === undefined) throw new UsageError(`${flagOf('aoiLayer')} needs ${flagOf('aoi')} FILE`);
+  if (values['aoi-layer'] !== undefined && values.aoi === undefined)
+    throw new UsageError(`${flagOf('aoiLayer')} needs ${flagOf('aoi')} FILE`);
   const aoi = values.aoi as string | undefined;
   const area = aoi === undefined ? null : ({ kind: 'file', path: aoi, layer: values['aoi-layer'] as string | undefined } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
@@ -71,9 +72,15 @@ export async function shardCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { manifest: { type: 'string' }, 'shard-index': { type: 'string' }, 'shard-count': { type: 'string' }, progress: { type: 'string' } },
+    options: {
+      manifest: { type: 'string' },
+      'shard-index': { type: 'string' },
+      'shard-count': { type: 'string' },
+      progress: { type: 'string' },
+    },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}': with --manifest the manifest names the inputs`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument '${positionals[0]}': with --manifest the manifest names the inputs`);
   const manifestPath = required(values.manifest, '--manifest M.jsonl');
   const shards = count(required(values['shard-count'], '--shard-count N'), '--shard-count');
   const style = values.progress ?? 'none';
@@ -86,7 +93,9 @@ export async function shardCommand(args: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalName) process.exit(sig === 'SIGINT' ? 130 : 143);
     signalName = sig;
-    process.stderr.write(`\nrcf: ${sig} received: stopping after the current batch (the shard continues where it stopped when run again)\n`);
+    process.stderr.write(
+      `\nrcf: ${sig} received: stopping after the current batch (the shard continues where it stopped when run again)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -105,9 +114,7 @@ export async function shardCommand(args: string[]): Promise<number> {
     const skipped = outcomes.length - done;
     const cells = outcomes.reduce((n, o) => n + o.cells, 0);
     const note = outcomes.length === 0 ? ' (no items: there are fewer items than shards)' : '';
-    process.stderr.write(
-      `rcf: shard ${index} of ${shards}${via}: ${done} item(s) done, ${skipped} already done, ${cells} cells${note}\n`,
-    );
+    process.stderr.write(`rcf: shard ${index} of ${shards}${via}: ${done} item(s) done, ${skipped} already done, ${cells} cells${note}\n`);
     return 0;
   } catch (e) {
     progress.done();

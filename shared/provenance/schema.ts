@@ -143,9 +143,7 @@ const Fields = z
     backend: z.strictObject({ name: z.string(), device: z.string(), threads: count }),
     cells: z.strictObject({ computed: count, resumed: count }),
     /** A merged run (`rcf merge`): the parts it was made of, in row order (`kept`: rows kept after `--dedupe`). */
-    parts: z
-      .array(z.strictObject({ id: z.string(), file: z.string(), rows: count, kept: count, sha256 }))
-      .optional(),
+    parts: z.array(z.strictObject({ id: z.string(), file: z.string(), rows: count, kept: count, sha256 })).optional(),
     /** The run's identity, in the files an output writes (not in record.json). */
     run: RunKey.optional(),
     /** What the output holds, for `--resume` to re-verify it: rows, and the CSV's size and SHA-256 or the GeoPackage rows' SHA-256. */

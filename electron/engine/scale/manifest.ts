@@ -146,7 +146,8 @@ export async function readManifest(path: string): Promise<Manifest> {
   });
   const header = parsed[0] as ManifestHeader | undefined;
   if (!header || typeof header !== 'object' || header.rcf_manifest === undefined) throw bad('not a manifest (rcf plan writes them)');
-  if (header.rcf_manifest !== MANIFEST_VERSION) throw bad(`a manifest of format ${String(header.rcf_manifest)}; this rcf reads ${MANIFEST_VERSION}`);
+  if (header.rcf_manifest !== MANIFEST_VERSION)
+    throw bad(`a manifest of format ${String(header.rcf_manifest)}; this rcf reads ${MANIFEST_VERSION}`);
   const trailer = parsed[parsed.length - 1] as Partial<Trailer>;
   if (parsed.length < 2 || trailer?.end !== 'rcf manifest') throw bad('is cut short (no closing line); run rcf plan again');
   const body = lines

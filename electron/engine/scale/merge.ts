@@ -14,7 +14,7 @@ import { relative } from 'node:path';
 import { UserError, fileLabel, throwIfCancelled } from '../../../shared/errors/index.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
 import { cellAt, gridShape, parseCellSize, type EdgePolicy } from '../../../shared/grid/cells.js';
-import { invertGeoTransform, mapToPixel, pixelToMap, rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
+import { invertGeoTransform, pixelToMap, rectRing, type GeoTransform } from '../../../shared/geo/affine.js';
 import { makeLonLatTransformer, makeTransformer, sameCrs, type CrsInfo } from '../crs/index.js';
 import { cellId, type CellResult } from '../rcf/featurize.js';
 import { loadWeights } from '../rcf/weights.js';
@@ -82,7 +82,8 @@ export async function mergeManifest(manifest: Manifest, spec: MergeSpec, hooks: 
   const parts = await checkedParts(manifest);
   const { header } = manifest;
   const bank = await loadWeights(`${manifest.dir}/${header.bank.file}`);
-  if (bank.sha256 !== header.bank.sha256) throw new MergeError(`${header.bank.file}: the filter bank is not the manifest's (sha256 differs)`);
+  if (bank.sha256 !== header.bank.sha256)
+    throw new MergeError(`${header.bank.file}: the filter bank is not the manifest's (sha256 differs)`);
   const layout: MergeLayout = {
     features: 2 * bank.filters,
     sources: parts.map((p) => ({ name: p.item.source, crs: p.item.grid.crs })),
@@ -136,7 +137,10 @@ async function checkedParts(manifest: Manifest): Promise<Part[]> {
       continue;
     }
     checkDone(marker, item, path);
-    if (!(await entryExists(path))) throw new MergeError(`${fileLabel(path)} is marked done but is not there; remove ${fileLabel(donePath(path))} and run its shard again`);
+    if (!(await entryExists(path)))
+      throw new MergeError(
+        `${fileLabel(path)} is marked done but is not there; remove ${fileLabel(donePath(path))} and run its shard again`,
+      );
     const provenanceText = await readFile(`${path}.json`, 'utf8').catch(() => null);
     if (provenanceText === null || sha256Text(provenanceText) !== marker.provenance_sha256)
       throw new MergeError(`${fileLabel(path)}.json does not match its done marker; remove ${fileLabel(path)}* and run its shard again`);
@@ -153,7 +157,12 @@ async function checkedParts(manifest: Manifest): Promise<Part[]> {
 }
 
 /** Streams one part's rows into the output, checking its checksum as it goes; the rows it kept and dropped. */
-async function copyPart(part: Part, features: number, output: FeatureOutput, owns: (x: number, y: number, lon: number, lat: number) => boolean) {
+async function copyPart(
+  part: Part,
+  features: number,
+  output: FeatureOutput,
+  owns: (x: number, y: number, lon: number, lat: number) => boolean,
+) {
   const { item, path, marker } = part;
   const hash = createHash('sha256');
   const grid = item.grid;
@@ -171,7 +180,9 @@ async function copyPart(part: Part, features: number, output: FeatureOutput, own
   for await (const { fields, line } of csvFileRecords(path, { onBytes: (chunk) => hash.update(chunk) })) {
     if (header) {
       if (fields[0] !== 'cell_id' || fields.length !== FIXED_COLUMNS + features)
-        throw new MergeError(`${fileLabel(path)}: not a part of this run (its header has ${fields.length - FIXED_COLUMNS} features, not ${features})`);
+        throw new MergeError(
+          `${fileLabel(path)}: not a part of this run (its header has ${fields.length - FIXED_COLUMNS} features, not ${features})`,
+        );
       header = false;
       continue;
     }
@@ -180,7 +191,8 @@ async function copyPart(part: Part, features: number, output: FeatureOutput, own
     seen++;
     const row = Number(fields[2]);
     const col = Number(fields[3]);
-    if (!(row >= 0 && row < shape.rows && col >= 0 && col < shape.cols)) throw new MergeError(`${fileLabel(path)}: line ${line} is not a cell of its grid`);
+    if (!(row >= 0 && row < shape.rows && col >= 0 && col < shape.cols))
+      throw new MergeError(`${fileLabel(path)}: line ${line} is not a cell of its grid`);
     const [x, y, lon, lat] = [4, 5, 6, 7].map((i) => number(fields[i]));
     if (!owns(x, y, lon, lat)) continue;
     const values = new Float64Array(features);
@@ -202,7 +214,9 @@ async function copyPart(part: Part, features: number, output: FeatureOutput, own
     if (cells.length >= 256) await flush();
   }
   if (hash.digest('hex') !== marker.part.sha256 || seen !== marker.part.rows)
-    throw new MergeError(`${fileLabel(path)} is not the part its done marker describes (checksum or rows differ); remove ${fileLabel(path)}* and run its shard again`);
+    throw new MergeError(
+      `${fileLabel(path)} is not the part its done marker describes (checksum or rows differ); remove ${fileLabel(path)}* and run its shard again`,
+    );
   await flush();
   return { kept, dropped: seen - kept };
 }
@@ -262,7 +276,7 @@ function ownerTest(footprints: Footprint[], p: number) {
     for (const { f, to } of rivals) {
       if (f.box && self.box && !(lon >= f.box[0] && lon <= f.box[2] && lat >= f.box[1] && lat <= f.box[3])) continue;
       const [X, Y] = to ? to(x, y) : [x, y];
-      const [px, py] = mapToPixel(f.inverse!, X, Y);
+      const [px, py] = pixelToMap(f.inverse!, X, Y);
       if (px >= 0 && px < f.width && py >= 0 && py < f.height) return false;
     }
     return true;

@@ -94,7 +94,8 @@ interface StacAsset {
 async function stacRasters(path: string, assetKey?: string): Promise<string[]> {
   const label = fileLabel(path);
   const bad = (problem: string) => new UserError(`${label}: ${problem}`, { path });
-  if ((await stat(path)).size > LIMITS.areaFileBytes) throw new LimitError({ path }, 'a STAC file this large', `${LIMITS.areaFileBytes} bytes`);
+  if ((await stat(path)).size > LIMITS.areaFileBytes)
+    throw new LimitError({ path }, 'a STAC file this large', `${LIMITS.areaFileBytes} bytes`);
   let doc: { type?: unknown; features?: unknown; id?: unknown; assets?: unknown };
   try {
     doc = JSON.parse(await readFile(path, 'utf8'));
@@ -109,7 +110,9 @@ async function stacRasters(path: string, assetKey?: string): Promise<string[]> {
     const assets = item?.assets && typeof item.assets === 'object' ? item.assets : {};
     let key = assetKey;
     if (key === undefined) {
-      const tiffs = Object.keys(assets).filter((k) => /image\/tiff/i.test(String(assets[k]?.type ?? '')) || RASTER.test(String(assets[k]?.href)));
+      const tiffs = Object.keys(assets).filter(
+        (k) => /image\/tiff/i.test(String(assets[k]?.type ?? '')) || RASTER.test(String(assets[k]?.href)),
+      );
       if (tiffs.length !== 1) {
         const why = tiffs.length === 0 ? 'has no GeoTIFF asset' : `has ${tiffs.length} GeoTIFF assets (${tiffs.join(', ')})`;
         throw bad(`${name} ${why}; choose one with --stac-asset KEY`);
@@ -119,7 +122,8 @@ async function stacRasters(path: string, assetKey?: string): Promise<string[]> {
     const href = assets[key]?.href;
     if (typeof href !== 'string') throw bad(`${name} has no asset '${key}' with an href`);
     if (href.startsWith('file://')) return fileURLToPath(href);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href)) throw bad(`${name}: the asset ${href} is remote; rcf plan takes local files (download them first)`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href))
+      throw bad(`${name}: the asset ${href} is remote; rcf plan takes local files (download them first)`);
     return isAbsolute(href) ? href : resolve(dirname(path), href);
   });
 }

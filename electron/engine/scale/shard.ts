@@ -50,7 +50,8 @@ export function shardIndex(flag: string | undefined, count: number, env: NodeJS.
   }
   if (!/^[0-9]+$/.test(text)) throw new ShardError(`${from} must be a whole number, got '${text}'`);
   const index = Number(text);
-  if (index >= count) throw new ShardError(`shard index ${index} (from ${from}) is out of range: with ${count} shards it is 0 to ${count - 1}`);
+  if (index >= count)
+    throw new ShardError(`shard index ${index} (from ${from}) is out of range: with ${count} shards it is 0 to ${count - 1}`);
   return { index, from };
 }
 
