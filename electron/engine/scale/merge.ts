@@ -215,7 +215,8 @@ async function copyPart(
   }
   if (hash.digest('hex') !== marker.part.sha256 || seen !== marker.part.rows)
     throw new MergeError(
-      `${fileLabel(path)} is not the part its done marker describes (checksum or rows differ); remove ${fileLabel(path)}* and run its shard again`,
+      `${fileLabel(path)} is not the part its done marker describes (checksum or rows differ); ` +
+        `remove ${fileLabel(path)}* and run its shard again`,
     );
   await flush();
   return { kept, dropped: seen - kept };
@@ -250,7 +251,10 @@ function footprint(item: ManifestItem): Footprint {
         [width, f * height],
       ]) {
         const [lon, lat] = toLonLat(...pixelToMap(t, px, py));
-        if (Number.isFinite(lon) && Number.isFinite(lat)) [lons.push(lon), lats.push(lat)];
+        if (Number.isFinite(lon) && Number.isFinite(lat)) {
+          lons.push(lon);
+          lats.push(lat);
+        }
       }
     }
     if (lons.length > 0) {
