@@ -11,6 +11,7 @@ import { makeTiles, RUN_OPTIONS } from '../engine/scale/tiles.js';
 const deploy = (p: string) => join(ROOT, 'deploy', p);
 
 /** A YAML file as JSON, read by Python's yaml (python3-yaml, which python3-distributed brings). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec's shape is what the test checks
 function yaml(path: string): Record<string, any> {
   const script = 'import json,sys,yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1]))))';
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, path], { encoding: 'utf8' }));
