@@ -2,7 +2,7 @@
 // inputs, byte for byte (CSV) and value for value (GeoPackage, read by Python's sqlite3); retried shards are
 // harmless; and each fault is one line.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rcf, rcfChild, tempDir } from '../helpers/cli.js';
@@ -227,6 +227,29 @@ describe('rcf plan, shards and merge', () => {
       );
       expect(existsSync(join(d, 'parts', `${item.part}.done`))).toBe(false);
       rmSync(d, { recursive: true, force: true });
+    });
+
+    it('a full disk during a part (a 16 KiB tmpfs as the parts folder; needs root and mount rights)', (ctx) => {
+      const mountDir = tempDir('rcf-scale-full-');
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mountDir]).status !== 0) {
+        rmSync(mountDir, { recursive: true, force: true });
+        ctx.skip();
+      }
+      try {
+        const m = join(dir, 'full.jsonl');
+        const options = [...RUN_OPTIONS.slice(2), '--features', '64'];
+        expect(rcf(['plan', tiles[0], ...options, '--out-dir', mountDir, '--manifest', m]).code).toBe(0);
+        const r = rcf(['featurize', '--manifest', m, '--shard-index', '0', '--shard-count', '1']);
+        expect(r.code).toBe(1);
+        expect(last(r.stderr)).toMatch(
+          /^rcf: part-tile_r0_c0-[0-9a-f]+\.csv: no space left on the device while writing it; it stays unfinished/,
+        );
+        expect(readdirSync(mountDir).filter((f) => f.endsWith('.done'))).toEqual([]);
+        expect(last(rcf(['merge', m, '--out', join(dir, 'full.csv')]).stderr)).toMatch(/^rcf: 1 of 1 items are not done/);
+      } finally {
+        spawnSync('umount', [mountDir]);
+        rmSync(mountDir, { recursive: true, force: true });
+      }
     });
 
     it('a part written by another version, and a part that is not what its marker says', () => {

@@ -10,10 +10,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, fileLabel, throwIfCancelled } from '../../../shared/errors/index.js';
+import { UserError, fileLabel, fileProblem, throwIfCancelled } from '../../../shared/errors/index.js';
 import { appVersion } from '../app-version.js';
 import { hashFile } from '../hash.js';
-import { runFeaturizeJob, type JobHooks } from '../jobs/featurize-job.js';
+import { runFeaturizeJob, type FeaturizeJobSpec, type JobHooks } from '../jobs/featurize-job.js';
 import { readCsvProvenance } from '../export/read-csv.js';
 import { entryExists, readSmallText, writeFileAtomic } from '../export/output.js';
 import { donePath, partPath, sha256Text, type Manifest, type ManifestItem } from './manifest.js';
@@ -121,7 +121,7 @@ export async function runItem(manifest: Manifest, item: ManifestItem, hooks: Job
     throw new ShardError(`${fileLabel(path)}: changed since rcf plan (its sha256 is not the manifest's); run rcf plan again`, { path });
   }
   const { settings, bank } = manifest.header;
-  await runFeaturizeJob(
+  await featurizePart(
     {
       ...settings,
       inputs: [path],
@@ -133,6 +133,7 @@ export async function runItem(manifest: Manifest, item: ManifestItem, hooks: Job
       overwrite: false,
     },
     hooks,
+    part,
   );
   const provenance = await readCsvProvenance(part);
   if (provenance.app.version !== appVersion()) {
@@ -153,4 +154,18 @@ export async function runItem(manifest: Manifest, item: ManifestItem, hooks: Job
   };
   await writeFileAtomic(donePath(part), JSON.stringify(done) + '\n');
   return { item, status: 'done', cells: output.rows };
+}
+
+/** The item's featurize job; a write that fails without naming its file (a full disk) is named after the part. */
+async function featurizePart(spec: FeaturizeJobSpec, hooks: JobHooks, part: string): Promise<void> {
+  try {
+    await runFeaturizeJob(spec, hooks);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err?.code !== 'string' || err.path !== undefined || e instanceof UserError) throw e;
+    const why = err.code === 'ENOSPC' ? 'no space left on the device' : (fileProblem(err.code) ?? err.code);
+    throw new ShardError(`${fileLabel(part)}: ${why} while writing it; it stays unfinished, and the shard continues it when run again`, {
+      path: part,
+    });
+  }
 }
