@@ -29,6 +29,13 @@ export const fitFiles = {
   prediction: (dir: string, format: Exclude<FitExportFormat, 'json'>) => join(dir, `prediction.${format}`),
 };
 
+/** What a fit's charts and cell clicks need beyond the model file, kept beside it. */
+export interface FitCharts {
+  scatter: FitResults['scatter'];
+  /** The label each training cell was fitted on, by cell id (rows of one cell only). */
+  observed: Record<string, number | string>;
+}
+
 /** A label raster is read as one (as the fit job tells them apart). */
 function isRasterPath(path: string): boolean {
   return /\.tiff?$/i.test(path);
@@ -161,14 +168,20 @@ export const modelTasks = {
   async fit(
     { features, settings, dir }: { features: string; settings: FitSettings; dir: string },
     { signal, emit }: TaskContext,
-  ): Promise<{ model: ModelFile; scatter: FitResults['scatter'] }> {
+  ): Promise<{ model: ModelFile; charts: FitCharts }> {
     const onProgress = (p: { stage: string; done: number; total: number }) =>
       emit({ kind: 'fitProgress', stage: p.stage, done: p.done, total: p.total });
     const model = await runFitJob(features, settings, { signal, onProgress });
     throwIfCancelled(signal);
+    // The training rows again (the job keeps them to itself): what each cell was trained on, and the out-of-fold predictions.
+    const set = await trainingSet(features, settings, signal);
+    const usable = set.features.cells.flatMap((cell, index) => (cell.usable ? [index] : []));
+    const observed: FitCharts['observed'] = {};
+    set.join.rows.forEach((row) => {
+      if (row.cells.length === 1) observed[set.features.cells[usable[row.cells[0]]].cellId] = row.value;
+    });
     let scatter: FitResults['scatter'] = null;
     if (!isClassifier(settings.model)) {
-      const set = await trainingSet(features, settings, signal);
       const { folds } = foldsOf(set, settings);
       const clip = parseClip(settings.clip);
       const cv = await fitRidgeCv({
@@ -181,11 +194,13 @@ export const modelTasks = {
         ...(clip !== 'none' && { clip: clip === 'train-range' ? clip : [clip] }),
         signal,
       });
-      const observed = Array.from(set.y as Float64Array);
-      scatter = { observed, predicted: Array.from(cv.outOfFold, (v) => (Number.isFinite(v) ? v : null)) };
+      scatter = {
+        observed: Array.from(set.y as Float64Array),
+        predicted: Array.from(cv.outOfFold, (v) => (Number.isFinite(v) ? v : null)),
+      };
     }
     await writeFileAtomic(fitFiles.model(dir), JSON.stringify(model, null, 1) + '\n');
-    return { model, scatter };
+    return { model, charts: { scatter, observed } };
   },
 
   /** The prediction written into the fit's folder in `format` (once; later calls find it there). */
@@ -207,7 +222,15 @@ export const modelTasks = {
   },
 
   /** The prediction per cell for the map, from the fit's prediction CSV (first column: the value, or the class). */
-  async predictionLayer({ features, dir }: { features: string; dir: string }): Promise<Pick<FitResults, 'cells' | 'classes'>> {
+  async predictionLayer({
+    features,
+    dir,
+    observed,
+  }: {
+    features: string;
+    dir: string;
+    observed: FitCharts['observed'];
+  }): Promise<Pick<FitResults, 'cells' | 'classes'>> {
     const model = await readModel(dir);
     const provenance = await readCsvProvenance(features);
     const outline = cellOutlinesLonLat(provenance);
@@ -224,7 +247,8 @@ export const modelTasks = {
       if (!ring) continue;
       const raw = fields[8];
       const value = raw === '' ? null : classes ? (classIndex.get(raw) ?? null) : Number(raw);
-      cells.push({ cellId: fields[0], ring, value: value !== null && Number.isFinite(value) ? value : null });
+      const label = Object.hasOwn(observed, fields[0]) ? observed[fields[0]] : null;
+      cells.push({ cellId: fields[0], ring, value: value !== null && Number.isFinite(value) ? value : null, observed: label });
     }
     return { cells, classes };
   },

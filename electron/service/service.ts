@@ -25,7 +25,6 @@ import {
   ExportGrant,
   type EventPayload,
   type FitRecord,
-  type FitResults,
   type SaveFormat,
   type RunRecord,
   type ServiceEventName,
@@ -40,6 +39,7 @@ import { SERVICE_LIMITS } from './limits.js';
 import { createTaskRunner, type TaskRunner } from './offload.js';
 import { RunStore } from './runs.js';
 import { fitCommand, FitStore } from './fits.js';
+import type { FitCharts } from './model-tasks.js';
 import { parseModelFile } from '../../shared/model/index.js';
 
 export interface ServiceOptions {
@@ -85,8 +85,8 @@ interface LiveFit {
 
 /** A grant nobody used is forgotten after this long. */
 const GRANT_MS = 15 * 60 * 1000;
-/** A fit's out-of-fold predictions for the observed-versus-predicted chart, in its folder. */
-const SCATTER = 'scatter.json';
+/** A fit's out-of-fold predictions and training labels per cell (FitCharts), in its folder. */
+const CHARTS = 'charts.json';
 const MAX_GRANTS = 32;
 
 export function createService(options: ServiceOptions): Service {
@@ -280,9 +280,9 @@ export function createService(options: ServiceOptions): Service {
       const { record, dir, features } = await finishedFit(fitId);
       const modelPath = fitStore.modelPath(fitId);
       const model = parseModelFile(await readFile(modelPath, 'utf8'), modelPath);
-      const scatter = JSON.parse(await readFile(join(dir, SCATTER), 'utf8')) as FitResults['scatter'];
-      const layer = await tasks.run('predictionLayer', { features, dir }, { signal, lane: 'call' });
-      return { fitId: record.id, model, scatter, ...layer };
+      const charts = JSON.parse(await readFile(join(dir, CHARTS), 'utf8')) as FitCharts;
+      const layer = await tasks.run('predictionLayer', { features, dir, observed: charts.observed }, { signal, lane: 'call' });
+      return { fitId: record.id, model, scatter: charts.scatter, ...layer };
     },
 
     async exportFit({ fitId, format, token }, signal) {
@@ -309,7 +309,7 @@ export function createService(options: ServiceOptions): Service {
       options.emit('fitEnded', fit.record);
     };
     try {
-      const { model, scatter } = await tasks.run(
+      const { model, charts } = await tasks.run(
         'fit',
         { features, settings: fit.record.settings, dir },
         {
@@ -321,7 +321,7 @@ export function createService(options: ServiceOptions): Service {
           },
         },
       );
-      await writeFile(join(dir, SCATTER), JSON.stringify(scatter));
+      await writeFile(join(dir, CHARTS), JSON.stringify(charts));
       options.emit('fitProgress', { fitId: id, stage: 'predicting the map', done: 0, total: 1 });
       await tasks.run('predict', { features, dir, format: 'csv' }, { signal, lane: 'run' });
       const v = model.validation;

@@ -255,7 +255,15 @@ export const FitResults = z.object({
   /** Regression: observed and out-of-fold predicted per training row, at the chosen λ (what the pooled R² scores). */
   scatter: z.object({ observed: z.array(z.number()), predicted: z.array(z.number().nullable()) }).nullable(),
   /** The prediction on every cell of the run: a value (regression) or a class index into `classes`; null without features. */
-  cells: z.array(z.object({ cellId: z.string(), ring: ringLonLat, value: z.number().nullable() })),
+  cells: z.array(
+    z.object({
+      cellId: z.string(),
+      ring: ringLonLat,
+      value: z.number().nullable(),
+      /** The label the cell was trained on (points and rasters: one cell per training row); null elsewhere. */
+      observed: z.union([z.number(), z.string()]).nullable(),
+    }),
+  ),
   classes: z.array(z.string()).nullable(),
 });
 export type FitResults = z.infer<typeof FitResults>;

@@ -150,6 +150,9 @@ describe('service: a fit against rcf fit and rcf predict', () => {
     expect(results.cells).toHaveLength(rows.length);
     expect(results.cells.every((c) => c.value !== null)).toBe(true);
     expect(results.classes).toBeNull();
+    // A clicked cell shows the label it was trained on: the labels file's value at its centre.
+    const labelled = readCsv(labels).rows;
+    results.cells.forEach((cell, i) => expect(cell.observed).toBe(Number(labelled[i][3])));
   });
 
   it('exports the prediction byte for byte as `rcf predict` writes it from the exported model', async () => {
