@@ -87,18 +87,20 @@ describe('the Model step in Chromium', () => {
     // The first column that is not an id is the target; the others can be picked.
     expect(await page.getByTestId('fit-field-target').inputValue()).toBe('value');
     expect(await page.getByTestId('labels-info').textContent()).toBe('81 points of 81 read; value: numbers');
+    expect(await page.getByTestId('prediction-legend').textContent()).toMatch(/^Labels: value\d/);
     await shot(page, '12-model-labels');
   });
 
   it('draws the spatial folds on the training cells', async () => {
     const { page } = app;
     await choose(page, 'cv', 'blocks');
-    await fitField(page, 'blockSize', '2 km');
+    await fitField(page, 'blockSize', '6 km');
     await fitField(page, 'folds', '3');
     await page.getByTestId('show-folds').click();
     await expect
       .poll(() => page.getByTestId('folds-info').textContent(), { timeout: 30_000 })
-      .toBe('Folds: 81 training rows in 3 folds, drawn on their cells');
+      .toContain('Folds: 81 training rows in 3 folds, drawn on their cells');
+    expect(await page.getByTestId('fold-key').locator('.swatch').count()).toBe(3);
     await page.locator('[data-testid=layer-folds]').waitFor();
     await shot(page, '13-model-folds');
   });

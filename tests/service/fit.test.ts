@@ -1,7 +1,7 @@
 // The Model step behind the IPC contract (electron/service): labels read for the map, folds on the cells, a fit
 // with progress, its results and exports, against the `rcf fit` / `rcf predict` command line on the same files.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/service/service.js';
 import { fitCommandLine } from '../../electron/cli/model-commands.js';
@@ -81,7 +81,7 @@ describe('service: a fit against rcf fit and rcf predict', () => {
     expect(ended.state).toBe('finished');
     features = join(dir, 'data', 'runs', runId, 'features.csv');
     labelsFromFeatures(features, labels);
-    settings = FitSettings.parse({ labels, target: 'value', cv: 'blocks', blockSize: '2 km', folds: 3 });
+    settings = FitSettings.parse({ labels, target: 'value', cv: 'blocks', blockSize: '6 km', folds: 3 });
     const { fitId } = await service.handlers.startFit({ runId, settings }, signal);
     fit = await waitFor('the fit', () => events.fitEnded.find((e) => e.id === fitId));
   }, 180_000);
@@ -126,7 +126,7 @@ describe('service: a fit against rcf fit and rcf predict', () => {
       '--cv',
       'blocks',
       '--block-size',
-      '2 km',
+      '6 km',
       '--folds',
       '3',
       '--out',
@@ -172,7 +172,30 @@ describe('service: a fit against rcf fit and rcf predict', () => {
   it('lists the fit in the history, and refuses results of a fit that does not exist', async () => {
     const { fits } = await service.handlers.fitHistory({}, signal);
     expect(fits.map((f) => f.id)).toEqual([fit.id]);
+    // A new service on the same folder lists it too; one cut off while running is said to be interrupted.
+    const again = createService({ dataDir: join(dir, 'data'), emit: () => {} });
+    const cut = { ...fit, id: '20000101-000000-abcdef', state: 'running' as const, started: '2000-01-01T00:00:00.000Z', score: null };
+    mkdirSync(join(dir, 'data', 'fits', cut.id), { recursive: true });
+    writeFileSync(join(dir, 'data', 'fits', cut.id, 'record.json'), JSON.stringify(cut));
+    const listed = (await again.handlers.fitHistory({}, signal)).fits;
+    expect(listed.map((f) => [f.id, f.state])).toEqual([
+      [fit.id, 'finished'],
+      [cut.id, 'failed'],
+    ]);
+    expect(listed[1].message).toBe('interrupted: the app stopped during the fit');
+    await again.close();
+    rmSync(join(dir, 'data', 'fits', cut.id), { recursive: true });
     await expect(service.handlers.fitResults({ fitId: 'nope' }, signal)).rejects.toThrow('fit nope does not exist');
+  });
+
+  it('cancels a fit: the record says so, and no model file is left', async () => {
+    const { fitId } = await service.handlers.startFit({ runId, settings }, signal);
+    expect(await service.handlers.cancelFit({ fitId }, signal)).toEqual({ cancelled: true });
+    const ended = events.fitEnded.find((e) => e.id === fitId)!;
+    expect(ended.state).toBe('cancelled');
+    expect(existsSync(join(dir, 'data', 'fits', fitId, 'model.json'))).toBe(false);
+    await expect(service.handlers.fitResults({ fitId }, signal)).rejects.toThrow(`fit ${fitId} is cancelled; it has no results`);
+    expect(await service.handlers.cancelFit({ fitId }, signal)).toEqual({ cancelled: false });
   });
 
   it('fails a fit on a target that is not in the file, in one line naming the columns', async () => {

@@ -178,7 +178,7 @@ export function confusionChart(results: FitResults): SVGSVGElement {
   const matrix = results.model.validation.confusion ?? [];
   const classes = (results.model.model.classes ?? []).map(String);
   const n = classes.length;
-  const side = Math.min(W - M.left - 70, H - M.top - M.bottom + 10);
+  const side = Math.min(W - M.left - 70, H - M.top - M.bottom);
   const cell = side / Math.max(1, n);
   const x0 = M.left + 30;
   const y0 = M.top;

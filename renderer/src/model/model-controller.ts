@@ -196,6 +196,7 @@ export class ModelController {
         layer: foldsLayer(folds),
       };
       this.store.update((s) => ({ ...s, layers: addLayer(s.layers, entry) }));
+      this.raiseLabels();
     } catch (error) {
       if (!isNewest()) return;
       this.patch({ folds: { status: 'failed' } });

@@ -102,8 +102,9 @@ export function foldsLayer(view: FoldsView): VectorLayer {
     if (!style) {
       const colour = fold < 0 ? '#666' : CATEGORICAL[fold % CATEGORICAL.length];
       style = new Style({
-        fill: new Fill({ color: fold < 0 ? 'rgba(0,0,0,0)' : `${colour}66` }),
-        stroke: new Stroke({ color: colour, width: 2, ...(fold < 0 && { lineDash: [4, 3] }) }),
+        // Nearly opaque: the folds must read over whatever is below (a run's colours).
+        fill: new Fill({ color: fold < 0 ? 'rgba(255,255,255,0.5)' : `${colour}e6` }),
+        stroke: new Stroke({ color: fold < 0 ? '#444' : '#fff', width: 1, ...(fold < 0 && { lineDash: [4, 3] }) }),
       });
       styles.set(fold, style);
     }

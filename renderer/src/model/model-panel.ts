@@ -9,12 +9,12 @@
 import { FIT_OPTION_GROUPS, FIT_OPTION_KEYS, FIT_OPTIONS, type FitOptionGroup, type FitOptionKey } from '../../../shared/model/index.js';
 import type { Option } from '../../../shared/options/index.js';
 import type { FitExportFormat, FitRecord, LabelsView } from '../../../shared/ipc/contract.js';
-import type { AppState, AppStore, ModelState } from '../state/app-state.js';
+import type { AppStore, ModelState } from '../state/app-state.js';
 import { KeyedList, el, field, select, type Row } from '../ui/dom.js';
 import { formatCount } from '../ui/format.js';
 import { fitFieldApplies, fitFieldProblem, type FitForm } from './fit-form.js';
 import { confusionChart, lambdaCurve, scatterChart, axisNumber } from './charts.js';
-import { CATEGORICAL, RAMP_CSS, predictionColouring } from './model-layers.js';
+import { CATEGORICAL, RAMP_CSS, labelsColouring, predictionColouring, type Colouring } from './model-layers.js';
 import { scoreText } from './model-controller.js';
 
 export interface ModelPanelActions {
@@ -117,7 +117,25 @@ export class ModelPanel {
         this.renderForm();
       },
     );
-    store.select(foldsText, (text) => (this.foldsInfo.textContent = text));
+    store.select(
+      (s) => s.model.folds,
+      (folds) => {
+        this.foldsInfo.replaceChildren(foldsText(folds));
+        if (folds.status !== 'done') return;
+        // The key of the map's fold colours.
+        const key = Array.from({ length: folds.value.folds }, (_, i) =>
+          el(
+            'span',
+            { class: 'legend-class inline' },
+            el('span', { class: 'swatch', style: `background: ${CATEGORICAL[i % CATEGORICAL.length]}` }),
+            `${i + 1}`,
+          ),
+        );
+        if (folds.value.cells.some((c) => c.fold < 0))
+          key.push(el('span', { class: 'legend-class inline' }, el('span', { class: 'swatch test' }), 'test'));
+        this.foldsInfo.append(el('div', { class: 'fold-key', 'data-testid': 'fold-key' }, ...key));
+      },
+    );
     store.select(
       (s) => s.model.fit.running,
       (running) => {
@@ -317,8 +335,7 @@ function validationText(v: { scheme: string; score: 'r2' | 'accuracy'; pooled: R
   return `${v.score === 'r2' ? 'R²' : 'accuracy'} ${value === null || value === undefined ? 'n/a' : value.toFixed(3)}`;
 }
 
-function foldsText(state: AppState): string {
-  const folds = state.model.folds;
+function foldsText(folds: ModelState['folds']): string {
   if (folds.status === 'pending') return 'Folds: joining the labels…';
   if (folds.status !== 'done') return '';
   return `Folds: ${formatCount(folds.value.rows)} training rows in ${folds.value.folds} folds, drawn on their cells`;
@@ -355,40 +372,47 @@ function fitRow(first: FitRecord, actions: ModelPanelActions): Row<FitRecord> {
   };
 }
 
-/** The shown prediction's legend, over the map: the ramp with its range, or the classes' colours. */
+/**
+ * The legend over the map: the shown prediction's (the ramp with its range, or the classes' colours), or before
+ * any fit is shown the labels' colours.
+ */
 export function showPredictionLegend(root: HTMLElement, store: AppStore): void {
   store.select(
-    (s) => s.model.shown,
-    (shown) => {
-      root.hidden = !shown;
-      if (!shown) return root.replaceChildren();
-      const colouring = predictionColouring(shown.results);
-      const target = shown.record.settings.target ?? 'band 1';
-      const title = el('div', { class: 'legend-title' }, `Predicted ${target}`);
-      if (colouring.kind === 'ramp') {
-        root.replaceChildren(
-          title,
-          el('div', { class: 'legend-ramp', style: `background: ${RAMP_CSS}` }),
+    (s) => [s.model.shown, s.model.labels] as const,
+    ([shown, labels]) => {
+      const view = labels.status === 'done' && labels.value.geometry !== 'raster' && labels.value.target !== null ? labels.value : null;
+      root.hidden = !shown && !view;
+      if (shown) render(`Predicted ${shown.record.settings.target ?? 'band 1'}`, predictionColouring(shown.results));
+      else if (view) render(`Labels: ${view.target}`, labelsColouring(view));
+      else root.replaceChildren();
+    },
+    (a, b) => a[0] === b[0] && a[1] === b[1],
+  );
+  function render(titleText: string, colouring: Colouring): void {
+    const title = el('div', { class: 'legend-title' }, titleText);
+    if (colouring.kind === 'ramp') {
+      root.replaceChildren(
+        title,
+        el('div', { class: 'legend-ramp', style: `background: ${RAMP_CSS}` }),
+        el(
+          'div',
+          { class: 'legend-range' },
+          el('span', { 'data-testid': 'legend-min' }, axisNumber(colouring.min)),
+          el('span', { 'data-testid': 'legend-max' }, axisNumber(colouring.max)),
+        ),
+      );
+    } else {
+      root.replaceChildren(
+        title,
+        ...colouring.classes.map((c, i) =>
           el(
             'div',
-            { class: 'legend-range' },
-            el('span', { 'data-testid': 'legend-min' }, axisNumber(colouring.min)),
-            el('span', { 'data-testid': 'legend-max' }, axisNumber(colouring.max)),
+            { class: 'legend-class' },
+            el('span', { class: 'swatch', style: `background: ${CATEGORICAL[i % CATEGORICAL.length]}` }),
+            c,
           ),
-        );
-      } else {
-        root.replaceChildren(
-          title,
-          ...colouring.classes.map((c, i) =>
-            el(
-              'div',
-              { class: 'legend-class' },
-              el('span', { class: 'swatch', style: `background: ${CATEGORICAL[i % CATEGORICAL.length]}` }),
-              c,
-            ),
-          ),
-        );
-      }
-    },
-  );
+        ),
+      );
+    }
+  }
 }
