@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
-import { appCalls, describeInvalid, isAppCall, type AppHandlers, type ExportFormat } from '../../shared/ipc/contract.js';
+import { appCalls, describeInvalid, isAppCall, type AppHandlers, type SaveFormat } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './policy.js';
 import { APP_CALL_CHANNEL } from '../../shared/ipc/channels.js';
 import { outcomeOf } from '../../shared/ipc/api.js';
@@ -14,13 +14,21 @@ import { UserError } from '../../shared/errors/index.js';
 
 const RASTERS = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff', 'gtiff'] }];
 const AREAS = [{ name: 'Areas (GeoJSON, GeoPackage)', extensions: ['geojson', 'json', 'gpkg'] }];
+const LABELS = [{ name: 'Labels (CSV, GeoJSON, GeoPackage, GeoTIFF)', extensions: ['csv', 'geojson', 'json', 'gpkg', 'tif', 'tiff'] }];
+/** The save dialog's filter for each export format. */
+const SAVE_FILTERS: Record<SaveFormat, FileFilter> = {
+  csv: { name: 'CSV', extensions: ['csv'] },
+  gpkg: { name: 'GeoPackage', extensions: ['gpkg'] },
+  tif: { name: 'GeoTIFF', extensions: ['tif', 'tiff'] },
+  json: { name: 'Model file (JSON)', extensions: ['json'] },
+};
 
 type FileFilter = { name: string; extensions: string[] };
 
 /** What main needs of the service host: a restart, and handing it an export location the user chose. */
 export interface AppServices {
   restartService(): void;
-  grantExport(path: string, format: ExportFormat, replace: boolean): Promise<string>;
+  grantExport(path: string, format: SaveFormat, replace: boolean): Promise<string>;
 }
 
 function handlersFor(window: () => BrowserWindow | null, services: AppServices): AppHandlers {
@@ -44,10 +52,13 @@ function handlersFor(window: () => BrowserWindow | null, services: AppServices):
     async chooseWeights() {
       return { path: await openOne([{ name: 'NumPy weights', extensions: ['npy'] }]) };
     },
+    async chooseLabels() {
+      return { path: await openOne(LABELS) };
+    },
     async chooseExportPath({ format, suggestedName }) {
       const options: SaveDialogOptions = {
         defaultPath: basename(suggestedName),
-        filters: format === 'csv' ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'GeoPackage', extensions: ['gpkg'] }],
+        filters: [SAVE_FILTERS[format]],
         // Linux's dialog asks before replacing a file only when told to (macOS and Windows always do).
         properties: ['showOverwriteConfirmation', 'createDirectory'],
       };

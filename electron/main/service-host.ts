@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { MessageChannelMain, utilityProcess, type BrowserWindow, type UtilityProcess } from 'electron';
 import { SERVICE_PORT_CHANNEL } from '../../shared/ipc/channels.js';
-import { ExportGranted, type ExportFormat, type ExportGrant } from '../../shared/ipc/contract.js';
+import { ExportGranted, type ExportGrant, type SaveFormat } from '../../shared/ipc/contract.js';
 
 /** How long main waits for the service to take an export grant. */
 const GRANT_MS = 5000;
@@ -20,7 +20,7 @@ export interface ServiceHost {
    * Lets the service write one export to `path` (chosen in the save dialog; `replace`: the dialog confirmed
    * replacing an existing file) and returns the token the renderer passes to exportRun.
    */
-  grantExport(path: string, format: ExportFormat, replace: boolean): Promise<string>;
+  grantExport(path: string, format: SaveFormat, replace: boolean): Promise<string>;
   stop(): void;
 }
 

@@ -18,13 +18,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { fileLabel, fileProblem, throwIfCancelled, UserError } from '../../shared/errors/index.js';
 import {
   ExportGrant,
   type EventPayload,
-  type ExportFormat,
+  type FitRecord,
+  type SaveFormat,
   type RunRecord,
   type ServiceEventName,
   type ServiceHandlers,
@@ -37,6 +38,9 @@ import { pathExists } from '../engine/export/output.js';
 import { SERVICE_LIMITS } from './limits.js';
 import { createTaskRunner, type TaskRunner } from './offload.js';
 import { RunStore } from './runs.js';
+import { fitCommand, FitStore } from './fits.js';
+import type { FitCharts } from './model-tasks.js';
+import { parseModelFile } from '../../shared/model/index.js';
 
 export interface ServiceOptions {
   /** Where runs are kept (Electron: the user data folder). */
@@ -72,8 +76,17 @@ interface LiveRun {
   cellsDone: number;
 }
 
+/** A fit going on: how to stop it, and when it has ended. */
+interface LiveFit {
+  record: FitRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
 /** A grant nobody used is forgotten after this long. */
 const GRANT_MS = 15 * 60 * 1000;
+/** A fit's out-of-fold predictions and training labels per cell (FitCharts), in its folder. */
+const CHARTS = 'charts.json';
 const MAX_GRANTS = 32;
 
 export function createService(options: ServiceOptions): Service {
@@ -84,6 +97,8 @@ export function createService(options: ServiceOptions): Service {
   let active: LiveRun | null = null;
   let lastStarted = 0;
   const grants = new Map<string, ExportGrant & { expires: number }>();
+  const fitStore = new FitStore(options.dataDir);
+  const fits = new Map<string, LiveFit>();
 
   const handlers: ServiceHandlers = {
     async inspect(request, signal) {
@@ -203,7 +218,126 @@ export function createService(options: ServiceOptions): Service {
       }
       return { path, bytes: (await stat(path)).size };
     },
+
+    async readLabels(request, signal) {
+      return tasks.run('readLabels', request, { signal, lane: 'call' });
+    },
+
+    async foldsPreview({ runId, settings }, signal) {
+      const { csv } = await finishedRun(runId);
+      return tasks.run('foldsPreview', { features: csv, settings }, { signal, lane: 'call' });
+    },
+
+    async startFit({ runId, settings }) {
+      const { csv } = await finishedRun(runId);
+      const id = RunStore.newId();
+      lastStarted = Math.max(Date.now(), lastStarted + 1);
+      const record: FitRecord = {
+        id,
+        runId,
+        settings,
+        state: 'running',
+        started: new Date(lastStarted).toISOString(),
+        ended: null,
+        message: null,
+        command: fitCommand(csv, settings, fitStore.modelPath(id)),
+        score: null,
+      };
+      await fitStore.makeDir(id);
+      await fitStore.save(record);
+      const controller = new AbortController();
+      const fit: LiveFit = { record, controller, done: Promise.resolve() };
+      fits.set(id, fit);
+      fit.done = executeFit(fit, csv).finally(() => fits.delete(id));
+      return { fitId: id };
+    },
+
+    async cancelFit({ fitId }) {
+      const fit = fits.get(fitId);
+      if (!fit) return { cancelled: false };
+      fit.controller.abort();
+      await fit.done;
+      return { cancelled: true };
+    },
+
+    async fitHistory() {
+      const records = await fitStore.list();
+      return {
+        fits: await Promise.all(
+          records.map(async (r) => {
+            if (r.state !== 'running') return r;
+            const known = fits.get(r.id);
+            if (known) return known.record;
+            const failed: FitRecord = { ...r, state: 'failed', message: 'interrupted: the app stopped during the fit' };
+            await fitStore.save(failed).catch(() => {});
+            return failed;
+          }),
+        ),
+      };
+    },
+
+    async fitResults({ fitId }, signal) {
+      const { record, dir, features } = await finishedFit(fitId);
+      const modelPath = fitStore.modelPath(fitId);
+      const model = parseModelFile(await readFile(modelPath, 'utf8'), modelPath);
+      const charts = JSON.parse(await readFile(join(dir, CHARTS), 'utf8')) as FitCharts;
+      const layer = await tasks.run('predictionLayer', { features, dir, observed: charts.observed }, { signal, lane: 'call' });
+      return { fitId: record.id, model, scatter: charts.scatter, ...layer };
+    },
+
+    async exportFit({ fitId, format, token }, signal) {
+      const { dir, features } = await finishedFit(fitId);
+      const grant = takeGrant(token, format);
+      const from =
+        format === 'json'
+          ? fitStore.modelPath(fitId)
+          : (await tasks.run('predict', { features, dir, format }, { signal, lane: 'call' })).path;
+      await refuseExisting([grant.path], grant.replace);
+      await copyInto(from, grant.path, grant.replace);
+      return { path: grant.path, bytes: (await stat(grant.path)).size };
+    },
   };
+
+  /** Fits, writes the chart's data and the prediction on the run's cells, keeping the record and the renderer up to date. */
+  async function executeFit(fit: LiveFit, features: string): Promise<void> {
+    const id = fit.record.id;
+    const dir = fitStore.dir(id);
+    const signal = fit.controller.signal;
+    const end = async (change: Partial<FitRecord>) => {
+      fit.record = { ...fit.record, ...change, ended: new Date().toISOString() };
+      await fitStore.save(fit.record).catch(() => {});
+      options.emit('fitEnded', fit.record);
+    };
+    try {
+      const { model, charts } = await tasks.run(
+        'fit',
+        { features, settings: fit.record.settings, dir },
+        {
+          signal,
+          lane: 'run',
+          onEvent: (event) => {
+            if (event.kind === 'fitProgress')
+              options.emit('fitProgress', { fitId: id, stage: event.stage, done: event.done, total: event.total });
+          },
+        },
+      );
+      await writeFile(join(dir, CHARTS), JSON.stringify(charts));
+      options.emit('fitProgress', { fitId: id, stage: 'predicting the map', done: 0, total: 1 });
+      await tasks.run('predict', { features, dir, format: 'csv' }, { signal, lane: 'run' });
+      const v = model.validation;
+      const value = v.pooled[0][v.score] ?? null;
+      await end({ state: 'finished', score: { name: v.score, value, penalty: v.grid[v.best[0]], scheme: v.scheme } });
+    } catch (error) {
+      if (signal.aborted) await end({ state: 'cancelled', message: 'stopped by the user' });
+      else await end({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async function finishedFit(fitId: string): Promise<{ record: FitRecord; dir: string; features: string }> {
+    const record = fits.get(fitId)?.record ?? (await fitStore.load(fitId));
+    if (record.state !== 'finished') throw new UserError(`fit ${fitId} is ${record.state}; it has no results`);
+    return { record, dir: fitStore.dir(fitId), features: store.csvPath(record.runId) };
+  }
 
   /** Puts a run in the queue (a new one, or one to resume) and answers with its place. */
   async function enqueue(record: RunRecord, resume: boolean): Promise<{ runId: string; queuePosition: number | null }> {
@@ -350,7 +484,7 @@ export function createService(options: ServiceOptions): Service {
   }
 
   /** The grant behind a token, used once. */
-  function takeGrant(token: string, format: ExportFormat): ExportGrant {
+  function takeGrant(token: string, format: SaveFormat): ExportGrant {
     const grant = grants.get(token);
     grants.delete(token);
     if (!grant || grant.expires < Date.now())
@@ -377,6 +511,8 @@ export function createService(options: ServiceOptions): Service {
       const running = active;
       running?.controller.abort();
       await running?.done;
+      for (const fit of fits.values()) fit.controller.abort();
+      await Promise.all([...fits.values()].map((fit) => fit.done));
       await tasks.close();
     },
   };

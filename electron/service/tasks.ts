@@ -23,6 +23,7 @@ import { planRun, type RunPlan } from '../engine/jobs/plan.js';
 import { estimatePlan, type RunEstimate } from '../engine/jobs/estimate.js';
 import { resultsLayer, type ResultsLayer } from '../engine/jobs/results-layer.js';
 import { readCsvCells } from '../engine/export/read-csv.js';
+import { modelTasks } from './model-tasks.js';
 
 /** What a task gets besides its request: its cancellation, and a way to report as it goes (runs do). */
 export interface TaskContext {
@@ -34,7 +35,8 @@ export interface TaskContext {
 export type TaskEvent =
   | { kind: 'progress'; cellsDone: number; cellsTotal: number; cellsPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
   | { kind: 'notice'; message: string }
-  | { kind: 'featurizing' };
+  | { kind: 'featurizing' }
+  | { kind: 'fitProgress'; stage: string; done: number; total: number };
 
 /** Progress events at most this often. */
 const PROGRESS_MS = 100;
@@ -158,6 +160,8 @@ export const tasks = {
     });
     return { cells: result.cellsComputed + result.cellsSkipped, provenance: result.provenance };
   },
+
+  ...modelTasks,
 };
 
 export type Tasks = typeof tasks;

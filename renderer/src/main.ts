@@ -26,6 +26,10 @@ import { showHistoryPanel } from './history/history-panel.js';
 import { ServiceController } from './service/service-controller.js';
 import { MENU_COMMAND, commandTable, installShortcuts, runCommand, toolbarButtons } from './commands.js';
 import { MessageBar } from './ui/messages.js';
+import { ModelController } from './model/model-controller.js';
+import { ModelPanel, showPredictionLegend } from './model/model-panel.js';
+import { el } from './ui/dom.js';
+import type { SidePanel } from './state/app-state.js';
 
 const messages = new MessageBar(document.getElementById('messages')!, {
   bell: document.getElementById('message-log-button') as HTMLButtonElement,
@@ -62,7 +66,12 @@ const history: HistoryController = new HistoryController(rcf, store, messages, {
   resume: (runId) => run.resume(runId),
 });
 const run = new RunController(rcf, store, messages, { showResults: (r) => results.show(r), refreshHistory: () => history.refresh() });
-new ServiceController(rcf, store, messages, () => void history.refresh());
+const model = new ModelController(rcf, store, map, messages, { openRasters: (paths) => layers.openRasters(paths) }, () => area.drawing);
+new ServiceController(rcf, store, messages, () => {
+  void history.refresh();
+  void model.refreshHistory();
+  void model.refreshHistory();
+});
 
 layers.openDroppedFiles(byId('map'));
 showLayersPanel(byId('layers'), store, layers);
@@ -83,7 +92,39 @@ const panel = new RunPanel(store, {
   run: () => void run.start(),
   cancel: () => run.cancel(),
 });
-byId('run').append(panel.root);
+const modelPanel = new ModelPanel(store, {
+  setRun: (runId) => model.setRun(runId),
+  changed: (form) => model.setForm(form),
+  chooseLabels: () => void model.chooseLabels(),
+  chooseWeightRaster: async () => (await rcf.chooseRasters({})).paths[0] ?? null,
+  showFolds: () => void model.showFolds(),
+  fit: () => void model.fit(),
+  cancel: () => model.cancel(),
+  show: (fit) => void model.show(fit),
+  useSettings: (fit) => model.useSettings(fit),
+  exportFit: (fit, format) => void model.exportFit(fit, format),
+  copyCommand: (fit) => void model.copyCommand(fit),
+});
+showPredictionLegend(byId('legend'), store);
+// The right side shows the featurizer or the Model step, one at a time.
+const SIDES: readonly [SidePanel, string, HTMLElement][] = [
+  ['featurize', 'Featurize', panel.root],
+  ['model', 'Model', modelPanel.root],
+];
+const tabs = el('div', { class: 'side-tabs', role: 'tablist' });
+for (const [side, label] of SIDES) {
+  tabs.append(el('button', { role: 'tab', 'data-testid': `tab-${side}`, onclick: () => store.patch({ side }) }, label));
+}
+byId('run').append(tabs, panel.root, modelPanel.root);
+store.select(
+  (s) => s.side,
+  (side) => {
+    SIDES.forEach(([id, , root], i) => {
+      root.hidden = id !== side;
+      tabs.children[i].setAttribute('aria-selected', String(id === side));
+    });
+  },
+);
 store.select(
   (s) => s.status,
   (text) => {
@@ -104,3 +145,4 @@ installShortcuts(window, commands, messages);
 rcf.on('menu', ({ command }) => runCommand(commands[MENU_COMMAND[command]], messages));
 
 void history.refresh();
+void model.refreshHistory();

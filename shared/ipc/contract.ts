@@ -13,6 +13,7 @@
 import { z } from '../zod.js';
 import { PolygonsLonLat, RunSettings, filePath as path } from '../run/index.js';
 import { Provenance } from '../provenance/index.js';
+import { FitSettings, ModelFile } from '../model/index.js';
 
 const lonLat = z.tuple([z.number(), z.number()]);
 
@@ -160,6 +161,12 @@ export type CellValues = z.infer<typeof CellValues>;
 
 export const ExportFormat = z.enum(['csv', 'gpkg']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
+/** What a fit exports: its prediction (CSV, GeoPackage, GeoTIFF on the cell grid) or its model file (JSON). */
+export const FitExportFormat = z.enum(['csv', 'gpkg', 'tif', 'json']);
+export type FitExportFormat = z.infer<typeof FitExportFormat>;
+/** Any file the save dialog may grant: a run's or a fit's export. */
+export const SaveFormat = FitExportFormat;
+export type SaveFormat = FitExportFormat;
 
 /**
  * Where an export may be written, chosen by the user in main's save dialog: main hands the service the path
@@ -172,7 +179,7 @@ export const ExportGrant = z.object({
   token: ExportToken,
   /** Absolute, as the save dialog gave it. */
   path,
-  format: ExportFormat,
+  format: SaveFormat,
   /** The file existed when chosen, so the dialog asked the user to confirm replacing it. */
   replace: z.boolean(),
 });
@@ -182,6 +189,86 @@ export const ExportGranted = z.object({ kind: z.literal('export-granted'), token
 export type ExportGranted = z.infer<typeof ExportGranted>;
 
 const runId = z.object({ runId: RunRecord.shape.id });
+
+/** Label features drawn on the map, at most this many (the rest are counted). */
+export const LABEL_FEATURES_SHOWN = 20_000;
+
+/** A label file as the Model panel shows it: its columns to pick the target from, and its features on the map. */
+export const LabelsView = z.object({
+  path,
+  name: z.string(),
+  /** A label raster is shown as a raster layer; its band 1 is the target. */
+  geometry: z.enum(['points', 'polygons', 'raster']),
+  /** Columns (or properties) that can be the target or the group; [] for a raster. */
+  columns: z.array(z.string()),
+  /** The target the features carry, as the file spells it; null when none was chosen yet (or a raster). */
+  target: z.string().nullable(),
+  numeric: z.boolean(),
+  /** Class names, sorted, when the target is not numeric. */
+  classes: z.array(z.string()).nullable(),
+  /** Each label's place in WGS84 (points, or polygons' rings) and value. */
+  features: z.array(
+    z.object({
+      points: z.array(lonLat).optional(),
+      polygons: z.array(z.array(ringLonLat)).optional(),
+      value: z.union([z.number(), z.string()]),
+    }),
+  ),
+  /** Usable rows beyond LABEL_FEATURES_SHOWN, not drawn. */
+  hidden: z.number().int().nonnegative(),
+  /** "120 labels read, 3 dropped (empty)". */
+  summary: z.string(),
+});
+export type LabelsView = z.infer<typeof LabelsView>;
+
+/** The training rows' cross-validation folds on the map: each row's cells and its fold (−1: the paper's test rows). */
+export const FoldsView = z.object({
+  folds: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  cells: z.array(z.object({ ring: ringLonLat, fold: z.number().int() })),
+});
+export type FoldsView = z.infer<typeof FoldsView>;
+
+export const FitState = z.enum(['running', 'finished', 'cancelled', 'failed']);
+const fitIdSchema = RunRecord.shape.id;
+
+/** One fit in the history: the run whose features it used, its settings, how it ended, and the equivalent command. */
+export const FitRecord = z.object({
+  id: fitIdSchema,
+  runId: RunRecord.shape.id,
+  settings: FitSettings,
+  state: FitState,
+  started: z.string(),
+  ended: z.string().nullable(),
+  message: z.string().nullable(),
+  /** `rcf fit …` that writes the same model file. */
+  command: z.string(),
+  /** Once finished: the chosen λ (or C), the score's name and its pooled out-of-fold value. */
+  score: z.object({ name: z.enum(['r2', 'accuracy']), value: z.number().nullable(), penalty: z.number(), scheme: z.string() }).nullable(),
+});
+export type FitRecord = z.infer<typeof FitRecord>;
+
+/** A finished fit as the panel draws it: the model file, the out-of-fold predictions, and the prediction per cell. */
+export const FitResults = z.object({
+  fitId: fitIdSchema,
+  model: ModelFile,
+  /** Regression: observed and out-of-fold predicted per training row, at the chosen λ (what the pooled R² scores). */
+  scatter: z.object({ observed: z.array(z.number()), predicted: z.array(z.number().nullable()) }).nullable(),
+  /** The prediction on every cell of the run: a value (regression) or a class index into `classes`; null without features. */
+  cells: z.array(
+    z.object({
+      cellId: z.string(),
+      ring: ringLonLat,
+      value: z.number().nullable(),
+      /** The label the cell was trained on (points and rasters: one cell per training row); null elsewhere. */
+      observed: z.union([z.number(), z.string()]).nullable(),
+    }),
+  ),
+  classes: z.array(z.string()).nullable(),
+});
+export type FitResults = z.infer<typeof FitResults>;
+
+const fitId = z.object({ fitId: fitIdSchema });
 
 interface CallOptions<Req extends z.ZodType> {
   /**
@@ -250,6 +337,26 @@ export const serviceCalls = {
     z.object({ runId: RunRecord.shape.id, format: ExportFormat, token: ExportToken }),
     z.object({ path, bytes: z.number().int() }),
   ),
+  /** Reads a label file for the Model panel: its columns, and with a target its labels for the map. */
+  readLabels: call(z.object({ path, target: shortText.optional(), layer: shortText.optional() }), LabelsView, {
+    supersede: latestOnly,
+  }),
+  /** The folds a fit with these settings would use, on a finished run's cells (labels joined as the fit joins them). */
+  foldsPreview: call(z.object({ runId: RunRecord.shape.id, settings: FitSettings }), FoldsView, { supersede: latestOnly }),
+  /** Starts a fit on a finished run's features (as `rcf fit`); progress and the outcome come as fit events. */
+  startFit: call(z.object({ runId: RunRecord.shape.id, settings: FitSettings }), z.object({ fitId: fitIdSchema })),
+  /** Stops a fit (nothing of it is kept but its record). */
+  cancelFit: call(fitId, z.object({ cancelled: z.boolean() })),
+  fitHistory: call(z.object({}), z.object({ fits: z.array(FitRecord) })),
+  fitResults: call(fitId, FitResults),
+  /**
+   * Writes a finished fit's prediction (CSV, GeoPackage, GeoTIFF, as `rcf predict` writes them) or its model file
+   * where the user chose in the save dialog (`token` from chooseExportPath).
+   */
+  exportFit: call(
+    z.object({ fitId: fitIdSchema, format: FitExportFormat, token: ExportToken }),
+    z.object({ path, bytes: z.number().int() }),
+  ),
 } as const;
 
 export const serviceEvents = {
@@ -266,6 +373,10 @@ export const serviceEvents = {
   notice: z.object({ runId: z.string(), message: z.string() }),
   /** A run ended: finished, cancelled or failed (with its message). */
   ended: RunRecord,
+  /** A fit's progress: its stage (reading, solving, predicting, refitting) and steps done of the stage's total. */
+  fitProgress: z.object({ fitId: z.string(), stage: z.string(), done: z.number().int(), total: z.number().int() }),
+  /** A fit ended: finished, cancelled or failed (with its message). */
+  fitEnded: FitRecord,
 } as const;
 
 export const appCalls = {
@@ -273,12 +384,14 @@ export const appCalls = {
   chooseRasters: call(z.object({}), z.object({ paths: z.array(path) })),
   chooseArea: call(z.object({}), z.object({ path: path.nullable() })),
   chooseWeights: call(z.object({}), z.object({ path: path.nullable() })),
+  /** Label files: points or polygons (CSV, GeoJSON, GeoPackage) or a label raster. */
+  chooseLabels: call(z.object({}), z.object({ path: path.nullable() })),
   /**
    * A native save dialog (it asks before replacing a file); `token` lets exportRun write there, null when dismissed.
    * `name` is the chosen file's name, for messages.
    */
   chooseExportPath: call(
-    z.object({ format: ExportFormat, suggestedName: shortText }),
+    z.object({ format: SaveFormat, suggestedName: shortText }),
     z.object({ token: ExportToken.nullable(), name: z.string().nullable() }),
   ),
   /** Starts a new featurizer service after it stopped, and connects the window to it. */

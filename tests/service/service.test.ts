@@ -41,7 +41,7 @@ interface Service {
 
 /** A service on its own data folder, recording (and validating) every event it emits. */
 function startService(dataDir: string): { service: Service; events: Events } {
-  const events: Events = { progress: [], notice: [], ended: [] };
+  const events: Events = { progress: [], notice: [], ended: [], fitProgress: [], fitEnded: [] };
   const service = createService({
     dataDir,
     emit: (event, payload) => {

@@ -4,7 +4,8 @@
  * Pure functions over a read-only list: each change returns a new list (the
  * same list when nothing changed), as the store wants.
  */
-export type LayerKind = 'raster' | 'results';
+/** `labels`, `folds` and `prediction` are the Model panel's layers. */
+export type LayerKind = 'raster' | 'results' | 'labels' | 'folds' | 'prediction';
 
 export interface LayerEntry {
   id: string;

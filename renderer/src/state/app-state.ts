@@ -7,10 +7,21 @@
  */
 import type VectorLayer from 'ol/layer/Vector.js';
 import type BaseLayer from 'ol/layer/Base.js';
-import type { AreaSpec, CellValues, Estimate, GridPreview, RunRecord } from '../../../shared/ipc/contract.js';
+import type {
+  AreaSpec,
+  CellValues,
+  Estimate,
+  FitRecord,
+  FitResults,
+  FoldsView,
+  GridPreview,
+  LabelsView,
+  RunRecord,
+} from '../../../shared/ipc/contract.js';
 import type { LayerEntry } from '../layers/layer-list.js';
 import type { RasterDisplay, RasterLayer, RasterStyle } from '../raster/raster-layer.js';
 import type { RunForm } from '../run/settings-model.js';
+import { defaultFitForm, type FitForm } from '../model/fit-form.js';
 import type { DrawMode } from '../area/area-tools.js';
 import { Store } from './store.js';
 import { RUN_OPTIONS } from '../../../shared/run/index.js';
@@ -34,7 +45,13 @@ export interface ResultsEntry extends LayerEntry {
   runId: string;
 }
 
-export type MapLayerEntry = RasterEntry | ResultsEntry;
+/** The Model panel's layers: the labels, the folds of the cross-validation, a fit's prediction. */
+export interface ModelLayerEntry extends LayerEntry {
+  kind: 'labels' | 'folds' | 'prediction';
+  layer: VectorLayer;
+}
+
+export type MapLayerEntry = RasterEntry | ResultsEntry | ModelLayerEntry;
 
 /** The OpenLayers layer an entry is shown with: its identity on the map. */
 export function olLayerOf(entry: MapLayerEntry): BaseLayer {
@@ -58,6 +75,37 @@ export interface CurrentRun {
   progress: { done: number; total: number; text: string };
 }
 
+export interface CurrentFit {
+  /** The fit's id once the service gave it; progress for other fits is ignored. */
+  id: string | null;
+  running: boolean;
+  progress: { done: number; total: number; text: string };
+}
+
+/** A clicked prediction cell: what the model predicts there and, for a training cell, its label. */
+export interface PredictionCell {
+  cellId: string;
+  predicted: string;
+  observed: string | null;
+}
+
+/** The Model step: labels, the fit's settings, the folds, the fit going on, the fit shown and the fit history. */
+export interface ModelState {
+  /** The finished run whose features are fitted on. */
+  runId: string | null;
+  labels: Requested<LabelsView>;
+  form: FitForm;
+  folds: Requested<FoldsView>;
+  fit: CurrentFit;
+  /** The fit whose results are shown: what the panel's exports write. */
+  shown: { record: FitRecord; results: FitResults } | null;
+  history: readonly FitRecord[];
+  cell: PredictionCell | null;
+}
+
+/** Which panel the right side shows. */
+export type SidePanel = 'featurize' | 'model';
+
 export interface AppState {
   /** Top first. */
   layers: readonly MapLayerEntry[];
@@ -78,13 +126,28 @@ export interface AppState {
   status: string;
   /** Why the featurizer service stopped, while it is stopped. */
   serviceStopped: { message: string } | null;
+  side: SidePanel;
+  model: ModelState;
 }
 
 export type AppStore = Store<AppState>;
 
 export const NO_AREA: AreaState = { spec: null, description: 'none: every cell of the rasters' };
 
-export function initialState(form: RunForm): AppState {
+export function initialModel(form: FitForm): ModelState {
+  return {
+    runId: null,
+    labels: { status: 'none' },
+    form,
+    folds: { status: 'none' },
+    fit: { id: null, running: false, progress: { done: 0, total: 1, text: '' } },
+    shown: null,
+    history: [],
+    cell: null,
+  };
+}
+
+export function initialState(form: RunForm, fitForm: FitForm = defaultFitForm()): AppState {
   return {
     layers: [],
     area: NO_AREA,
@@ -99,6 +162,8 @@ export function initialState(form: RunForm): AppState {
     cell: null,
     status: '',
     serviceStopped: null,
+    side: 'featurize',
+    model: initialModel(fitForm),
   };
 }
 

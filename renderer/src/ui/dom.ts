@@ -98,3 +98,15 @@ export class KeyedList<T> {
     }
   }
 }
+
+/** An SVG element (charts), as `el` makes HTML ones: attributes by name, then children. */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | undefined> = {},
+  ...children: (Node | string | null | undefined)[]
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined) node.setAttribute(key, String(value));
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}

@@ -143,6 +143,13 @@ function fakeHandlers(historyAnswer: { value: unknown } = { value: { runs: [reco
     results: notUsed,
     cellValues: notUsed,
     exportRun: notUsed,
+    readLabels: notUsed,
+    foldsPreview: notUsed,
+    startFit: notUsed,
+    cancelFit: notUsed,
+    fitHistory: notUsed,
+    fitResults: notUsed,
+    exportFit: notUsed,
   };
   return { handlers, calls, held };
 }
