@@ -11,7 +11,7 @@ import {
   type ModelFile,
   type Validation,
 } from '../../shared/model/index.js';
-import { argsFromValues, parseArgsOptions, SettingError, shellQuote, valuesFromFlags } from '../../shared/options/index.js';
+import { parseArgsOptions, SettingError, valuesFromFlags } from '../../shared/options/index.js';
 import { runFitJob } from '../engine/jobs/fit-job.js';
 import { runPredictJob } from '../engine/jobs/predict-job.js';
 import { entryExists, readSmallText } from '../engine/export/output.js';
@@ -28,12 +28,6 @@ const COMMON_FLAGS = {
 /** A fit setting's flag, for the CLI's messages. */
 function fitFlagOf(key: string): string {
   return Object.hasOwn(FIT_OPTIONS, key) ? `--${FIT_OPTIONS[key as keyof typeof FIT_OPTIONS].flag}` : key;
-}
-
-/** The arguments of `rcf fit` that reproduce `settings` (after FEATURES), for the history and the model file. */
-export function fitCommandLine(features: string, settings: FitSettings, out: string): string {
-  const args = [features, ...argsFromValues(FIT_OPTIONS, settings as unknown as Record<string, unknown>), '--out', out];
-  return ['rcf', 'fit', ...args.map(shellQuote)].join(' ');
 }
 
 /** Ctrl-C (or SIGTERM) aborts the work; a second one exits at once. */

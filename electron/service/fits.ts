@@ -8,19 +8,8 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../shared/errors/index.js';
-import { FIT_OPTIONS, type FitSettings } from '../../shared/model/index.js';
-import { argsFromValues, shellQuote } from '../../shared/options/index.js';
 import { FitRecord } from '../../shared/ipc/contract.js';
 import { fitFiles } from './model-tasks.js';
-
-/**
- * The `rcf fit` command that writes the same model file: as the CLI's `fitCommandLine` (electron/cli/model-commands.ts)
- * spells it, from the same table (tests/service/fit.test.ts holds them equal).
- */
-export function fitCommand(features: string, settings: FitSettings, out: string): string {
-  const args = [features, ...argsFromValues(FIT_OPTIONS, settings as unknown as Record<string, unknown>), '--out', out];
-  return ['rcf', 'fit', ...args.map(shellQuote)].join(' ');
-}
 
 export class FitStore {
   readonly root: string;

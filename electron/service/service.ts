@@ -38,9 +38,9 @@ import { pathExists } from '../engine/export/output.js';
 import { SERVICE_LIMITS } from './limits.js';
 import { createTaskRunner, type TaskRunner } from './offload.js';
 import { RunStore } from './runs.js';
-import { fitCommand, FitStore } from './fits.js';
+import { FitStore } from './fits.js';
 import type { FitCharts } from './model-tasks.js';
-import { parseModelFile } from '../../shared/model/index.js';
+import { fitCommandLine, parseModelFile } from '../../shared/model/index.js';
 
 export interface ServiceOptions {
   /** Where runs are kept (Electron: the user data folder). */
@@ -240,7 +240,7 @@ export function createService(options: ServiceOptions): Service {
         started: new Date(lastStarted).toISOString(),
         ended: null,
         message: null,
-        command: fitCommand(csv, settings, fitStore.modelPath(id)),
+        command: fitCommandLine(csv, settings, fitStore.modelPath(id)),
         score: null,
       };
       await fitStore.makeDir(id);

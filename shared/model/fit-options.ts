@@ -6,6 +6,7 @@
  */
 import { z } from '../zod.js';
 import {
+  argsFromValues,
   choice,
   flag,
   integer,
@@ -14,6 +15,7 @@ import {
   path,
   SEED_RANGE,
   SettingError,
+  shellQuote,
   text,
   type Described,
   type Option,
@@ -288,3 +290,9 @@ export const FitSettings = FitSettingsFields.superRefine((s, ctx) => {
   const problem = fitSettingsProblem(s);
   if (problem) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
 });
+
+/** The `rcf fit` command line that reproduces `settings` on `features`, for the app's history and the CLI's model file. */
+export function fitCommandLine(features: string, settings: FitSettings, out: string): string {
+  const args = [features, ...argsFromValues(FIT_OPTIONS, settings as unknown as Record<string, unknown>), '--out', out];
+  return ['rcf', 'fit', ...args.map(shellQuote)].join(' ');
+}

@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/service/service.js';
-import { fitCommandLine } from '../../electron/cli/model-commands.js';
+import { fitCommandLine } from '../../shared/model/index.js';
 import {
   RunSettings,
   serviceCalls,
