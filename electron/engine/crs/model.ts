@@ -1,0 +1,197 @@
+/**
+ * A CRS as its parts (geographic CRS, projection method and parameters, linear unit), read from GeoKeys (geokeys.ts)
+ * or from WKT1 (wkt.ts), and written from one place as a PROJ string (what proj4js computes with), WKT1 and WKT2.
+ * The methods and their parameters are the table in methods.ts.
+ */
+import { methodById, type MethodSpec } from './methods.js';
+
+export interface Ellipsoid {
+  name: string;
+  a: number;
+  /** Inverse flattening; 0 for a sphere. */
+  rf: number;
+  epsg?: number;
+}
+
+export interface GeogModel {
+  name: string;
+  datum: string;
+  ellipsoid: Ellipsoid;
+  primeMeridian: { name: string; lon: number; epsg?: number };
+  towgs84?: number[];
+  /** EPSG code of this geographic CRS, and of its datum, when they have one. */
+  epsg?: number;
+  datumEpsg?: number;
+}
+
+export interface LinearUnit {
+  name: string;
+  metres: number;
+  epsg?: number;
+}
+
+export interface ProjectionModel {
+  method: MethodSpec;
+  /** By the parameters' WKT1 names; lengths in the CRS's linear unit, angles in degrees. */
+  values: Record<string, number>;
+}
+
+export interface CrsModel {
+  name: string;
+  geog: GeogModel;
+  /** null for a geographic CRS. */
+  projection: ProjectionModel | null;
+  unit: LinearUnit;
+  epsg?: number;
+}
+
+export const METRE: LinearUnit = { name: 'metre', metres: 1, epsg: 9001 };
+const DEGREE = '0.0174532925199433';
+
+const num = (v: number) => (Object.is(v, -0) ? '0' : String(v));
+const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** The method actually computed: GDAL and PROJ write Hotine B with azimuth and rectified grid angle 90° as Swiss Oblique Mercator. */
+function isSwissOblique(p: ProjectionModel): boolean {
+  return p.method.id === 'hom_b' && p.values.azimuth === 90 && p.values.rectified_grid_angle === 90;
+}
+
+/** Why proj4js cannot place coordinates in this CRS as PROJ does, or null. */
+export function modelProblem(m: CrsModel): string | null {
+  if (!m.projection) return null;
+  const { method, values } = m.projection;
+  const why = method.refused?.({ sphere: m.geog.ellipsoid.rf === 0 });
+  if (why) return `projection method ${why}`;
+  if (method.id === 'tmso' && (values.false_easting !== 0 || values.false_northing !== 0)) {
+    return 'projection method Transverse Mercator (South Orientated) with a false easting or northing is not supported (nor by PROJ strings)';
+  }
+  return null;
+}
+
+/** The datum and ellipsoid part of a PROJ string. */
+function proj4Datum(g: GeogModel): string {
+  const e = g.ellipsoid;
+  const parts = [e.rf === 0 ? `+a=${num(e.a)} +b=${num(e.a)}` : `+a=${num(e.a)} +rf=${num(e.rf)}`];
+  if (g.towgs84) parts.push(`+towgs84=${g.towgs84.map(num).join(',')}`);
+  if (g.primeMeridian.lon !== 0) parts.push(`+pm=${num(g.primeMeridian.lon)}`);
+  return parts.join(' ');
+}
+
+function proj4Units(u: LinearUnit): string {
+  if (u.metres === 1) return '+units=m';
+  if (u.epsg === 9003) return '+units=us-ft';
+  if (u.epsg === 9002) return '+units=ft';
+  return `+to_meter=${num(u.metres)}`;
+}
+
+/** The PROJ string of a CRS; `datum` replaces the model's datum part (an EPSG geographic CRS's own PROJ string). */
+export function modelProj4(m: CrsModel, datum: string = proj4Datum(m.geog)): string {
+  if (!m.projection) return `+proj=longlat ${datum} +no_defs`;
+  const p = m.projection;
+  const v = p.values;
+  const metres = (x: number) => x * m.unit.metres;
+  const out: string[] = [];
+  if (isSwissOblique(p)) {
+    out.push('+proj=somerc', `+lat_0=${num(v.latitude_of_center)}`, `+lon_0=${num(v.longitude_of_center)}`);
+    out.push(`+k_0=${num(v.scale_factor)}`, `+x_0=${num(metres(v.false_easting))}`, `+y_0=${num(metres(v.false_northing))}`);
+  } else {
+    out.push(`+proj=${p.method.proj}`);
+    if (p.method.projExtra) out.push(p.method.projExtra);
+    if (p.method.id === 'polar_b') out.push(`+lat_0=${v.latitude_of_origin < 0 ? -90 : 90}`);
+    for (const spec of p.method.params) {
+      if (!spec.proj) continue;
+      const value = v[spec.wkt1];
+      out.push(`+${spec.proj}=${num(spec.kind === 'length' ? metres(value) : value)}`);
+    }
+    if (p.method.id === 'lcc_1sp') out.push(`+lat_1=${num(v.latitude_of_origin)}`);
+  }
+  return [...out, datum, proj4Units(m.unit), '+no_defs'].join(' ');
+}
+
+const authority = (code: number | undefined) => (code ? `,AUTHORITY["EPSG","${code}"]` : '');
+
+function wkt1Geog(g: GeogModel, root: boolean): string {
+  const e = g.ellipsoid;
+  const towgs84 = g.towgs84 ? `,TOWGS84[${g.towgs84.map(num).join(',')}]` : '';
+  const datum = `DATUM[${q(g.datum)},SPHEROID[${q(e.name)},${num(e.a)},${num(e.rf)}${authority(e.epsg)}]${towgs84}${authority(g.datumEpsg)}]`;
+  const pm = `PRIMEM[${q(g.primeMeridian.name)},${num(g.primeMeridian.lon)}${authority(g.primeMeridian.epsg)}]`;
+  const axes = root ? ',AXIS["Latitude",NORTH],AXIS["Longitude",EAST]' : '';
+  return `GEOGCS[${q(g.name)},${datum},${pm},UNIT["degree",${DEGREE},AUTHORITY["EPSG","9122"]]${axes}${authority(g.epsg)}]`;
+}
+
+/** Axes of the projected CS as GDAL writes them (polar stereographic: towards the pole). */
+function polarNorth(p: ProjectionModel): boolean | null {
+  if (p.method.id !== 'polar_a' && p.method.id !== 'polar_b') return null;
+  return p.values.latitude_of_origin > 0;
+}
+
+/** WKT1 (OGC, as GDAL writes it) of a CRS. */
+export function modelWkt1(m: CrsModel): string {
+  if (!m.projection) return wkt1Geog(m.geog, true);
+  const p = m.projection;
+  const params = p.method.params.map((s) => `PARAMETER[${q(s.wkt1)},${num(p.values[s.wkt1])}]`).join(',');
+  const unit = `UNIT[${q(m.unit.name)},${num(m.unit.metres)}${authority(m.unit.epsg)}]`;
+  const north = polarNorth(p);
+  const axes =
+    north === null
+      ? 'AXIS["Easting",EAST],AXIS["Northing",NORTH]'
+      : north
+        ? 'AXIS["Easting",SOUTH],AXIS["Northing",SOUTH]'
+        : 'AXIS["Easting",NORTH],AXIS["Northing",NORTH]';
+  return `PROJCS[${q(m.name)},${wkt1Geog(m.geog, false)},PROJECTION[${q(p.method.wkt1)}],${params},${unit},${axes}${authority(m.epsg)}]`;
+}
+
+const id2 = (code: number | undefined) => (code ? `,ID["EPSG",${code}]` : '');
+const ANGLE2 = `ANGLEUNIT["degree",${DEGREE},ID["EPSG",9122]]`;
+
+function wkt2Datum(g: GeogModel): string {
+  const e = g.ellipsoid;
+  const datum = `DATUM[${q(g.datum)},ELLIPSOID[${q(e.name)},${num(e.a)},${num(e.rf)},LENGTHUNIT["metre",1]${id2(e.epsg)}]${id2(g.datumEpsg)}]`;
+  return `${datum},PRIMEM[${q(g.primeMeridian.name)},${num(g.primeMeridian.lon)},${ANGLE2}${id2(g.primeMeridian.epsg)}]`;
+}
+
+/** WKT2 (ISO 19162:2015 / OGC 12-063r5, as the GeoPackage CRS WKT extension asks) of a CRS; its TOWGS84 as a BOUNDCRS. */
+export function modelWkt2(m: CrsModel): string {
+  const unit2 = `LENGTHUNIT[${q(m.unit.name)},${num(m.unit.metres)}${id2(m.unit.epsg)}]`;
+  let crs: string;
+  if (!m.projection) {
+    const cs = `CS[ellipsoidal,2],AXIS["geodetic latitude (Lat)",north,ORDER[1],${ANGLE2}],AXIS["geodetic longitude (Lon)",east,ORDER[2],${ANGLE2}]`;
+    crs = `GEODCRS[${q(m.geog.name)},${wkt2Datum(m.geog)},${cs}${id2(m.geog.epsg)}]`;
+  } else {
+    const p = m.projection;
+    const method = isSwissOblique(p) ? p.method : p.method;
+    const params = method.params
+      .map((s) => {
+        const value = num(p.values[s.wkt1]);
+        const u = s.kind === 'angle' ? ANGLE2 : s.kind === 'scale' ? 'SCALEUNIT["unity",1]' : unit2;
+        return `PARAMETER[${q(s.wkt2)},${value},${u}${id2(s.epsg)}]`;
+      })
+      .join(',');
+    const conversion = `CONVERSION["unnamed",METHOD[${q(method.wkt2)}${id2(method.epsg)}],${params}]`;
+    const base = `BASEGEODCRS[${q(m.geog.name)},${wkt2Datum(m.geog)}${id2(m.geog.epsg)}]`;
+    const north = polarNorth(p);
+    const axes =
+      north === null
+        ? `AXIS["easting",east,ORDER[1],${unit2}],AXIS["northing",north,ORDER[2],${unit2}]`
+        : north
+          ? `AXIS["easting",south,MERIDIAN[90,${ANGLE2}],ORDER[1],${unit2}],AXIS["northing",south,MERIDIAN[180,${ANGLE2}],ORDER[2],${unit2}]`
+          : `AXIS["easting",north,MERIDIAN[90,${ANGLE2}],ORDER[1],${unit2}],AXIS["northing",north,MERIDIAN[0,${ANGLE2}],ORDER[2],${unit2}]`;
+    crs = `PROJCRS[${q(m.name)},${base},${conversion},CS[Cartesian,2],${axes}${id2(m.epsg)}]`;
+  }
+  const t = m.geog.towgs84;
+  if (!t || m.geog.epsg === 4326) return crs;
+  const wgs84 =
+    'GEODCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],' +
+    `PRIMEM["Greenwich",0,${ANGLE2}],CS[ellipsoidal,2],AXIS["latitude",north,ORDER[1],${ANGLE2}],` +
+    `AXIS["longitude",east,ORDER[2],${ANGLE2}],ID["EPSG",4326]]`;
+  const names = ['X-axis translation', 'Y-axis translation', 'Z-axis translation', 'X-axis rotation', 'Y-axis rotation', 'Z-axis rotation'];
+  const codes = [8605, 8606, 8607, 8608, 8609, 8610, 8611];
+  const params = [...names, 'Scale difference'].map((name, i) => {
+    const u = i < 3 ? 'LENGTHUNIT["metre",1]' : i < 6 ? 'ANGLEUNIT["arc-second",4.84813681109536E-06]' : 'SCALEUNIT["parts per million",1E-06]';
+    return `PARAMETER[${q(name)},${num(t[i] ?? 0)},${u},ID["EPSG",${codes[i]}]]`;
+  });
+  const method = t.length > 3 ? 'METHOD["Position Vector transformation (geog2D domain)",ID["EPSG",9606]]' : 'METHOD["Geocentric translations (geog2D domain)",ID["EPSG",9603]]';
+  return `BOUNDCRS[SOURCECRS[${crs}],TARGETCRS[${wgs84}],ABRIDGEDTRANSFORMATION["Transformation to WGS84",${method},${params.slice(0, t.length > 3 ? 7 : 3).join(',')}]]`;
+}
+
+export { methodById };
