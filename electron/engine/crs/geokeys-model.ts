@@ -87,8 +87,8 @@ function geogCitation(keys: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** The geographic CRS, from its EPSG code (`proj4` then holds the index's datum part) or from the datum keys. */
-function geogFromKeys(keys: Record<string, unknown>): { geog: GeogModel; datumProj4?: string } | null {
+/** The geographic CRS, from its EPSG code (the bundled index's WKT) or from the datum keys. */
+function geogFromKeys(keys: Record<string, unknown>): { geog: GeogModel } | null {
   const gcs = keys.GeographicTypeGeoKey;
   const datumCode = keys.GeogGeodeticDatumGeoKey;
   // A user-defined GCS on an EPSG datum is that datum's GCS (EPSG numbers datum 6xxx's GCS 4xxx).
@@ -98,8 +98,9 @@ function geogFromKeys(keys: Record<string, unknown>): { geog: GeogModel; datumPr
     if (entry?.kind === 'CRS-GEOGCRS' && entry.proj4 && entry.wkt) {
       const parsed = geogFromEpsgWkt(entry.wkt, code);
       if (parsed && (code === gcs || entry.wkt.includes(`AUTHORITY["EPSG","${String(datumCode)}"]`))) {
-        const datumProj4 = entry.proj4.split(/\s+/).filter((t) => /^\+(datum|ellps|a|b|rf|f|R|towgs84|nadgrids|pm)=/.test(t));
-        return { geog: parsed, datumProj4: datumProj4.join(' ') };
+        // The datum shift is PROJ's choice for the point (select.ts, by the geographic code), as for EPSG CRSs.
+        delete parsed.towgs84;
+        return { geog: parsed };
       }
     }
     if (code === gcs) return null;
@@ -128,9 +129,11 @@ function geogFromKeys(keys: Record<string, unknown>): { geog: GeogModel; datumPr
     ellipsoid,
     primeMeridian: { name: pmName, lon },
   };
-  const towgs84 = keys.GeogTOWGS84GeoKey;
-  if (Array.isArray(towgs84) && (towgs84.length === 3 || towgs84.length === 7) && towgs84.every((v) => Number.isFinite(v))) {
-    geog.towgs84 = towgs84 as number[];
+  const raw = keys.GeogTOWGS84GeoKey as ArrayLike<unknown> | undefined;
+  const towgs84 = raw && typeof raw === 'object' ? Array.from(raw) : [];
+  if ((towgs84.length === 3 || towgs84.length === 7) && towgs84.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    // GDAL reads three translations as the seven-parameter form with zero rotations and scale.
+    geog.towgs84 = [...(towgs84 as number[]), 0, 0, 0, 0].slice(0, 7);
   }
   return { geog };
 }
@@ -166,7 +169,7 @@ function linearUnit(keys: Record<string, unknown>): LinearUnit | null {
   return isCode(code) ? (LINEAR_UNITS[code] ?? null) : null;
 }
 
-export type GeoKeysReading = { model: CrsModel; datumProj4?: string } | { problem: string } | null;
+export type GeoKeysReading = { model: CrsModel } | { problem: string } | null;
 
 /**
  * The CRS of user-defined GeoKeys, a problem naming what cannot be read (an unknown projection method), or null
@@ -179,7 +182,7 @@ export function modelFromGeoKeys(keys: Record<string, unknown>, projected: boole
   const citation = typeof keys.GTCitationGeoKey === 'string' ? keys.GTCitationGeoKey : undefined;
   if (!projected) {
     const model: CrsModel = { name: g.geog.name, geog: g.geog, projection: null, unit: METRE };
-    return { model, datumProj4: g.datumProj4 };
+    return { model };
   }
   const unit = linearUnit(keys);
   const toDegrees = degreesPerAngleUnit(keys);
@@ -192,7 +195,8 @@ export function modelFromGeoKeys(keys: Record<string, unknown>, projected: boole
   let values: Record<string, number>;
   if (isCode(projection)) {
     // UTM zones (EPSG conversions 16001–16060 north, 16101–16160 south); other EPSG conversions: the caller's reader.
-    const zone = projection >= 16001 && projection <= 16060 ? projection - 16000 : projection >= 16101 && projection <= 16160 ? projection - 16100 : 0;
+    const zone =
+      projection >= 16001 && projection <= 16060 ? projection - 16000 : projection >= 16101 && projection <= 16160 ? projection - 16100 : 0;
     if (!zone) return null;
     method = methodById('tm');
     values = {
@@ -221,5 +225,5 @@ export function modelFromGeoKeys(keys: Record<string, unknown>, projected: boole
       values[spec.wkt1] = spec.kind === 'angle' && key !== undefined ? raw * toDegrees : raw;
     }
   }
-  return { model: { name, geog: g.geog, projection: { method, values }, unit }, datumProj4: g.datumProj4 };
+  return { model: { name, geog: g.geog, projection: { method, values }, unit } };
 }

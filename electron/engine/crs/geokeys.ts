@@ -149,7 +149,9 @@ export function geoKeysProblem(keys: Record<string, unknown> | null | undefined)
 
 function esriWkt(keys: Record<string, unknown>): string | null {
   return (
-    esriWktFromCitation(keys.PCSCitationGeoKey) ?? esriWktFromCitation(keys.GTCitationGeoKey) ?? esriWktFromCitation(keys.GeogCitationGeoKey)
+    esriWktFromCitation(keys.PCSCitationGeoKey) ??
+    esriWktFromCitation(keys.GTCitationGeoKey) ??
+    esriWktFromCitation(keys.GeogCitationGeoKey)
   );
 }
 
@@ -168,7 +170,8 @@ function userDefined(keys: Record<string, unknown>): 'epsg' | 'esri' | GeoKeysRe
   const projected = isProjected(keys, wkt);
   if (isEpsgCode(projected ? keys.ProjectedCSTypeGeoKey : keys.GeographicTypeGeoKey)) return 'epsg';
   if (wkt && (keys.ProjCoordTransGeoKey === undefined || !projected)) return 'esri';
-  if (keys.GTModelTypeGeoKey === undefined && keys.ProjectedCSTypeGeoKey === undefined && keys.GeographicTypeGeoKey === undefined) return null;
+  if (keys.GTModelTypeGeoKey === undefined && keys.ProjectedCSTypeGeoKey === undefined && keys.GeographicTypeGeoKey === undefined)
+    return null;
   return modelFromGeoKeys(keys, projected);
 }
 
@@ -200,8 +203,8 @@ export function crsFromGeoKeys(keys: Record<string, unknown> | null | undefined)
 
   const reading = userDefined(keys);
   if (reading && reading !== 'epsg' && reading !== 'esri' && 'model' in reading) {
-    const { model, datumProj4 } = reading;
-    const read: CrsInfo = { epsg: null, proj4: modelProj4(model, datumProj4), wkt: modelWkt1(model), name: model.name };
+    const { model } = reading;
+    const read: CrsInfo = { epsg: null, proj4: modelProj4(model), wkt: modelWkt1(model), name: model.name };
     if (model.geog.epsg !== undefined) read.geographic = model.geog.epsg;
     return read;
   }

@@ -6,6 +6,7 @@
  */
 import proj4 from 'proj4';
 import { lookupEpsg } from './epsg.js';
+import { ELLIPSOIDS_NOT_IN_PROJ4JS } from './model.js';
 import type { Bbox } from './proj-data.js';
 import type { CrsUnits } from '../../../shared/grid/resolve.js';
 
@@ -59,12 +60,16 @@ export function withoutGrids(def: string): string {
 }
 
 /**
- * A PROJ string as proj4js must be given it: without grids (withoutGrids), and with PROJ's "+R_A" (the sphere of the
+ * A PROJ string as proj4js must be given it: without grids (withoutGrids), PROJ ellipsoid names proj4js lacks
+ * spelt out, and PROJ's "+R_A" (the sphere of the
  * ellipsoid's authalic radius, which GDAL writes for Miller and Van der Grinten) spelt out as +R, since proj4js
  * 2.22 reads +R_A but never applies it.
  */
 export function forProj4js(def: string): string {
-  const plain = withoutGrids(def);
+  const plain = withoutGrids(def).replace(/\+ellps=(\S+)/, (all, name: string) => {
+    const axes = ELLIPSOIDS_NOT_IN_PROJ4JS[name];
+    return axes ? `+a=${axes[0]} +rf=${axes[1]}` : all;
+  });
   if (!/\+R_A\b/.test(plain)) return plain;
   let p: { a?: number; b?: number };
   try {

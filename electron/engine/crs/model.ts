@@ -3,6 +3,7 @@
  * or from WKT1 (wkt.ts), and written from one place as a PROJ string (what proj4js computes with), WKT1 and WKT2.
  * The methods and their parameters are the table in methods.ts.
  */
+import proj4 from 'proj4';
 import { methodById, type MethodSpec } from './methods.js';
 
 export interface Ellipsoid {
@@ -68,12 +69,100 @@ export function modelProblem(m: CrsModel): string | null {
   return null;
 }
 
+/** PROJ's ellipsoid names (proj4js has the same table), so a PROJ string names the ellipsoid as GDAL's does. */
+const PROJ_ELLIPSOIDS = [
+  'GRS80',
+  'WGS84',
+  'WGS72',
+  'WGS66',
+  'WGS60',
+  'intl',
+  'bessel',
+  'bess_nam',
+  'clrk66',
+  'clrk80',
+  'clrk80ign',
+  'krass',
+  'airy',
+  'mod_airy',
+  'aust_SA',
+  'GRS67',
+  'evrst30',
+  'evrst48',
+  'evrst56',
+  'evrst69',
+  'evrstSS',
+  'helmert',
+  'hough',
+  'new_intl',
+  'plessis',
+  'SEasia',
+  'walbeck',
+  'fschr60',
+  'fschr60m',
+  'fschr68',
+  'andrae',
+  'delmbr',
+  'engelis',
+  'kaula',
+  'lerch',
+  'mprts',
+  'CPM',
+  'MERIT',
+  'SGS85',
+  'IAU76',
+  'APL4.9',
+  'NWL9D',
+];
+/** PROJ's (and proj4js's) prime meridian names. */
+const PROJ_PRIME_MERIDIANS: Record<string, number> = {
+  lisbon: -9.131906111111,
+  paris: 2.337229166667,
+  bogota: -74.080916666667,
+  madrid: -3.687938888889,
+  rome: 12.452333333333,
+  bern: 7.439583333333,
+  jakarta: 106.807719444444,
+  ferro: -17.666666666667,
+  brussels: 4.367975,
+  stockholm: 18.058277777778,
+  athens: 23.7163375,
+  oslo: 10.722916666667,
+};
+/** PROJ ellipsoids proj4js 2.22 does not know: forProj4js (info.ts) spells them out as +a/+rf. */
+export const ELLIPSOIDS_NOT_IN_PROJ4JS: Record<string, [number, number]> = {
+  WGS72: [6378135, 298.26],
+  WGS66: [6378145, 298.25],
+  WGS60: [6378165, 298.3],
+};
+let ellipsoidTable: { name: string; a: number; b: number }[] | null = null;
+
+/** The PROJ name of an ellipsoid with these axes (to 0.1 mm), or null. */
+function projEllipsoidName(a: number, rf: number): string | null {
+  ellipsoidTable ??= PROJ_ELLIPSOIDS.flatMap((name) => {
+    const extra = ELLIPSOIDS_NOT_IN_PROJ4JS[name];
+    if (extra) return [{ name, a: extra[0], b: extra[0] - extra[0] / extra[1] }];
+    try {
+      const p = new proj4.Proj(`+proj=longlat +ellps=${name}`) as unknown as { a: number; b: number };
+      return [{ name, a: p.a, b: p.b }];
+    } catch {
+      return [];
+    }
+  });
+  const b = a - a / rf;
+  return ellipsoidTable.find((e) => Math.abs(e.a - a) < 1e-4 && Math.abs(e.b - b) < 1e-4)?.name ?? null;
+}
+
 /** The datum and ellipsoid part of a PROJ string. */
 function proj4Datum(g: GeogModel): string {
   const e = g.ellipsoid;
-  const parts = [e.rf === 0 ? `+a=${num(e.a)} +b=${num(e.a)}` : `+a=${num(e.a)} +rf=${num(e.rf)}`];
+  const named = e.rf === 0 ? null : projEllipsoidName(e.a, e.rf);
+  const parts = [e.rf === 0 ? `+R=${num(e.a)}` : named ? `+ellps=${named}` : `+a=${num(e.a)} +rf=${num(e.rf)}`];
   if (g.towgs84) parts.push(`+towgs84=${g.towgs84.map(num).join(',')}`);
-  if (g.primeMeridian.lon !== 0) parts.push(`+pm=${num(g.primeMeridian.lon)}`);
+  if (g.primeMeridian.lon !== 0) {
+    const named = Object.entries(PROJ_PRIME_MERIDIANS).find(([, lon]) => Math.abs(lon - g.primeMeridian.lon) < 1e-8)?.[0];
+    parts.push(`+pm=${named ?? num(g.primeMeridian.lon)}`);
+  }
   return parts.join(' ');
 }
 
@@ -84,8 +173,9 @@ function proj4Units(u: LinearUnit): string {
   return `+to_meter=${num(u.metres)}`;
 }
 
-/** The PROJ string of a CRS; `datum` replaces the model's datum part (an EPSG geographic CRS's own PROJ string). */
-export function modelProj4(m: CrsModel, datum: string = proj4Datum(m.geog)): string {
+/** The PROJ string of a CRS (a datum with an EPSG code gets its shift from select.ts, so it states none). */
+export function modelProj4(m: CrsModel): string {
+  const datum = proj4Datum(m.geog);
   if (!m.projection) return `+proj=longlat ${datum} +no_defs`;
   const p = m.projection;
   const v = p.values;
@@ -119,10 +209,35 @@ function wkt1Geog(g: GeogModel, root: boolean): string {
   return `GEOGCS[${q(g.name)},${datum},${pm},UNIT["degree",${DEGREE},AUTHORITY["EPSG","9122"]]${axes}${authority(g.epsg)}]`;
 }
 
-/** Axes of the projected CS as GDAL writes them (polar stereographic: towards the pole). */
-function polarNorth(p: ProjectionModel): boolean | null {
-  if (p.method.id !== 'polar_a' && p.method.id !== 'polar_b') return null;
-  return p.values.latitude_of_origin > 0;
+type Axes = 'en' | 'ws' | 'north pole' | 'south pole';
+
+/** Axes of the projected CS as GDAL writes them: polar aspects point towards the pole, south-oriented ones west and south. */
+function axesOf(p: ProjectionModel): Axes {
+  const id = p.method.id;
+  if (id === 'tmso') return 'ws';
+  const lat = id === 'polar_a' || id === 'polar_b' ? p.values.latitude_of_origin : id === 'laea' ? p.values.latitude_of_center : 0;
+  if (id === 'polar_b' || Math.abs(lat) === 90) return lat > 0 ? 'north pole' : 'south pole';
+  return 'en';
+}
+
+const WKT1_AXES: Record<Axes, string> = {
+  en: 'AXIS["Easting",EAST],AXIS["Northing",NORTH]',
+  ws: 'AXIS["Easting",WEST],AXIS["Northing",SOUTH]',
+  'north pole': 'AXIS["Easting",SOUTH],AXIS["Northing",SOUTH]',
+  'south pole': 'AXIS["Easting",NORTH],AXIS["Northing",NORTH]',
+};
+
+function wkt2Axes(axes: Axes, unit: string): string {
+  const meridian = (deg: number) => `MERIDIAN[${deg},${ANGLE2}],`;
+  const [e, n, me, mn] =
+    axes === 'en'
+      ? ['east', 'north', '', '']
+      : axes === 'ws'
+        ? ['west', 'south', '', '']
+        : axes === 'north pole'
+          ? ['south', 'south', meridian(90), meridian(180)]
+          : ['north', 'north', meridian(90), meridian(0)];
+  return `AXIS["easting",${e},${me}ORDER[1],${unit}],AXIS["northing",${n},${mn}ORDER[2],${unit}]`;
 }
 
 /** WKT1 (OGC, as GDAL writes it) of a CRS. */
@@ -131,13 +246,7 @@ export function modelWkt1(m: CrsModel): string {
   const p = m.projection;
   const params = p.method.params.map((s) => `PARAMETER[${q(s.wkt1)},${num(p.values[s.wkt1])}]`).join(',');
   const unit = `UNIT[${q(m.unit.name)},${num(m.unit.metres)}${authority(m.unit.epsg)}]`;
-  const north = polarNorth(p);
-  const axes =
-    north === null
-      ? 'AXIS["Easting",EAST],AXIS["Northing",NORTH]'
-      : north
-        ? 'AXIS["Easting",SOUTH],AXIS["Northing",SOUTH]'
-        : 'AXIS["Easting",NORTH],AXIS["Northing",NORTH]';
+  const axes = WKT1_AXES[axesOf(p)];
   return `PROJCS[${q(m.name)},${wkt1Geog(m.geog, false)},PROJECTION[${q(p.method.wkt1)}],${params},${unit},${axes}${authority(m.epsg)}]`;
 }
 
@@ -159,7 +268,7 @@ export function modelWkt2(m: CrsModel): string {
     crs = `GEODCRS[${q(m.geog.name)},${wkt2Datum(m.geog)},${cs}${id2(m.geog.epsg)}]`;
   } else {
     const p = m.projection;
-    const method = isSwissOblique(p) ? p.method : p.method;
+    const method = p.method;
     const params = method.params
       .map((s) => {
         const value = num(p.values[s.wkt1]);
@@ -169,13 +278,7 @@ export function modelWkt2(m: CrsModel): string {
       .join(',');
     const conversion = `CONVERSION["unnamed",METHOD[${q(method.wkt2)}${id2(method.epsg)}],${params}]`;
     const base = `BASEGEODCRS[${q(m.geog.name)},${wkt2Datum(m.geog)}${id2(m.geog.epsg)}]`;
-    const north = polarNorth(p);
-    const axes =
-      north === null
-        ? `AXIS["easting",east,ORDER[1],${unit2}],AXIS["northing",north,ORDER[2],${unit2}]`
-        : north
-          ? `AXIS["easting",south,MERIDIAN[90,${ANGLE2}],ORDER[1],${unit2}],AXIS["northing",south,MERIDIAN[180,${ANGLE2}],ORDER[2],${unit2}]`
-          : `AXIS["easting",north,MERIDIAN[90,${ANGLE2}],ORDER[1],${unit2}],AXIS["northing",north,MERIDIAN[0,${ANGLE2}],ORDER[2],${unit2}]`;
+    const axes = wkt2Axes(axesOf(p), unit2);
     crs = `PROJCRS[${q(m.name)},${base},${conversion},CS[Cartesian,2],${axes}${id2(m.epsg)}]`;
   }
   const t = m.geog.towgs84;
@@ -187,10 +290,14 @@ export function modelWkt2(m: CrsModel): string {
   const names = ['X-axis translation', 'Y-axis translation', 'Z-axis translation', 'X-axis rotation', 'Y-axis rotation', 'Z-axis rotation'];
   const codes = [8605, 8606, 8607, 8608, 8609, 8610, 8611];
   const params = [...names, 'Scale difference'].map((name, i) => {
-    const u = i < 3 ? 'LENGTHUNIT["metre",1]' : i < 6 ? 'ANGLEUNIT["arc-second",4.84813681109536E-06]' : 'SCALEUNIT["parts per million",1E-06]';
+    const u =
+      i < 3 ? 'LENGTHUNIT["metre",1]' : i < 6 ? 'ANGLEUNIT["arc-second",4.84813681109536E-06]' : 'SCALEUNIT["parts per million",1E-06]';
     return `PARAMETER[${q(name)},${num(t[i] ?? 0)},${u},ID["EPSG",${codes[i]}]]`;
   });
-  const method = t.length > 3 ? 'METHOD["Position Vector transformation (geog2D domain)",ID["EPSG",9606]]' : 'METHOD["Geocentric translations (geog2D domain)",ID["EPSG",9603]]';
+  const method =
+    t.length > 3
+      ? 'METHOD["Position Vector transformation (geog2D domain)",ID["EPSG",9606]]'
+      : 'METHOD["Geocentric translations (geog2D domain)",ID["EPSG",9603]]';
   return `BOUNDCRS[SOURCECRS[${crs}],TARGETCRS[${wgs84}],ABRIDGEDTRANSFORMATION["Transformation to WGS84",${method},${params.slice(0, t.length > 3 ? 7 : 3).join(',')}]]`;
 }
 

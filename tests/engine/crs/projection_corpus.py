@@ -20,9 +20,9 @@ CASES = [
     ('hotine_a', 'Hotine_Oblique_Mercator',
      '+proj=omerc +no_uoff +lat_0=4 +lonc=115 +alpha=53.31582047222222 +gamma=53.13010236111111 +k=0.99984 '
      '+x_0=590476.87 +y_0=442857.65 +ellps=evrstSS +units=m', 116.0, 5.0, 1000),
-    ('hotine_b', 'Hotine_Oblique_Mercator_Azimuth_Center',
-     '+proj=omerc +lat_0=46.95240555555556 +lonc=7.439583333333333 +alpha=90 +gamma=90 +k=1 +x_0=600000 +y_0=200000 '
-     '+ellps=bessel +units=m', 7.6, 46.8, 1000),
+    ('hotine_b', 'Hotine_Oblique_Mercator_Azimuth_Center (Alaska zone 1)',
+     '+proj=omerc +lat_0=57 +lonc=-133.6666666666667 +alpha=323.1301023611111 +gamma=323.1301023611111 +k=0.9999 '
+     '+x_0=5000000 +y_0=-5000000 +ellps=clrk66 +units=m', -134.5, 57.5, 1000),
     ('laborde', 'Laborde_Oblique_Mercator',
      '+proj=labrd +lat_0=-18.9 +lon_0=46.43722916666667 +azi=18.9 +k=0.9995 +x_0=400000 +y_0=800000 +ellps=intl +units=m',
      46.8, -19.2, 1000),
@@ -82,7 +82,19 @@ CASES = [
     ('krovak', 'Krovak', '+proj=krovak +lat_0=49.5 +lon_0=24.83333333333333 +alpha=30.28813972222222 +k=0.9999 '
      '+x_0=0 +y_0=0 +ellps=bessel +units=m', 15.0, 50.0, 1000),
     ('bonne', 'Bonne', '+proj=bonne +lat_1=45 +lon_0=0 +x_0=0 +y_0=0 +ellps=intl +units=m', 5.0, 46.0, 1000),
-    ('eqearth', 'Equal_Earth', '+proj=eqearth +lon_0=0 +x_0=0 +y_0=0 +ellps=intl +units=m', 10.0, 20.0, 5000),
+    # A user-defined projection on an EPSG geographic CRS (ED50, NAD27: PROJ's datum shifts), and on a datum with TOWGS84.
+    ('tm_ed50', 'Transverse_Mercator on EPSG:4230', 'EPSG:4230 +proj=tmerc +lat_0=0 +lon_0=15 +k=0.9996 +x_0=500000 +y_0=0',
+     14.5, 41.5, 1000),
+    ('lcc_nad27', 'Lambert_Conformal_Conic_2SP on EPSG:4267',
+     'EPSG:4267 +proj=lcc +lat_0=32.66666666666666 +lon_0=-97.5 +lat_1=33.96666666666667 +lat_2=32.13333333333333 '
+     '+x_0=609601.2192024384 +y_0=0', -97.0, 33.0, 1000),
+    ('aea_towgs84', 'Albers_Conic_Equal_Area, datum with TOWGS84',
+     '+proj=aea +lat_0=0 +lon_0=25 +lat_1=20 +lat_2=-23 +x_0=0 +y_0=0 +ellps=clrk80 +towgs84=-166,-15,204,0,0,0,0 +units=m',
+     27.0, -5.0, 1000),
+    ('ortho_sphere', 'Orthographic (sphere)', '+proj=ortho +lat_0=45 +lon_0=10 +x_0=0 +y_0=0 +R=6371000 +units=m', 11.0, 46.0, 1000),
+    ('sinu_ellps', 'Sinusoidal (ellipsoid)', '+proj=sinu +lon_0=15 +x_0=0 +y_0=0 +ellps=intl +units=m', 20.0, -10.0, 1000),
+    ('merc_ft', 'Mercator_1SP (feet)', '+proj=merc +lon_0=-80 +k=1 +x_0=0 +y_0=0 +ellps=clrk66 +units=ft', -81.0, 25.0, 3000),
+    # Equal Earth is not here: GDAL 3.6 writes its CRS only to a .aux.xml beside the file, not into GeoKeys.
 ]
 
 WIDTH, HEIGHT = 12, 10
@@ -97,7 +109,14 @@ def main(out_dir):
     results = []
     for name, method, proj, lon, lat, size in CASES:
         srs = osr.SpatialReference()
-        srs.ImportFromProj4(proj)
+        if proj.startswith('EPSG:'):
+            code, proj = proj.split(' ', 1)
+            base = osr.SpatialReference()
+            base.ImportFromEPSG(int(code[5:]))
+            srs.ImportFromProj4(proj + ' ' + base.ExportToProj4())
+            srs.CopyGeogCSFrom(base)
+        else:
+            srs.ImportFromProj4(proj)
         srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
         geog = srs.CloneGeogCS()
         geog.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
