@@ -217,22 +217,31 @@ export const METHODS: readonly MethodSpec[] = [
     params: conic(NAT_LAT, NAT_LON, FE, FN, 'latitude_of_center'),
   },
   {
+    // PROJ 9.1 (GDAL 3.6) names the ellipsoidal form EPSG's Modified Azimuthal Equidistant.
     id: 'aeqd',
     ct: 12,
     wkt1: 'Azimuthal_Equidistant',
-    wkt2: 'Azimuthal Equidistant',
-    epsg: 1125,
+    wkt2: 'Modified Azimuthal Equidistant',
+    epsg: 9832,
     proj: 'aeqd',
     params: [natLat('latitude_of_center', CENTER_LAT), natLon('longitude_of_center', CENTER_LON), fe(), fn()],
   },
   {
+    // PROJ 9.1 writes it with a natural origin and no EPSG code.
     id: 'eqdc',
     ct: 13,
     wkt1: 'Equidistant_Conic',
     wkt2: 'Equidistant Conic',
-    epsg: 1119,
+    epsg: 0,
     proj: 'eqdc',
-    params: conic(NAT_LAT, NAT_LON, FE, FN, 'latitude_of_center'),
+    params: [
+      p('standard_parallel_1', 'Latitude of 1st standard parallel', 8823, 'angle', SP1, 'lat_1'),
+      p('standard_parallel_2', 'Latitude of 2nd standard parallel', 8824, 'angle', SP2, 'lat_2'),
+      natLat('latitude_of_center'),
+      natLon('longitude_of_center'),
+      fe(),
+      fn(),
+    ],
   },
   {
     id: 'stere',
@@ -401,6 +410,10 @@ export const METHODS: readonly MethodSpec[] = [
     proj: 'eck4',
     params: [natLon(), fe(), fn()],
     refused: () => 'Eckert IV is not supported (proj4js has no eck4 projection)',
+  },
+  {
+    id: 'bonne', ct: null, wkt1: 'Bonne', wkt2: 'Bonne', epsg: 9827, proj: 'bonne',
+    params: [p('standard_parallel_1', 'Latitude of natural origin', 8801, 'angle', [], 'lat_1'), natLon(), fe(), fn()],
   },
   { id: 'eck6', ct: null, wkt1: 'Eckert_VI', wkt2: 'Eckert VI', epsg: 0, proj: 'eck6', params: [natLon(), fe(), fn()] },
 ];

@@ -227,6 +227,12 @@ const WKT1_AXES: Record<Axes, string> = {
   'south pole': 'AXIS["Easting",NORTH],AXIS["Northing",NORTH]',
 };
 
+/** The axis directions the WKT1 and WKT2 writers give a CRS, e.g. ['EAST', 'NORTH']. */
+export function modelAxisDirections(m: CrsModel): string[] {
+  if (!m.projection) return ['NORTH', 'EAST'];
+  return [...WKT1_AXES[axesOf(m.projection)].matchAll(/,(\w+)\]/g)].map((x) => x[1]);
+}
+
 function wkt2Axes(axes: Axes, unit: string): string {
   const meridian = (deg: number) => `MERIDIAN[${deg},${ANGLE2}],`;
   const [e, n, me, mn] =
@@ -264,7 +270,7 @@ export function modelWkt2(m: CrsModel): string {
   const unit2 = `LENGTHUNIT[${q(m.unit.name)},${num(m.unit.metres)}${id2(m.unit.epsg)}]`;
   let crs: string;
   if (!m.projection) {
-    const cs = `CS[ellipsoidal,2],AXIS["geodetic latitude (Lat)",north,ORDER[1],${ANGLE2}],AXIS["geodetic longitude (Lon)",east,ORDER[2],${ANGLE2}]`;
+    const cs = `CS[ellipsoidal,2],AXIS["latitude",north,ORDER[1],${ANGLE2}],AXIS["longitude",east,ORDER[2],${ANGLE2}]`;
     crs = `GEODCRS[${q(m.geog.name)},${wkt2Datum(m.geog)},${cs}${id2(m.geog.epsg)}]`;
   } else {
     const p = m.projection;
@@ -287,18 +293,15 @@ export function modelWkt2(m: CrsModel): string {
     'GEODCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],' +
     `PRIMEM["Greenwich",0,${ANGLE2}],CS[ellipsoidal,2],AXIS["latitude",north,ORDER[1],${ANGLE2}],` +
     `AXIS["longitude",east,ORDER[2],${ANGLE2}],ID["EPSG",4326]]`;
+  // As PROJ writes an abridged transformation: no units (metres, arc-seconds) and the scale as a factor, 1 + ppm·1e-6.
   const names = ['X-axis translation', 'Y-axis translation', 'Z-axis translation', 'X-axis rotation', 'Y-axis rotation', 'Z-axis rotation'];
-  const codes = [8605, 8606, 8607, 8608, 8609, 8610, 8611];
+  const values = [...t, 0, 0, 0, 0, 0, 0, 0].slice(0, 7);
   const params = [...names, 'Scale difference'].map((name, i) => {
-    const u =
-      i < 3 ? 'LENGTHUNIT["metre",1]' : i < 6 ? 'ANGLEUNIT["arc-second",4.84813681109536E-06]' : 'SCALEUNIT["parts per million",1E-06]';
-    return `PARAMETER[${q(name)},${num(t[i] ?? 0)},${u},ID["EPSG",${codes[i]}]]`;
+    const value = i === 6 ? 1 + values[6] * 1e-6 : values[i];
+    return `PARAMETER[${q(name)},${num(value)},ID["EPSG",${8605 + i}]]`;
   });
-  const method =
-    t.length > 3
-      ? 'METHOD["Position Vector transformation (geog2D domain)",ID["EPSG",9606]]'
-      : 'METHOD["Geocentric translations (geog2D domain)",ID["EPSG",9603]]';
-  return `BOUNDCRS[SOURCECRS[${crs}],TARGETCRS[${wgs84}],ABRIDGEDTRANSFORMATION["Transformation to WGS84",${method},${params.slice(0, t.length > 3 ? 7 : 3).join(',')}]]`;
+  const method = 'METHOD["Position Vector transformation (geog2D domain)",ID["EPSG",9606]]';
+  return `BOUNDCRS[SOURCECRS[${crs}],TARGETCRS[${wgs84}],ABRIDGEDTRANSFORMATION["Transformation to WGS84",${method},${params.join(',')}]]`;
 }
 
 export { methodById };

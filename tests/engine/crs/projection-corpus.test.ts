@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openRaster } from '../../../electron/engine/raster/index.js';
-import { makeLonLatTransformer, type CrsInfo } from '../../../electron/engine/crs/index.js';
+import { crsWkt2, makeLonLatTransformer, type CrsInfo } from '../../../electron/engine/crs/index.js';
+import { GpkgOutput } from '../../../electron/engine/export/gpkg.js';
 import { SYSTEM_PYTHON } from '../../helpers/python.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,9 @@ const KNOWN_DIFFERENT = [
   'bonne: PROJ string null',
   expect.stringMatching(/^lcc_nad27: PROJ string .*\+ellps=clrk66 /),
 ];
+
+/** Where a GeoPackage's CRS is not GDAL's reading of the raster (see KNOWN_DIFFERENT). */
+const KNOWN_GPKG_DIFFERENT = ['krovak: WKT2 undefined'];
 
 /** For each CRS, whether OSR finds `ours` (a PROJ string or WKT) the same CRS as GDAL's reading of the file. */
 function osrSame(pairs: { gdal: string; ours: string }[]): boolean[] {
@@ -137,4 +141,57 @@ describe('projection corpus', () => {
     ]);
     expect(differ).toEqual(KNOWN_DIFFERENT);
   }, 120_000);
+
+  it('a GeoPackage made from each raster carries its CRS: ogrinfo shows it, WKT1 and WKT2 are the CRS GDAL reads', async () => {
+    const made: string[] = [];
+    for (const c of cases) {
+      if (c.name in REFUSED) continue;
+      const r = await openRaster(c.file);
+      await r.close();
+      const gpkg = join(dir, `${c.name}.gpkg`);
+      const { x, y } = c.points[1]; // the upper left corner
+      const ring: [number, number][] = [[x, y], [x + 1, y], [x + 1, y - 1], [x, y - 1], [x, y]];
+      const out = await GpkgOutput.open(gpkg, { features: 2, sources: [{ name: `${c.name}.tif`, crs: r.info.crs }] }, 1, {
+        resume: false,
+        overwrite: false,
+        cells: () => [],
+      });
+      const features = new Float64Array([1, 2]);
+      await out.write({ cellId: 'c', source: `${c.name}.tif`, row: 0, col: 0, x, y, lon: NaN, lat: NaN, validFraction: 1, features, ring });
+      await out.finish({});
+      made.push(c.name);
+    }
+    const script = [
+      'import json, sqlite3, subprocess, sys',
+      'from osgeo import gdal, ogr, osr',
+      'gdal.UseExceptions()',
+      'out = {}',
+      'for name in json.loads(sys.argv[2]):',
+      '    tif = gdal.Open(f"{sys.argv[1]}/{name}.tif").GetSpatialRef()',
+      '    path = f"{sys.argv[1]}/{name}.gpkg"',
+      '    info = subprocess.run(["ogrinfo", "-al", "-so", path], capture_output=True, text=True).stdout',
+      '    ds = ogr.Open(path)',
+      '    layer = ds.GetLayer(0).GetSpatialRef()',
+      '    db = sqlite3.connect(path)',
+      '    wkt2 = db.execute("SELECT definition_12_063 FROM gpkg_spatial_ref_sys WHERE srs_id = 100000").fetchone()[0]',
+      '    ext = db.execute("SELECT count(*) FROM gpkg_extensions WHERE extension_name = \'gpkg_crs_wkt\'").fetchone()[0]',
+      '    two = osr.SpatialReference()',
+      '    same2 = two.SetFromUserInput(wkt2) == 0 and bool(two.IsSame(tif, ["IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"])) if wkt2 != "undefined" else "undefined"',
+      '    out[name] = {"ogrinfo": "(unknown)" not in info and "Layer SRS WKT:" in info,',
+      '                 "layer": bool(layer is not None and layer.IsSame(tif)), "wkt2": same2, "extension": ext}',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const seen = JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', script, dir, JSON.stringify(made)], { encoding: 'utf8' })) as Record<
+      string,
+      { ogrinfo: boolean; layer: boolean; wkt2: boolean | 'undefined'; extension: number }
+    >;
+    const wrong = Object.entries(seen).flatMap(([name, s]) => [
+      ...(s.ogrinfo ? [] : [`${name}: ogrinfo shows no CRS`]),
+      ...(s.layer ? [] : [`${name}: the layer's CRS is not the raster's`]),
+      ...(s.wkt2 === true ? [] : [`${name}: WKT2 ${s.wkt2 === false ? 'is another CRS' : 'undefined'}`]),
+      ...(s.extension === 1 ? [] : [`${name}: the CRS WKT extension is not registered`]),
+    ]);
+    expect(made.length).toBe(cases.length - Object.keys(REFUSED).length);
+    expect(wrong).toEqual(KNOWN_GPKG_DIFFERENT);
+  }, 300_000);
 });
