@@ -412,7 +412,12 @@ export const METHODS: readonly MethodSpec[] = [
     refused: () => 'Eckert IV is not supported (proj4js has no eck4 projection)',
   },
   {
-    id: 'bonne', ct: null, wkt1: 'Bonne', wkt2: 'Bonne', epsg: 9827, proj: 'bonne',
+    id: 'bonne',
+    ct: null,
+    wkt1: 'Bonne',
+    wkt2: 'Bonne',
+    epsg: 9827,
+    proj: 'bonne',
     params: [p('standard_parallel_1', 'Latitude of natural origin', 8801, 'angle', [], 'lat_1'), natLon(), fe(), fn()],
   },
   { id: 'eck6', ct: null, wkt1: 'Eckert_VI', wkt2: 'Eckert VI', epsg: 0, proj: 'eck6', params: [natLon(), fe(), fn()] },

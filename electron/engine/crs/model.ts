@@ -64,7 +64,10 @@ export function modelProblem(m: CrsModel): string | null {
   const why = method.refused?.({ sphere: m.geog.ellipsoid.rf === 0 });
   if (why) return `projection method ${why}`;
   if (method.id === 'tmso' && (values.false_easting !== 0 || values.false_northing !== 0)) {
-    return 'projection method Transverse Mercator (South Orientated) with a false easting or northing is not supported (nor by PROJ strings)';
+    return (
+      'projection method Transverse Mercator (South Orientated) with a false easting or northing is not supported ' +
+      '(nor by PROJ strings)'
+    );
   }
   return null;
 }
@@ -203,7 +206,8 @@ const authority = (code: number | undefined) => (code ? `,AUTHORITY["EPSG","${co
 function wkt1Geog(g: GeogModel, root: boolean): string {
   const e = g.ellipsoid;
   const towgs84 = g.towgs84 ? `,TOWGS84[${g.towgs84.map(num).join(',')}]` : '';
-  const datum = `DATUM[${q(g.datum)},SPHEROID[${q(e.name)},${num(e.a)},${num(e.rf)}${authority(e.epsg)}]${towgs84}${authority(g.datumEpsg)}]`;
+  const spheroid = `SPHEROID[${q(e.name)},${num(e.a)},${num(e.rf)}${authority(e.epsg)}]`;
+  const datum = `DATUM[${q(g.datum)},${spheroid}${towgs84}${authority(g.datumEpsg)}]`;
   const pm = `PRIMEM[${q(g.primeMeridian.name)},${num(g.primeMeridian.lon)}${authority(g.primeMeridian.epsg)}]`;
   const axes = root ? ',AXIS["Latitude",NORTH],AXIS["Longitude",EAST]' : '';
   return `GEOGCS[${q(g.name)},${datum},${pm},UNIT["degree",${DEGREE},AUTHORITY["EPSG","9122"]]${axes}${authority(g.epsg)}]`;
@@ -261,7 +265,8 @@ const ANGLE2 = `ANGLEUNIT["degree",${DEGREE},ID["EPSG",9122]]`;
 
 function wkt2Datum(g: GeogModel): string {
   const e = g.ellipsoid;
-  const datum = `DATUM[${q(g.datum)},ELLIPSOID[${q(e.name)},${num(e.a)},${num(e.rf)},LENGTHUNIT["metre",1]${id2(e.epsg)}]${id2(g.datumEpsg)}]`;
+  const ellipsoid = `ELLIPSOID[${q(e.name)},${num(e.a)},${num(e.rf)},LENGTHUNIT["metre",1]${id2(e.epsg)}]`;
+  const datum = `DATUM[${q(g.datum)},${ellipsoid}${id2(g.datumEpsg)}]`;
   return `${datum},PRIMEM[${q(g.primeMeridian.name)},${num(g.primeMeridian.lon)},${ANGLE2}${id2(g.primeMeridian.epsg)}]`;
 }
 

@@ -36,8 +36,10 @@ function parseTree(text: string): Node | null {
         let s = '';
         i++;
         while (i < text.length) {
-          if (text[i] === '"' && text[i + 1] === '"') (s += '"'), (i += 2);
-          else if (text[i] === '"') break;
+          if (text[i] === '"' && text[i + 1] === '"') {
+            s += '"';
+            i += 2;
+          } else if (text[i] === '"') break;
           else s += text[i++];
         }
         if (text[i] !== '"') return null;
@@ -107,7 +109,8 @@ export function modelFromWkt1(text: string): CrsModel | null {
     const geog = geogFromNode(tree);
     return geog ? { name: geog.name, geog, projection: null, unit: METRE, epsg: geog.epsg } : null;
   }
-  if (tree.keyword !== 'PROJCS') return null;
+  // An EXTENSION["PROJ4", ...] (EPSG:3857's pseudo-Mercator, say) means something the WKT1 nodes do not say.
+  if (tree.keyword !== 'PROJCS' || child(tree, 'EXTENSION')) return null;
   const g = child(tree, 'GEOGCS');
   const geog = g ? geogFromNode(g) : null;
   const projection = str(child(tree, 'PROJECTION'), 0);
@@ -145,6 +148,10 @@ export function crsWkt2(crs: CrsInfo): string | null {
   const tree = parseTree(wkt!.trim())!;
   const axes = children(tree, 'AXIS').map((a) => (typeof a.args[1] === 'object' ? (a.args[1] as Node).keyword : ''));
   if (axes.length > 0 && axes.join() !== modelAxisDirections(model).join()) return null;
+  // Without AXIS: GDAL leaves it out of an EPSG projected CRS's WKT1 where EPSG's order is not easting, northing (so it
+  // is unknown), and out of EPSG geographic ones (latitude, longitude, as every EPSG geographic 2D CRS); ESRI's WKT
+  // has none and means easting, northing (projected) or longitude, latitude (geographic, not written here).
+  if (axes.length === 0 && (model.projection ? crs.epsg !== null : crs.epsg === null)) return null;
   if (crs.epsg !== null) model.epsg = crs.epsg;
   return modelWkt2(model);
 }
