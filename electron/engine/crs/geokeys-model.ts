@@ -210,7 +210,7 @@ export function modelFromGeoKeys(keys: Record<string, unknown>, projected: boole
     const ct = keys.ProjCoordTransGeoKey;
     if (typeof ct !== 'number') return { problem: 'the GeoKeys name no projection method (ProjCoordTransGeoKey is missing)' };
     const unsupported = UNSUPPORTED_CT.get(ct);
-    if (unsupported) return { problem: `projection method ${unsupported} is not supported (nor by GDAL)` };
+    if (unsupported) return { problem: `projection method ${unsupported} is not supported` };
     const candidates = METHODS.filter((m) => m.ct === ct);
     if (candidates.length === 0) return { problem: `projection method ${ct} (ProjCoordTransGeoKey) is unknown` };
     if (ct === 7) method = methodById(keys.ProjStdParallel1GeoKey !== undefined ? 'merc_2sp' : 'merc_1sp');

@@ -423,7 +423,7 @@ export const METHODS: readonly MethodSpec[] = [
   { id: 'eck6', ct: null, wkt1: 'Eckert_VI', wkt2: 'Eckert VI', epsg: 0, proj: 'eck6', params: [natLon(), fe(), fn()] },
 ];
 
-/** ProjCoordTransGeoKey codes GDAL knows but cannot use either (it gives no projection for them). */
+/** ProjCoordTransGeoKey codes of methods neither methods.ts nor proj4js has. */
 export const UNSUPPORTED_CT: ReadonlyMap<number, string> = new Map([
   [2, 'Transverse Mercator (Modified Alaska)'],
   [5, 'Oblique Mercator (Rosenmund)'],

@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { openRaster } from '../../../electron/engine/raster/index.js';
 import { makeLonLatTransformer, type CrsInfo } from '../../../electron/engine/crs/index.js';
 import { GpkgOutput } from '../../../electron/engine/export/gpkg.js';
 import { SYSTEM_PYTHON } from '../../helpers/python.js';
+import { rcf } from '../../helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -202,4 +203,35 @@ describe('projection corpus', () => {
     expect(made.length).toBe(cases.length - Object.keys(REFUSED).length);
     expect(wrong).toEqual(KNOWN_GPKG_DIFFERENT);
   }, 300_000);
+
+  it('rcf featurize on the NSIDC polar stereographic grid (issue 17): cells at GDAL’s lon,lat, the provenance with its WKT', () => {
+    const c = cases.find((k) => k.name === 'polar_b_south')!;
+    const csv = join(dir, 'polar.csv');
+    const r = rcf(['featurize', c.file, '--features', '4', '--kernel', '1', '--cell-size', '2', '--backend', 'cpu', '--out', csv]);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
+    const col = (name: string) => header.split(',').indexOf(name);
+    const cells = rows
+      .map((line) => line.split(','))
+      .map((f) => ({ x: +f[col('x')], y: +f[col('y')], lon: +f[col('lon')], lat: +f[col('lat')] }));
+    expect(cells.length).toBe(30);
+    const script = [
+      'import json, sys',
+      'from osgeo import gdal, osr',
+      'srs = gdal.Open(sys.argv[1]).GetSpatialRef()',
+      'srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)',
+      'wgs = osr.SpatialReference(); wgs.SetWellKnownGeogCS("WGS84"); wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)',
+      't = osr.CoordinateTransformation(srs, wgs)',
+      'prov = json.load(open(sys.argv[2]))',
+      'wkt = osr.SpatialReference(); wkt.SetFromUserInput(prov["inputs"][0]["crs"]["wkt"])',
+      'lonlat = [t.TransformPoint(c["x"], c["y"])[:2] for c in json.loads(sys.argv[3])]',
+      'print(json.dumps({"lonlat": lonlat, "same": bool(wkt.IsSame(srs))}))',
+    ].join('\n');
+    const gdal = JSON.parse(
+      execFileSync(SYSTEM_PYTHON, ['-c', script, c.file, `${csv}.json`, JSON.stringify(cells)], { encoding: 'utf8' }),
+    ) as { lonlat: [number, number][]; same: boolean };
+    const worst = Math.max(...cells.map((k, i) => Math.max(angle(k.lon, gdal.lonlat[i][0]), Math.abs(k.lat - gdal.lonlat[i][1]))));
+    expect(worst).toBeLessThan(1e-6);
+    expect(gdal.same).toBe(true);
+  }, 60_000);
 });
