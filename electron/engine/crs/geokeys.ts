@@ -3,15 +3,20 @@
  *
  * - EPSG codes (ProjectedCSTypeGeoKey / GeographicTypeGeoKey) → proj4 string,
  *   name and WKT from the bundled EPSG index (epsg.ts);
- * - user-defined CRSs (code 32767 and friends) → proj4 string built from the
- *   individual geokeys by geotiff-geokeys-to-proj4;
- * - an ESRI WKT ("ESRI PE String = PROJCS[...]" in a citation key) is kept as
- *   `wkt` and used by proj4js when the geokeys alone do not describe the CRS.
+ * - user-defined CRSs (code 32767 and friends) → read as GDAL reads them
+ *   (geokeys-model.ts, methods.ts), written as a proj4 string and WKT1 (model.ts);
+ *   EPSG projection codes other than UTM fall back to geotiff-geokeys-to-proj4's tables;
+ * - an ESRI WKT ("ESRI PE String = PROJCS[...]" in a citation key, where GDAL writes
+ *   methods GeoKeys cannot hold) is kept as `wkt` and used by proj4js.
+ * A method that cannot be placed as GDAL places it is refused (geoKeysProblem), never placed wrongly.
  */
 import { createRequire } from 'node:module';
 import type { GeoKeys } from 'geotiff-geokeys-to-proj4';
 import { lookupEpsg } from './epsg.js';
+import { modelFromGeoKeys, type GeoKeysReading } from './geokeys-model.js';
 import { crsFromEpsg, type CrsInfo } from './info.js';
+import { methodByWkt1 } from './methods.js';
+import { modelProblem, modelProj4, modelWkt1 } from './model.js';
 
 // Loaded on first use: only user-defined CRSs need it, and it costs ~0.1 s of startup.
 let geokeysLibrary: typeof import('geotiff-geokeys-to-proj4') | null = null;
@@ -130,7 +135,44 @@ export function geoKeysProblem(keys: Record<string, unknown> | null | undefined)
       return `${name} ${code} is not an EPSG code (valid codes are below ${USER_DEFINED}); the coordinate system is unknown`;
     }
   }
-  return null;
+  if (!keys) return null;
+  const reading = userDefined(keys);
+  if (reading === 'esri') {
+    const name = /PROJECTION\["([^"]*)"/.exec(esriWkt(keys) ?? '')?.[1];
+    const method = name ? methodByWkt1(name) : null;
+    const why = method?.refused?.({ sphere: false });
+    return why ? `projection method ${why}` : null;
+  }
+  if (reading === null || reading === 'epsg') return null;
+  return 'problem' in reading ? reading.problem : modelProblem(reading.model);
+}
+
+function esriWkt(keys: Record<string, unknown>): string | null {
+  return (
+    esriWktFromCitation(keys.PCSCitationGeoKey) ??
+    esriWktFromCitation(keys.GTCitationGeoKey) ??
+    esriWktFromCitation(keys.GeogCitationGeoKey)
+  );
+}
+
+/** GTModelTypeGeoKey: 1 projected, 2 geographic, 3 geocentric, 32767 user-defined. */
+function isProjected(keys: Record<string, unknown>, wkt: string | null): boolean {
+  const modelType = keys.GTModelTypeGeoKey;
+  return modelType === 1 || (modelType !== 2 && keys.ProjectedCSTypeGeoKey !== undefined) || (wkt?.startsWith('PROJCS') ?? false);
+}
+
+/**
+ * How a file's CRS is read: by its EPSG code, from an ESRI PE string (when no projection keys say otherwise), or
+ * from the keys themselves (null: beyond geokeys-model.ts, so by geotiff-geokeys-to-proj4).
+ */
+function userDefined(keys: Record<string, unknown>): 'epsg' | 'esri' | GeoKeysReading {
+  const wkt = esriWkt(keys);
+  const projected = isProjected(keys, wkt);
+  if (isEpsgCode(projected ? keys.ProjectedCSTypeGeoKey : keys.GeographicTypeGeoKey)) return 'epsg';
+  if (wkt && (keys.ProjCoordTransGeoKey === undefined || !projected)) return 'esri';
+  if (keys.GTModelTypeGeoKey === undefined && keys.ProjectedCSTypeGeoKey === undefined && keys.GeographicTypeGeoKey === undefined)
+    return null;
+  return modelFromGeoKeys(keys, projected);
 }
 
 /**
@@ -142,14 +184,11 @@ export function crsFromGeoKeys(keys: Record<string, unknown> | null | undefined)
   const modelType = keys.GTModelTypeGeoKey;
   const pcs = keys.ProjectedCSTypeGeoKey;
   const gcs = keys.GeographicTypeGeoKey;
-  const esriWkt =
-    esriWktFromCitation(keys.PCSCitationGeoKey) ??
-    esriWktFromCitation(keys.GTCitationGeoKey) ??
-    esriWktFromCitation(keys.GeogCitationGeoKey);
-  if (modelType === undefined && pcs === undefined && gcs === undefined && esriWkt === null) return null;
+  const esri = esriWkt(keys);
+  if (modelType === undefined && pcs === undefined && gcs === undefined && esri === null) return null;
 
   // GTModelTypeGeoKey: 1 projected, 2 geographic, 3 geocentric, 32767 user-defined.
-  const projected = modelType === 1 || (modelType !== 2 && pcs !== undefined) || (esriWkt?.startsWith('PROJCS') ?? false);
+  const projected = isProjected(keys, esri);
   const code = projected ? (isEpsgCode(pcs) ? pcs : null) : isEpsgCode(gcs) ? gcs : null;
 
   if (code !== null) {
@@ -162,10 +201,17 @@ export function crsFromGeoKeys(keys: Record<string, unknown> | null | undefined)
     return info;
   }
 
+  const reading = userDefined(keys);
+  if (reading && reading !== 'epsg' && reading !== 'esri' && 'model' in reading) {
+    const { model } = reading;
+    const read: CrsInfo = { epsg: null, proj4: modelProj4(model), wkt: modelWkt1(model), name: model.name };
+    if (model.geog.epsg !== undefined) read.geographic = model.geog.epsg;
+    return read;
+  }
   const info: CrsInfo = { epsg: null, proj4: proj4FromGeoKeys(keys, projected) };
-  if (esriWkt) info.wkt = esriWkt;
+  if (esri) info.wkt = esri;
   if (isEpsgCode(gcs)) info.geographic = gcs;
-  const name = esriWkt ? /^\w+\["([^"]*)"/.exec(esriWkt)?.[1] : citationName(keys);
+  const name = esri ? /^\w+\["([^"]*)"/.exec(esri)?.[1] : citationName(keys);
   if (name) info.name = name;
   return info;
 }

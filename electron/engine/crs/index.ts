@@ -8,3 +8,4 @@ export { crsFromEpsg, epsgFromName, crsLabel, crsUnits, sameCrs, type CrsInfo } 
 export { crsFromGeoKeys, geoKeyDirectoryProblem, geoKeysProblem } from './geokeys.js';
 export { lookupEpsg, type EpsgEntry } from './epsg.js';
 export { makeLonLatTransformer, makeTransformer } from './transform.js';
+export { crsWkt, crsWkt2 } from './wkt.js';

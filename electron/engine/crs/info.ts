@@ -6,6 +6,7 @@
  */
 import proj4 from 'proj4';
 import { lookupEpsg } from './epsg.js';
+import { ELLIPSOIDS_NOT_IN_PROJ4JS } from './model.js';
 import type { Bbox } from './proj-data.js';
 import type { CrsUnits } from '../../../shared/grid/resolve.js';
 
@@ -58,9 +59,35 @@ export function withoutGrids(def: string): string {
   return def.replace(/\s*\+nadgrids=(\S+)/g, (all, grids: string) => (grids === '@null' ? all : '')).trim();
 }
 
+/**
+ * A PROJ string as proj4js must be given it: without grids (withoutGrids), PROJ ellipsoid names proj4js lacks
+ * spelt out, and PROJ's "+R_A" (the sphere of the
+ * ellipsoid's authalic radius, which GDAL writes for Miller and Van der Grinten) spelt out as +R, since proj4js
+ * 2.22 reads +R_A but never applies it.
+ */
+export function forProj4js(def: string): string {
+  const plain = withoutGrids(def).replace(/\+ellps=(\S+)/, (all, name: string) => {
+    const axes = ELLIPSOIDS_NOT_IN_PROJ4JS[name];
+    return axes ? `+a=${axes[0]} +rf=${axes[1]}` : all;
+  });
+  if (!/\+R_A\b/.test(plain)) return plain;
+  let p: { a?: number; b?: number };
+  try {
+    p = new proj4.Proj(plain.replace(/\s*\+R_A\b/, '')) as unknown as { a?: number; b?: number };
+  } catch {
+    return plain;
+  }
+  if (typeof p.a !== 'number' || typeof p.b !== 'number') return plain;
+  const es = (p.a * p.a - p.b * p.b) / (p.a * p.a);
+  // PROJ's series for the authalic radius (pj_ell_set.cpp: SIXTH, RA4, RA6).
+  const r = p.a * (1 - es * (1 / 6 + es * (17 / 360 + es * (67 / 3024))));
+  const stripped = plain.replace(/\s*\+(?:R_A|datum|ellps|a|b|rf|f|R|es|e)(?:=\S*)?(?=\s|$)/g, '').trim();
+  return `${stripped} +R=${r}`;
+}
+
 /** The definition proj4js is given for a CRS, or null when there is none. */
 export function definition(crs: CrsInfo): string | null {
-  return crs.proj4 ? withoutGrids(crs.proj4) : (crs.wkt ?? null);
+  return crs.proj4 ? forProj4js(crs.proj4) : (crs.wkt ?? null);
 }
 
 /** The fields of a parsed proj4js projection that tell its units (not in proj4's typings). */

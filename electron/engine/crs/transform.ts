@@ -14,20 +14,31 @@
  * definition declares: proj4js only swaps axes when asked to (enforceAxis).
  */
 import proj4 from 'proj4';
-import { crsExtent, definition, geographicCode, withoutGrids, type CrsInfo } from './info.js';
+import { crsExtent, definition, forProj4js, geographicCode, type CrsInfo } from './info.js';
 import { datumShift, WORLD, type DatumShift } from './select.js';
 import type { Bbox } from './proj-data.js';
 
 const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
 const RAD = Math.PI / 180;
 
-/** A proj4js converter between two definitions, or null when proj4js cannot read either. */
+/**
+ * A proj4js converter between two definitions, or null when proj4js cannot read either. proj4js honours an
+ * axis order only when asked; coordinates are in GIS order except for south-oriented CRSs (+axis=wsu: westing,
+ * southing, as GeoTIFF stores them), whose axes are applied.
+ */
 function converterOrNull(a: string, b: string): proj4.Converter | null {
+  let converter: proj4.Converter;
   try {
-    return proj4(a, b);
+    converter = proj4(a, b);
   } catch {
     return null;
   }
+  if (!/\+axis=wsu\b/.test(a + ' ' + b)) return converter;
+  return {
+    ...converter,
+    forward: (coordinates: number[]) => converter.forward(coordinates, true),
+    inverse: (coordinates: number[]) => converter.inverse(coordinates, true),
+  } as proj4.Converter;
 }
 
 /** f's point, or NaNs when proj4js throws (as it does for points it cannot project). */
@@ -98,7 +109,7 @@ function datumPath(
   if (crs.epsg === null && /\+towgs84=/.test(crs.proj4)) return null;
   const code = geographicCode(crs);
   if (code === null || code === 4326) return null;
-  const own = ownDatum(withoutGrids(crs.proj4));
+  const own = ownDatum(forProj4js(crs.proj4));
   if (!own) return null;
   const toGeog = converterOrNull(own.projected, own.geographic);
   if (!toGeog) return null;

@@ -88,7 +88,7 @@ import {
   createCellsTable,
   rtreeTriggers,
 } from './gpkg/schema.js';
-import { REQUIRED_SRS, sameSrs, srsFor, srsLabel, type SrsRow } from './gpkg/srs.js';
+import { insertSrsRows, sameSrs, srsFor, srsLabel, type SrsRow } from './gpkg/srs.js';
 import {
   OutputError,
   OutputLock,
@@ -211,9 +211,7 @@ export class GpkgOutput implements FeatureOutput {
           lockExclusively(db);
           db.exec('BEGIN');
           db.exec(CORE_TABLES);
-          const insertSrs = db.prepare('INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
-          for (const s of [...REQUIRED_SRS, srs])
-            insertSrs.run(s.name, s.srsId, s.organization, s.organizationId, s.definition, s.description);
+          insertSrsRows(db, [srs]);
           db.exec(createCellsTable(layout.features, srs.srsId));
           const hash = createHash('sha256');
           db.prepare(`INSERT INTO ${RUN_TABLE} VALUES (?)`).run(runRecord(runKey, 0, hash));

@@ -1,7 +1,7 @@
 /** CRS resolution from GeoTIFF geokeys: the EPSG index, user-defined geokeys, ESRI WKT, and files without a CRS. */
 import { describe, it, expect } from 'vitest';
 import { openRaster, type RasterInfo } from '../../../electron/engine/raster/index.js';
-import { crsFromGeoKeys } from '../../../electron/engine/crs/index.js';
+import { crsFromGeoKeys, geoKeysProblem } from '../../../electron/engine/crs/index.js';
 import { fixturePath, GDAL } from '../raster/fixtures.js';
 
 async function info(name: string): Promise<RasterInfo> {
@@ -21,6 +21,31 @@ describe('crsFromGeoKeys', () => {
     expect(crsFromGeoKeys({ GTModelTypeGeoKey: 2, GeographicTypeGeoKey: 4326 })?.epsg).toBe(4326);
     // stars__geomatrix.tif has no GTModelTypeGeoKey at all
     expect(crsFromGeoKeys({ GTRasterTypeGeoKey: 2, ProjectedCSTypeGeoKey: 32611 })?.epsg).toBe(32611);
+  });
+});
+
+describe('geoKeysProblem', () => {
+  const user = { GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32767, GeographicTypeGeoKey: 4326, ProjectionGeoKey: 32767 };
+  it('refuses a projection method it cannot place, naming it, rather than placing it wrongly', () => {
+    expect(geoKeysProblem({ ...user, ProjCoordTransGeoKey: 5 })).toBe('projection method Oblique Mercator (Rosenmund) is not supported');
+    expect(geoKeysProblem({ ...user, ProjCoordTransGeoKey: 99 })).toBe('projection method 99 (ProjCoordTransGeoKey) is unknown');
+    expect(geoKeysProblem({ ...user, ProjCoordTransGeoKey: 4 })).toMatch(/^projection method Laborde Oblique Mercator is not supported/);
+    expect(geoKeysProblem({ ...user, ProjCoordTransGeoKey: 1, ProjNatOriginLongGeoKey: 9 })).toBeNull();
+  });
+
+  it('reads user-defined polar stereographic variant B (NSIDC) as GDAL does: lat_0 at the pole, lat_ts the standard parallel', () => {
+    const crs = crsFromGeoKeys({
+      ...user,
+      GeographicTypeGeoKey: 32767,
+      GeogSemiMajorAxisGeoKey: 6378273,
+      GeogInvFlatteningGeoKey: 298.279411123064,
+      ProjCoordTransGeoKey: 15,
+      ProjNatOriginLatGeoKey: 70,
+      ProjStraightVertPoleLongGeoKey: -45,
+      ProjScaleAtNatOriginGeoKey: 1,
+    });
+    expect(crs?.proj4).toBe('+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +x_0=0 +y_0=0 +a=6378273 +rf=298.279411123064 +units=m +no_defs');
+    expect(crs?.wkt).toMatch(/PROJECTION\["Polar_Stereographic"\],PARAMETER\["latitude_of_origin",70\]/);
   });
 });
 

@@ -26,11 +26,13 @@ export const PREDICTION_URI = 'urn:rcf-desktop:prediction';
 /** The extension definitions that gpkg_extensions rows point at. */
 const RTREE_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_rtree';
 const METADATA_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_metadata';
+/** The CRS WKT extension: WKT2 (OGC 12-063r5) of each CRS in gpkg_spatial_ref_sys.definition_12_063. */
+const CRS_WKT_EXTENSION_URI = 'http://www.geopackage.org/spec120/#extension_crs_wkt';
 
 /** SQLite's default SQLITE_MAX_COLUMN is 2000; the fixed columns and some headroom leave 1990 feature columns. */
 export const MAX_FEATURE_COLUMNS = 1990;
 
-/** The spec's core tables (what every GeoPackage has). */
+/** The spec's core tables (what every GeoPackage has), with the CRS WKT extension's column. */
 export const GPKG_TABLES = `
 CREATE TABLE gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL,
@@ -38,7 +40,8 @@ CREATE TABLE gpkg_spatial_ref_sys (
   organization TEXT NOT NULL,
   organization_coordsys_id INTEGER NOT NULL,
   definition TEXT NOT NULL,
-  description TEXT
+  description TEXT,
+  definition_12_063 TEXT NOT NULL
 );
 CREATE TABLE gpkg_contents (
   table_name TEXT NOT NULL PRIMARY KEY,
@@ -70,6 +73,7 @@ CREATE TABLE gpkg_extensions (
   scope TEXT NOT NULL,
   CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name)
 );
+INSERT INTO gpkg_extensions VALUES ('gpkg_spatial_ref_sys', 'definition_12_063', 'gpkg_crs_wkt', '${CRS_WKT_EXTENSION_URI}', 'read-write');
 `;
 
 /** The core tables and the run record of a features `.partial`. */

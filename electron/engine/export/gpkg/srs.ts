@@ -4,12 +4,14 @@
  * - EPSG code → srs_id = the code, organization 'EPSG', definition the OGC
  *   WKT from the bundled EPSG index (or the raster's own WKT);
  * - a CRS without an EPSG code → srs_id 100000, organization 'NONE', its WKT
- *   when known, else 'undefined' (a proj4-only CRS keeps its proj4 string in
- *   `description`: GDAL parses `definition` as WKT only);
+ *   (the reader writes one for every CRS it understands: crs/wkt.ts), else 'undefined'
+ *   (the proj4 string stays in `description`: GDAL parses `definition` as WKT only);
+ * - definition_12_063 (the CRS WKT extension) → the CRS's WKT2, or 'undefined' where it has none;
  * - no CRS → the spec's "Undefined Cartesian SRS" (srs_id -1): cell outlines
  *   are then in the raster's own planar coordinates, not in degrees.
  */
-import { lookupEpsg, type CrsInfo } from '../../crs/index.js';
+import type { DatabaseSync } from 'node:sqlite';
+import { crsFromEpsg, crsWkt, crsWkt2, lookupEpsg, type CrsInfo } from '../../crs/index.js';
 
 export interface SrsRow {
   srsId: number;
@@ -18,6 +20,8 @@ export interface SrsRow {
   organizationId: number;
   definition: string;
   description: string | null;
+  /** WKT2, or 'undefined'. */
+  definitionWkt2: string;
 }
 
 /** First srs_id of this project's own (non-EPSG) CRS rows; clear of every EPSG code. */
@@ -32,6 +36,7 @@ export const REQUIRED_SRS: SrsRow[] = [
     organizationId: -1,
     definition: 'undefined',
     description: 'undefined Cartesian coordinate reference system',
+    definitionWkt2: 'undefined',
   },
   {
     srsId: 0,
@@ -40,6 +45,7 @@ export const REQUIRED_SRS: SrsRow[] = [
     organizationId: 0,
     definition: 'undefined',
     description: 'undefined geographic coordinate reference system',
+    definitionWkt2: 'undefined',
   },
   {
     srsId: 4326,
@@ -52,8 +58,13 @@ export const REQUIRED_SRS: SrsRow[] = [
         'PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],' +
         'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
     description: 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid',
+    definitionWkt2: wkt2Of(crsFromEpsg(4326)),
   },
 ];
+
+function wkt2Of(crs: CrsInfo | null): string {
+  return (crs && crsWkt2(crs)) ?? 'undefined';
+}
 
 export function srsFor(crs: CrsInfo | null): SrsRow {
   if (!crs) return REQUIRED_SRS[0];
@@ -67,6 +78,7 @@ export function srsFor(crs: CrsInfo | null): SrsRow {
       // The index's WKT carries AUTHORITY nodes; a raster's own WKT may be ESRI flavoured.
       definition: entry?.wkt ?? crs.wkt ?? 'undefined',
       description: crs.proj4,
+      definitionWkt2: wkt2Of(entry?.wkt ? { ...crs, wkt: entry.wkt } : crs),
     };
   }
   return {
@@ -74,9 +86,18 @@ export function srsFor(crs: CrsInfo | null): SrsRow {
     name: crs.name ?? 'User-defined CRS',
     organization: 'NONE',
     organizationId: CUSTOM_SRS_ID,
-    definition: crs.wkt ?? 'undefined',
+    definition: crsWkt(crs) ?? 'undefined',
     description: crs.proj4,
+    definitionWkt2: wkt2Of(crs),
   };
+}
+
+/** Inserts the required SRS rows and `rows` into gpkg_spatial_ref_sys (GPKG_TABLES' columns). */
+export function insertSrsRows(db: DatabaseSync, rows: readonly SrsRow[]): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (const s of [...REQUIRED_SRS, ...rows]) {
+    insert.run(s.name, s.srsId, s.organization, s.organizationId, s.definition, s.description, s.definitionWkt2);
+  }
 }
 
 export function sameSrs(a: SrsRow, b: SrsRow): boolean {

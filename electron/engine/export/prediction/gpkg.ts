@@ -19,7 +19,7 @@ import {
   rtreeName,
   rtreeTriggers,
 } from '../gpkg/schema.js';
-import { REQUIRED_SRS } from '../gpkg/srs.js';
+import { insertSrsRows } from '../gpkg/srs.js';
 import { createExclusive } from '../output.js';
 import { writeAtomically } from './atomic.js';
 import { cellWindow, checkTable, type PredictionTable, type PredictionWriteOptions, type PredictionWritten } from './table.js';
@@ -55,9 +55,7 @@ export async function writePredictionGpkg(
         db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${USER_VERSION};`);
         db.exec('BEGIN');
         db.exec(GPKG_TABLES);
-        const insertSrs = db.prepare('INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
-        for (const s of [...REQUIRED_SRS, srs])
-          insertSrs.run(s.name, s.srsId, s.organization, s.organizationId, s.definition, s.description);
+        insertSrsRows(db, [srs]);
         const defs = t.names.map((n, c) => `${quoted(n)} ${c === t.classColumn ? 'TEXT' : 'REAL'}`);
         db.exec(createLayerTable(PREDICTION_LAYER, defs, srs.srsId, 'Model predictions, one row per grid cell'));
         const columns = ['geom', 'cell_id', 'source', 'row', 'col', ...t.names.map(quoted)];
