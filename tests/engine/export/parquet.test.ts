@@ -44,6 +44,7 @@ describe('the GeoParquet writer', () => {
     const path = join(dir, 'many.parquet');
     const per = rowGroupRows(2);
     expect(per).toBe(65536);
+    expect([rowGroupRows(1024), rowGroupRows(1026), rowGroupRows(8192)]).toEqual([16384, 2044, 256]);
     const n = per + 100;
     const cells = function* () {
       for (let i = 0; i < n; i++) yield cell(i, i % 1000 === 7 ? [NaN, NaN] : [i / 3, -i]);

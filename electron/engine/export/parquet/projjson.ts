@@ -123,7 +123,8 @@ const METHODS: Record<string, Method> = {
 const PSEUDO_MERCATOR: Method = {
   name: 'Popular Visualisation Pseudo Mercator',
   code: 1024,
-  params: { ...NATURAL_ORIGIN, latitude_of_origin: NATURAL_ORIGIN.latitude_of_origin, scale_factor: ['', 0, 'scale'] },
+  // The WKT's scale_factor (1) is no parameter of this method: code 0 marks it to be skipped.
+  params: { ...NATURAL_ORIGIN, scale_factor: ['', 0, 'scale'] },
 };
 
 function projected(node: Node, code: number): Json | null {

@@ -31,15 +31,21 @@ export interface ParquetLayout {
   crs: CrsInfo | null;
 }
 
-/** About 64 MiB of features a row group: column chunks large enough to read by column, a row group's buffer bounded. */
+/**
+ * About 64 MiB of features a row group with f-columns (column chunks of 64 KiB and more, to read by column), 1024 to
+ * 65536 rows. The list column is one column chunk a row group, and its writer holds several times the group in memory
+ * (its nesting levels), so there about 8 MiB a group (256 rows at K = 8192: the writer then fits a 200 MB heap).
+ */
 const ROW_GROUP_FEATURE_BYTES = 64 * 2 ** 20;
+const LIST_ROW_GROUP_FEATURE_BYTES = 8 * 2 ** 20;
 const MIN_ROW_GROUP_ROWS = 1024;
 const MAX_ROW_GROUP_ROWS = 65536;
 
 /** Rows per row group (the last one may hold fewer): a function of K only, so a file's layout never depends on how it was written. */
 export function rowGroupRows(features: number): number {
-  const rows = Math.floor(ROW_GROUP_FEATURE_BYTES / (4 * Math.max(1, features)));
-  return Math.min(MAX_ROW_GROUP_ROWS, Math.max(MIN_ROW_GROUP_ROWS, rows));
+  const k = Math.max(1, features);
+  if (featuresAsList(k)) return Math.max(1, Math.floor(LIST_ROW_GROUP_FEATURE_BYTES / (4 * k)));
+  return Math.min(MAX_ROW_GROUP_ROWS, Math.max(MIN_ROW_GROUP_ROWS, Math.floor(ROW_GROUP_FEATURE_BYTES / (4 * k))));
 }
 
 export function featuresAsList(features: number): boolean {
