@@ -20,13 +20,15 @@ Usage:
       Writes float32 filters [K/2, C, k, k] as .npy (and W.npy.json with how they were made).
       Empirical filters sample k×k patches from the --train rasters (repeat the flag).
 
-  rcf featurize RASTER... --out OUT.csv|OUT.gpkg [run options]
+  rcf featurize RASTER... --out OUT.csv|OUT.gpkg|OUT.parquet [run options]
               [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
               [--resume | --overwrite] [--progress bar|json|none]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
       'cells'; above 1990 features they are one float32 BLOB column 'features'), the
-      provenance in gpkg_metadata and the filters in the table 'rcf_weights'.
+      provenance in gpkg_metadata and the filters in the table 'rcf_weights'. A GeoParquet 1.1
+      file holds the CSV's columns with float32 features (above 1024 one list column 'features'),
+      the cell polygons as WKB in 'geometry', and the provenance in its key-value metadata 'rcf'.
       Cells are aligned to each raster's pixels; a size in metres, kilometres or degrees becomes the
       nearest whole number of pixels. --aoi keeps only the cells overlapping the area
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.

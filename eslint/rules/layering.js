@@ -14,7 +14,7 @@ const LAYERS = [
     dir: 'electron/engine',
     folders: ['electron/engine', 'shared'],
     node: true,
-    packages: ['epsg-index', 'geotiff', 'geotiff-geokeys-to-proj4', 'proj4', 'webgpu'],
+    packages: ['epsg-index', 'geotiff', 'geotiff-geokeys-to-proj4', 'hyparquet', 'hyparquet-writer', 'proj4', 'webgpu'],
   },
   { dir: 'electron/cli', folders: ['electron/cli', 'electron/engine', 'shared'], node: true, packages: [] },
   { dir: 'electron/service', folders: ['electron/service', 'electron/engine', 'shared'], node: true, packages: [] },

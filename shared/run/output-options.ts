@@ -13,8 +13,30 @@ export interface OutputOption {
   help: string;
 }
 
+/** The formats `rcf featurize` writes, by the output's extension: CSV (with a `.csv.json` sidecar), GeoPackage, GeoParquet. */
+export const FEATURE_OUTPUT_FORMATS = ['csv', 'gpkg', 'parquet'] as const;
+
+export type FeatureOutputFormat = (typeof FEATURE_OUTPUT_FORMATS)[number];
+
+/** The format an output path asks for by its extension (any case), or null for none of them. */
+export function featureOutputFormat(path: string): FeatureOutputFormat | null {
+  const ext = /\.([A-Za-z]+)$/.exec(path)?.[1].toLowerCase();
+  return FEATURE_OUTPUT_FORMATS.find((f) => f === ext) ?? null;
+}
+
+/** The formats as a message lists them: ".csv, .gpkg or .parquet". */
+export const FEATURE_OUTPUT_EXTENSIONS = FEATURE_OUTPUT_FORMATS.map((f) => `.${f}`)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
+
 export const OUTPUT_OPTIONS = {
-  out: { flag: 'out', label: 'output file', type: 'string', metavar: 'OUT.csv|OUT.gpkg', help: 'where the features go' },
+  out: {
+    flag: 'out',
+    label: 'output file',
+    type: 'string',
+    metavar: FEATURE_OUTPUT_FORMATS.map((f) => `OUT.${f}`).join('|'),
+    help: 'where the features go',
+  },
   aoi: { flag: 'aoi', label: 'area', type: 'string', metavar: 'AREA.geojson|AREA.gpkg', help: 'keep only the cells overlapping the area' },
   aoiLayer: { flag: 'aoi-layer', label: 'area layer', type: 'string', metavar: 'NAME', help: "the area's layer in a GeoPackage" },
   resume: { flag: 'resume', label: 'Resume', type: 'flag', help: 'continue an unfinished OUT made with the same settings' },

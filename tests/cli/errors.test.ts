@@ -53,7 +53,7 @@ describe('rcf errors', () => {
       2,
     ],
     ['resume and overwrite together', (d) => ['featurize', SAMPLE, '--resume', '--overwrite', '--out', join(d, 'a.csv')], /contradict/, 2],
-    ['unknown output format', (d) => ['featurize', SAMPLE, '--out', join(d, 'a.parquet')], /must end in \.csv or \.gpkg/, 1],
+    ['unknown output format', (d) => ['featurize', SAMPLE, '--out', join(d, 'a.txt')], /must end in \.csv, \.gpkg or \.parquet/, 1],
     ['bad number', (d) => ['featurize', SAMPLE, '--scale', 'lots', '--out', join(d, 'a.csv')], /--scale must be a number/, 2],
   ];
   for (const [name, args, message, code] of cases) {

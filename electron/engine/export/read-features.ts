@@ -1,11 +1,11 @@
 /**
- * A finished `rcf featurize` output (CSV with its `OUT.csv.json` sidecar, or
- * GeoPackage) read back as model input: its provenance, its cells in file
+ * A finished `rcf featurize` output (CSV with its `OUT.csv.json` sidecar,
+ * GeoPackage or GeoParquet) read back as model input: its provenance, its cells in file
  * order, and its feature rows streamed pass after pass (a fit reads them more
  * than once), never all held at once (N up to 2^24 cells, K up to 8192).
  *
  * The file is checked when it is opened, in one pass: the provenance, the
- * columns (the header of `rcf featurize`, or the `cells` layer's), each row's
+ * columns (the header of `rcf featurize`, the `cells` layer's, or the Parquet file's), each row's
  * cell (its id, source, row and col on the run's grid) and the checksum its
  * provenance records (`output`), so a file edited after the run is refused
  * rather than read as something else. Later passes check that the file is
@@ -27,6 +27,7 @@ import { csvHeader } from './csv.js';
 import { finishedProvenance, hashRow, sqlite, type SqlValue } from './gpkg.js';
 import { CELLS, MAX_FEATURE_COLUMNS, cellsColumns, featureColumns } from './gpkg/schema.js';
 import { OutputError, entryExists } from './output.js';
+import { featuresAsList, finishedParquet, readGroup, sha256Prefix, type OpenParquet } from './parquet/index.js';
 import { FIXED_COLUMNS, csvFileRecords, readCsvProvenance } from './read-csv.js';
 
 /** One cell of a feature file, in file order. */
@@ -45,7 +46,7 @@ export type WeightedGroup = readonly { index: number; weight: number }[];
 
 export interface FeatureFile {
   path: string;
-  format: 'csv' | 'gpkg';
+  format: 'csv' | 'gpkg' | 'parquet';
   provenance: Provenance;
   /** K, features per cell. */
   columns: number;
@@ -77,9 +78,16 @@ export async function openFeatureFile(path: string, options: OpenFeatureOptions 
   const { signal } = options;
   throwIfCancelled(signal);
   await refuseUnfinished(path);
-  const format = (await isSqlite(path)) ? 'gpkg' : 'csv';
+  const head = await fileHead(path);
+  const format = head === 'SQLite format 3\0' ? 'gpkg' : head.startsWith('PAR1') ? 'parquet' : 'csv';
   if (format === 'csv' && /\.gpkg$/i.test(path)) throw new OutputError(`${path} is not a GeoPackage (not an SQLite file)`, { path });
-  const opened = format === 'gpkg' ? await openGpkg(path, signal) : await openCsv(path, signal);
+  if (format === 'csv' && /\.parquet$/i.test(path)) throw new OutputError(`${path} is not a Parquet file`, { path });
+  const opened =
+    format === 'gpkg'
+      ? await openGpkg(path, signal)
+      : format === 'parquet'
+        ? await openParquetFile(path, signal)
+        : await openCsv(path, signal);
   const { provenance, columns, cells, pass } = opened;
   const version = await stat(path);
   /** A pass that first checks the file is still the one opened, and that its rows are the cells read then. */
@@ -141,12 +149,13 @@ async function refuseUnfinished(path: string): Promise<void> {
   if (!s.isFile()) throw new UserError(`${path}: not a regular file`, { path });
 }
 
-async function isSqlite(path: string): Promise<boolean> {
+/** The file's first 16 bytes (fewer for a shorter file), as latin1: the format's magic. */
+async function fileHead(path: string): Promise<string> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(16);
     const { bytesRead } = await handle.read(head, 0, 16, 0);
-    return bytesRead === 16 && head.toString('latin1') === 'SQLite format 3\0';
+    return head.toString('latin1', 0, bytesRead);
   } finally {
     await handle.close();
   }
@@ -366,6 +375,93 @@ async function openGpkg(path: string, signal: AbortSignal | undefined): Promise<
   } finally {
     db.close();
   }
+}
+
+/** One row group's features as float32 rows (NaN where the file has null), or null when they are not K numbers a row. */
+async function parquetGroupFeatures(pq: OpenParquet, group: number, columns: number): Promise<Float32Array | null> {
+  const rows = pq.groupStarts[group + 1] - pq.groupStarts[group];
+  const out = new Float32Array(rows * columns);
+  const value = (v: unknown) => (v === null ? NaN : typeof v === 'number' ? v : undefined);
+  if (pq.features === -1) {
+    const lists = (await readGroup(pq, group, ['features'])).get('features')!;
+    for (let r = 0; r < rows; r++) {
+      const list = lists[r] as ArrayLike<unknown> | undefined;
+      if (!list || list.length !== columns) return null;
+      for (let f = 0; f < columns; f++) {
+        const v = value(list[f]);
+        if (v === undefined) return null;
+        out[r * columns + f] = v;
+      }
+    }
+    return out;
+  }
+  // A bounded number of feature columns at a time: each is one array of the group's rows.
+  for (let first = 0; first < columns; first += 64) {
+    const names = Array.from({ length: Math.min(64, columns - first) }, (_, i) => `f${first + i}`);
+    const read = await readGroup(pq, group, names);
+    names.forEach((name, i) => {
+      const data = read.get(name)!;
+      for (let r = 0; r < rows; r++) out[r * columns + first + i] = value(data[r]) ?? NaN;
+    });
+    for (const name of names) if (Array.from(read.get(name)!).some((v) => value(v) === undefined)) return null;
+  }
+  return out;
+}
+
+async function openParquetFile(path: string, signal: AbortSignal | undefined): Promise<Opened> {
+  const notFeatures = (why: string) => new OutputError(`${path} is not an rcf featurize output (${why})`, { path });
+  const { pq, provenance } = await finishedParquet(path, 'it must be a file rcf featurize wrote').catch((err: unknown) => {
+    if (err instanceof OutputError && /no rcf provenance/.test(err.message)) throw notFeatures('no rcf provenance in its metadata');
+    throw err;
+  });
+  const columns = provenance.rcf.features;
+  if (pq.features === null || (pq.features !== -1 && pq.features !== columns) || (pq.features === -1) !== featuresAsList(columns)) {
+    throw notFeatures(`its columns are not those of the ${columns} features its provenance records`);
+  }
+  const output = provenance.output;
+  if (!output || output.bytes === undefined || (await sha256Prefix(path, output.bytes)) !== output.sha256) {
+    throw new OutputError(`${path} does not match the checksum in its metadata (it changed after the run finished)`, { path });
+  }
+  const check = cellChecker(path, provenance);
+  const cells: FeatureCell[] = [];
+  const groups = pq.metadata.row_groups.length;
+  for (let g = 0; g < groups; g++) {
+    throwIfCancelled(signal);
+    const read = await readGroup(pq, g, ['cell_id', 'source', 'row', 'col', 'valid_fraction']);
+    const [ids, sources, rs, cs, valid] = ['cell_id', 'source', 'row', 'col', 'valid_fraction'].map((c) => read.get(c)!);
+    const features = await parquetGroupFeatures(pq, g, columns);
+    if (!features) throw new OutputError(`${path}: row group ${g + 1}: the features are not ${columns} numbers a row`, { path });
+    for (let i = 0; i < ids.length; i++) {
+      const n = cells.length + 1;
+      const problem = check(ids[i], sources[i], rs[i], cs[i], `row ${n}`);
+      if (problem) throw new OutputError(problem, { path });
+      refuseCount(path, n);
+      cells.push({
+        cellId: ids[i] as string,
+        source: sources[i] as string,
+        row: rs[i] as number,
+        col: cs[i] as number,
+        validFraction: typeof valid[i] === 'number' ? (valid[i] as number) : NaN,
+        usable: features.subarray(i * columns, (i + 1) * columns).every(Number.isFinite),
+      });
+    }
+  }
+  if (output.rows !== cells.length) {
+    throw new OutputError(`${path} does not match the checksum in its metadata (it changed after the run finished)`, { path });
+  }
+  const pass: RowPass = async function* (passSignal) {
+    // The row groups were checksummed when the file was opened, and checkedPass sees that it is still that file.
+    let index = 0;
+    for (let g = 0; g < groups; g++) {
+      throwIfCancelled(passSignal);
+      const features = await parquetGroupFeatures(pq, g, columns);
+      const rows = pq.groupStarts[g + 1] - pq.groupStarts[g];
+      if (!features)
+        throw new OutputError(`${path}: row group ${g + 1} is not what it held when the file was opened; open it again`, { path });
+      for (let r = 0; r < rows; r++, index++) yield { index, features: features.subarray(r * columns, (r + 1) * columns) };
+    }
+  };
+  return { provenance, columns, cells, pass };
 }
 
 /** Refuses a selection that would not fit the budget for rows read at once. */

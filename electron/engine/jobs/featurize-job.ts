@@ -7,13 +7,14 @@
 import { basename } from 'node:path';
 import { defaultBias } from '../../../shared/rcf/conventions.js';
 import { formatCellSize } from '../../../shared/grid/cells.js';
-import type { RunSettings } from '../../../shared/run/index.js';
+import { FEATURE_OUTPUT_EXTENSIONS, featureOutputFormat, type RunSettings } from '../../../shared/run/index.js';
 import { describeAoi, type AoiDescription } from '../aoi/index.js';
 import { cellId, featurize, type FeaturizeSettings, type Progress } from '../rcf/featurize.js';
 import { defaultThreads } from '../rcf/backends.js';
 import { CsvOutput } from '../export/csv.js';
 import { GpkgOutput } from '../export/gpkg.js';
 import { OutputError, type FeatureOutput, type OutputOptions } from '../export/output.js';
+import { ParquetOutput, parquetLayout } from '../export/parquet/index.js';
 import { JobError } from './errors.js';
 import { filterBank, planRun } from './plan.js';
 import { sameCrs } from '../crs/index.js';
@@ -63,7 +64,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
   const outs = typeof spec.out === 'string' ? [spec.out] : [...spec.out];
   if (outs.length === 0) throw new JobError('no output given');
   for (const out of outs) {
-    if (!/\.(csv|gpkg)$/i.test(out)) throw new JobError(`${out}: the output must end in .csv or .gpkg`);
+    if (!featureOutputFormat(out)) throw new JobError(`${out}: the output must end in ${FEATURE_OUTPUT_EXTENSIONS}`);
   }
   const startedAt = new Date().toISOString();
   const plan = await planRun(spec, hooks.signal);
@@ -118,13 +119,11 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     const outputs: FeatureOutput[] = [];
     try {
       for (const out of outs) {
-        if (/\.gpkg$/i.test(out)) {
-          const gpkg = await GpkgOutput.open(
-            out,
-            { features: 2 * bank.filters, sources: rasters.map((r, i) => ({ name: names[i], crs: r.info.crs })) },
-            runKey,
-            options,
-          );
+        const sources = rasters.map((r, i) => ({ name: names[i], crs: r.info.crs }));
+        if (featureOutputFormat(out) === 'parquet') {
+          outputs.push(await ParquetOutput.open(out, parquetLayout(out, 2 * bank.filters, sources), runKey, options));
+        } else if (featureOutputFormat(out) === 'gpkg') {
+          const gpkg = await GpkgOutput.open(out, { features: 2 * bank.filters, sources }, runKey, options);
           gpkg.setWeights([bank.filters, bank.channels, bank.kernel, bank.kernel], bank.weights);
           outputs.push(gpkg);
         } else {
