@@ -7,6 +7,7 @@ import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, rm
 import { join } from 'node:path';
 import { rcf, rcfChild, tempDir } from '../helpers/cli.js';
 import { makeTiles, RUN_OPTIONS } from '../engine/scale/tiles.js';
+import { duckdb, sqlString } from '../helpers/duckdb.js';
 
 /** Every row of the `cells` layer (geometry blob included) and the filters, as Python's sqlite3 reads them. */
 function gpkgRows(path: string): string {
@@ -41,6 +42,7 @@ describe('rcf plan, shards and merge', () => {
     const single = rcf(['featurize', ...tiles, ...RUN_OPTIONS, '--out', join(dir, 'single.csv')]);
     expect(single.code, single.stderr).toBe(0);
     expect(rcf(['featurize', ...tiles, ...RUN_OPTIONS, '--out', join(dir, 'single.gpkg')]).code).toBe(0);
+    expect(rcf(['featurize', ...tiles, ...RUN_OPTIONS, '--out', join(dir, 'single.parquet')]).code).toBe(0);
   });
 
   it('writes a manifest of one item per raster, in the inputs order, with stable ids and the bank written once', () => {
@@ -59,7 +61,7 @@ describe('rcf plan, shards and merge', () => {
     expect(ids(again)).toEqual(ids(manifest));
   });
 
-  it('merges three shards to exactly the single run, and a retried shard is harmless', () => {
+  it('merges three shards to exactly the single run, and a retried shard is harmless', async () => {
     for (const i of ['0', '1', '2']) {
       const r = rcf(['featurize', '--manifest', manifest, '--shard-index', i, '--shard-count', '3']);
       expect(r.code, r.stderr).toBe(0);
@@ -80,6 +82,16 @@ describe('rcf plan, shards and merge', () => {
 
     expect(rcf(['merge', manifest, '--out', join(dir, 'merged.gpkg')]).code).toBe(0);
     expect(gpkgRows(join(dir, 'merged.gpkg'))).toBe(gpkgRows(join(dir, 'single.gpkg')));
+
+    // GeoParquet, read by DuckDB: every row of the merge (geometry WKB included) is the single run's.
+    expect(rcf(['merge', manifest, '--out', join(dir, 'merged.parquet')]).code).toBe(0);
+    const rows = (name: string) =>
+      duckdb(`SELECT * FROM read_parquet(${sqlString(join(dir, name))})`, { geoparquet: false }).then((r) =>
+        JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? Array.from(v) : v)),
+      );
+    const singleRows = await rows('single.parquet');
+    expect(singleRows.length).toBeGreaterThan(1000);
+    expect(await rows('merged.parquet')).toBe(singleRows);
   });
 
   it('--dedupe keeps a cell only in the lowest-id item whose raster holds its centre', () => {

@@ -20,6 +20,7 @@ import { cellId, type CellResult } from '../rcf/featurize.js';
 import { loadWeights } from '../rcf/weights.js';
 import { CsvOutput } from '../export/csv.js';
 import { GpkgOutput } from '../export/gpkg.js';
+import { ParquetOutput, parquetLayout } from '../export/parquet/index.js';
 import { csvFileRecords, readCsvProvenance, FIXED_COLUMNS } from '../export/read-csv.js';
 import { pathExists, type FeatureOutput, type OutputOptions } from '../export/output.js';
 import { entryExists } from '../export/output.js';
@@ -44,6 +45,8 @@ export const MERGE_WRITERS: Record<string, MergeWriter> = {
     gpkg.setWeights(layout.weights.shape, layout.weights.data);
     return gpkg;
   },
+  '.parquet': (path, layout, runKey, options) =>
+    ParquetOutput.open(path, parquetLayout(path, layout.features, layout.sources), runKey, options),
 };
 
 export class MergeError extends UserError {
