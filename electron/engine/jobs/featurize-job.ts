@@ -216,8 +216,9 @@ function noticeRasters(plan: RunPlan, spec: FeaturizeJobSpec, notice: (message: 
     const narrow = spec.edge === 'keep' ? narrowCells(plan.grids[i], plan.shape.kernel, plan.aoi === null) : 0;
     if (narrow > 0) {
       const k = plan.shape.kernel;
+      const hold = narrow === 1 ? 'holds' : 'hold';
       notice(
-        `${name}: ${counted(narrow, 'edge cell')} narrower than the ${k}×${k} kernel ${narrow === 1 ? 'holds' : 'hold'} no window: empty features, valid_fraction 0`,
+        `${name}: ${counted(narrow, 'edge cell')} narrower than the ${k}×${k} kernel ${hold} no window: empty features, valid_fraction 0`,
       );
     }
   });

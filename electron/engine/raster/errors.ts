@@ -66,7 +66,7 @@ const OTHER_FORMATS: { name: string; signature: (head: Buffer) => boolean }[] = 
   { name: 'GIF', signature: (h) => /^GIF8[79]a/.test(h.toString('latin1')) },
   { name: 'HDF5 (or NetCDF-4)', signature: (h) => h.subarray(0, 8).equals(Buffer.from('894844460d0a1a0a', 'hex')) },
   { name: 'HDF4', signature: (h) => h.subarray(0, 4).equals(Buffer.from('0e031301', 'hex')) },
-  { name: 'NetCDF', signature: (h) => /^CDF[\x01\x02\x05]/.test(h.toString('latin1')) },
+  { name: 'NetCDF', signature: (h) => h.toString('latin1', 0, 3) === 'CDF' && [1, 2, 5].includes(h[3]) },
   { name: 'GRIB', signature: (h) => h.toString('latin1', 0, 4) === 'GRIB' },
   { name: 'Erdas Imagine (.img)', signature: (h) => h.toString('latin1', 0, 15) === 'EHFA_HEADER_TAG' },
   { name: 'ZIP archive', signature: (h) => h.subarray(0, 4).equals(Buffer.from('504b0304', 'hex')) },
