@@ -43,7 +43,7 @@ export interface FeatureOutput {
   finish(provenance: object): Promise<void>;
   /** Keeps what is written, unfinished, for `--resume`, and releases the file. */
   close(): Promise<void>;
-  /** Ends a failed run: as `close`, but an output that holds no row is removed (with nothing to resume it would only block the next run). */
+  /** Ends a failed run: as `close`, but an output that holds no row is removed (with nothing to resume, it only blocks the next run). */
   abandon(): Promise<void>;
 }
 
