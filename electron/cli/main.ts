@@ -1,6 +1,7 @@
 /** The `rcf` commands. Every engine error reaches the user as one line. */
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileProblem, oneLine, UserError } from '../../shared/errors/index.js';
+import { counted, fileProblem, oneLine, UserError } from '../../shared/errors/index.js';
 import {
   flagOf,
   NUMBER_FLAGS,
@@ -21,7 +22,7 @@ import { runFeaturizeJob } from '../engine/jobs/featurize-job.js';
 import { appVersion } from '../engine/app-version.js';
 import { writeFileAtomic } from '../engine/write-file.js';
 import { progressReporter, type ProgressStyle } from './progress.js';
-import { USAGE, UsageError } from './usage.js';
+import { COMMAND_USAGE, commandUsage, USAGE, UsageError } from './usage.js';
 import { fitCommand, predictCommand } from './model-commands.js';
 import { mergeCommand, planCommand, shardCommand } from './scale-commands.js';
 
@@ -60,9 +61,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = joinNegativeValues(argv);
   try {
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(USAGE);
+      process.stdout.write(Object.hasOwn(COMMAND_USAGE, command) ? commandUsage(command) : USAGE);
       return 0;
     }
+    // Every command but featurize writes one output: a second --out would silently win over the first.
+    const outs = rest.filter((a) => a === '--out' || a.startsWith('--out='));
+    if (command !== 'featurize' && outs.length > 1)
+      throw new UsageError(`--out is given ${outs.length} times; rcf ${command} writes one output`);
     switch (command) {
       case 'info':
         return await infoCommand(rest);
@@ -96,25 +101,23 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
+  const { status, message } = errorReport(e);
+  process.stderr.write(`rcf: ${message}\n`);
+  if (status === 1 && !(e instanceof UserError) && process.env.RCF_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return status;
+}
+
+/** An error as the exit status and the one line that says it. */
+function errorReport(e: unknown): { status: number; message: string } {
   if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`rcf: ${oneLine((e as Error).message)}\n`); // parseArgs explains on several lines
-    return 2;
+    return { status: 2, message: oneLine((e as Error).message) }; // parseArgs explains on several lines
   }
-  if (e instanceof UserError) {
-    process.stderr.write(`rcf: ${e.describe(flagOf as (setting: string) => string)}\n`);
-    return 1;
-  }
+  if (e instanceof UserError) return { status: 1, message: e.describe(flagOf as (setting: string) => string) };
   const err = e as NodeJS.ErrnoException;
-  if (err?.code && err.path) {
-    process.stderr.write(`rcf: ${err.path}: ${fileProblem(err.code) ?? err.code}\n`);
-    return 1;
-  }
+  if (err?.code && err.path) return { status: 1, message: `${err.path}: ${fileProblem(err.code) ?? err.code}` };
   // Anything else is a bug or an unforeseen condition: still one line, details on request.
-  process.stderr.write(
-    `rcf: ${err instanceof Error ? err.message : String(e)}${process.env.RCF_DEBUG ? '' : ' (set RCF_DEBUG=1 for details)'}\n`,
-  );
-  if (process.env.RCF_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  return 1;
+  const hint = process.env.RCF_DEBUG ? '' : ' (set RCF_DEBUG=1 for details)';
+  return { status: 1, message: `${err instanceof Error ? err.message : String(e)}${hint}` };
 }
 
 async function infoCommand(args: string[]): Promise<number> {
@@ -175,9 +178,41 @@ async function weightsCommand(args: string[]): Promise<number> {
 }
 
 async function featurizeCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, OUTPUT_FLAGS);
+  // --progress json ends with a `done` or `error` event, so the style is known before anything can fail.
+  const style = progressStyleOf(args);
+  if (style !== 'json') return featurizeRun(args, style);
+  try {
+    return await featurizeRun(args, style);
+  } catch (e) {
+    const { status, message } = errorReport(e);
+    process.stderr.write(JSON.stringify({ event: 'error', message, exit_status: status }) + '\n');
+    return status;
+  }
+}
+
+/** The --progress style (default: a bar on a terminal); refused in words when it is none of them. */
+function progressStyleOf(args: string[]): ProgressStyle {
+  let given: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--progress') given = args[i + 1];
+    else if (args[i].startsWith('--progress=')) given = args[i].slice('--progress='.length);
+  }
+  return oneOf(given ?? (process.stderr.isTTY ? 'bar' : 'none'), ['bar', 'json', 'none'] as const, '--progress');
+}
+
+async function featurizeRun(args: string[], progressStyle: ProgressStyle): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    ...OUTPUT_FLAGS,
+    out: { type: 'string', multiple: true },
+    quiet: { type: 'boolean' },
+  });
   if (positionals.length === 0) throw new UsageError('rcf featurize needs at least one raster');
-  const out = required(values.out, '--out OUT.csv');
+  const outs = (values.out ?? []) as unknown as string[]; // multiple: every --out, written in one pass
+  if (outs.length === 0 || outs.includes('')) throw new UsageError('missing --out OUT.csv');
+  const twice = outs.find((o, i) => outs.findIndex((p) => resolve(p) === resolve(o)) !== i);
+  if (twice !== undefined) throw new UsageError(`--out ${twice} is given twice`);
+  const out = outs[0];
+  const quiet = values.quiet ?? false;
   if (values.resume && values.overwrite)
     throw new UsageError(`${flagOf('resume')} and ${flagOf('overwrite')} contradict each other; pick one`);
   if (values['aoi-layer'] !== undefined && values.aoi === undefined)
@@ -185,11 +220,6 @@ async function featurizeCommand(args: string[]): Promise<number> {
   if (values.aoi === '') throw new UsageError(`${flagOf('aoi')} needs a file`);
   const area = values.aoi === undefined ? null : ({ kind: 'file', path: values.aoi, layer: values['aoi-layer'] } as const);
   const settings = asUsage(() => settingsFromFlags(positionals, area, values));
-  const progressStyle = oneOf(
-    values.progress ?? (process.stderr.isTTY ? 'bar' : 'none'),
-    ['bar', 'json', 'none'] as const,
-    '--progress',
-  ) as ProgressStyle;
 
   // Cancel: the first SIGINT/SIGTERM stops after the current batch and keeps what is done.
   const controller = new AbortController();
@@ -203,24 +233,35 @@ async function featurizeCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = progressReporter(progressStyle);
+  // The last line: plain words, or with --progress json a `done` or `error` event.
+  const finalLine = (message: string, event: object) => {
+    if (progressStyle === 'json') process.stderr.write(JSON.stringify({ ...event, message }) + '\n');
+    else if (!quiet || 'exit_status' in event) process.stderr.write(`rcf: ${message}\n`);
+  };
   try {
     const result = await runFeaturizeJob(
-      { ...settings, out, resume: values.resume ?? false, overwrite: values.overwrite ?? false },
-      { signal: controller.signal, onProgress: progress.update, notice: (m) => progress.notice(m) },
+      { ...settings, out: outs.length === 1 ? out : outs, resume: values.resume ?? false, overwrite: values.overwrite ?? false },
+      { signal: controller.signal, onProgress: progress.update, notice: (m) => (quiet ? undefined : progress.notice(m)) },
     );
     progress.done();
-    if (result.alreadyFinished) process.stderr.write(`rcf: ${out} is already complete for these settings; nothing to do\n`);
-    else {
-      const sidecar = /\.csv$/i.test(out) ? ` and ${out}.json` : '';
+    const done = { event: 'done', outputs: outs, cells_computed: result.cellsComputed, cells_kept: result.cellsSkipped };
+    if (result.alreadyFinished) {
+      const those = outs.length === 1 ? `${out} is` : `${outs.join(', ')} are`;
+      finalLine(`${those} already complete for these settings; nothing to do`, { ...done, already_complete: true });
+    } else {
       const kept = result.cellsSkipped ? `, ${result.cellsSkipped} kept from the earlier run` : '';
-      process.stderr.write(`rcf: wrote ${out} (${result.cellsComputed} cells computed${kept})${sidecar}\n`);
+      const sidecars = outs.filter((o) => /\.csv$/i.test(o)).map((o) => `${o}.json`);
+      const and = sidecars.length ? ` and ${sidecars.join(', ')}` : '';
+      finalLine(`wrote ${outs.join(', ')} (${counted(result.cellsComputed, 'cell')} computed${kept})${and}`, done);
     }
     return 0;
   } catch (e) {
     progress.done();
     if (signalName && controller.signal.aborted) {
-      process.stderr.write(`rcf: cancelled; finished cells are kept in ${out}.partial (continue with --resume)\n`);
-      return signalName === 'SIGINT' ? 130 : 143;
+      const status = signalName === 'SIGINT' ? 130 : 143;
+      const partials = outs.map((o) => `${o}.partial`).join(', ');
+      finalLine(`cancelled; finished cells are kept in ${partials} (continue with --resume)`, { event: 'error', exit_status: status });
+      return status;
     }
     throw e;
   } finally {

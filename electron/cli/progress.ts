@@ -9,17 +9,25 @@ export interface ProgressReporter {
   done: () => void;
 }
 
-export function progressReporter(style: ProgressStyle): ProgressReporter {
+/** Where progress goes: stderr by default; `columns` is the terminal's width (80 when unknown). */
+export interface ProgressSink {
+  write: (text: string) => void;
+  columns: () => number | undefined;
+}
+
+const STDERR: ProgressSink = { write: (text) => process.stderr.write(text), columns: () => process.stderr.columns };
+
+export function progressReporter(style: ProgressStyle, sink: ProgressSink = STDERR): ProgressReporter {
   let barShown = false;
   let lastDraw = 0;
   const clearBar = () => {
-    if (barShown) process.stderr.write('\r\x1b[2K');
+    if (barShown) sink.write('\r\x1b[2K');
     barShown = false;
   };
   return {
     update(p) {
       if (style === 'json') {
-        process.stderr.write(
+        sink.write(
           JSON.stringify({
             event: 'progress',
             cells_done: p.cellsDone,
@@ -34,27 +42,41 @@ export function progressReporter(style: ProgressStyle): ProgressReporter {
         const now = Date.now();
         if (now - lastDraw < 100 && p.cellsDone < p.cellsTotal) return;
         lastDraw = now;
-        const width = 30;
-        const share = p.cellsTotal === 0 ? 1 : p.cellsDone / p.cellsTotal;
-        const filled = Math.round(share * width);
-        const eta = p.etaSeconds === null ? '' : ` ETA ${formatDuration(p.etaSeconds)}`;
-        process.stderr.write(
-          `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
-            `${p.cellsDone}/${p.cellsTotal} cells ${p.cellsPerSecond.toFixed(1)}/s${eta}`,
-        );
+        sink.write(`\r\x1b[2K${barLine(p, sink.columns() ?? 80)}`);
         barShown = true;
       }
     },
     notice(message) {
       clearBar();
-      if (style === 'json') process.stderr.write(JSON.stringify({ event: 'notice', message }) + '\n');
-      else process.stderr.write(`rcf: ${message}\n`);
+      if (style === 'json') sink.write(JSON.stringify({ event: 'notice', message }) + '\n');
+      else sink.write(`rcf: ${message}\n`);
     },
     done() {
-      if (barShown) process.stderr.write('\n');
+      if (barShown) sink.write('\n');
       barShown = false;
     },
   };
+}
+
+/**
+ * The bar's line, within `columns - 1` characters so it never wraps (a line that fills the last column wraps on
+ * some terminals): the bar shrinks to 10 characters, then the rate, the ETA and the bar are left out, in that order.
+ */
+export function barLine(p: Progress, columns: number): string {
+  const room = Math.max(columns - 1, 1);
+  const share = p.cellsTotal === 0 ? 1 : p.cellsDone / p.cellsTotal;
+  const counts = `${p.cellsDone}/${p.cellsTotal} cells`;
+  const rate = ` ${p.cellsPerSecond.toFixed(1)}/s`;
+  const eta = p.etaSeconds === null ? '' : ` ETA ${formatDuration(p.etaSeconds)}`;
+  const bar = (width: number) => {
+    const filled = Math.round(share * width);
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
+  };
+  for (const tail of [`${counts}${rate}${eta}`, `${counts}${eta}`, counts]) {
+    const width = Math.min(30, room - tail.length - 3);
+    if (width >= 10) return bar(width) + tail;
+  }
+  return counts.slice(0, room);
 }
 
 function round(x: number, digits: number): number {

@@ -13,7 +13,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
     `rcf: needs Node.js 22.12 or newer, this is ${process.versions.node}; ` +
-      "run it as `npx rcf` in the project, which uses the project's own Node\n",
+      "run it as `npm run rcf -- COMMAND ...` in the project, which uses the project's own Node\n",
   );
   process.exit(1);
 }

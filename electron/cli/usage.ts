@@ -8,21 +8,20 @@ export class UsageError extends UserError {
   override name = 'UsageError';
 }
 
-export const USAGE = `rcf — Random Convolutional Features (MOSAIKS) for GeoTIFFs
-
-Usage:
-  rcf info RASTER...
+/** Each command's usage, as `rcf COMMAND --help` prints it and `rcf --help` lists them. */
+export const COMMAND_USAGE: Record<string, string> = {
+  info: `  rcf info RASTER...
       JSON on stdout: size, bands, dtype, transform (GDAL order), crs, nodata, center_lonlat.
-
-  rcf weights --mode gaussian|empirical --channels C --features K --kernel k
+`,
+  weights: `  rcf weights --mode gaussian|empirical --channels C --features K --kernel k
               [--seed S] [--train RASTER]... [--patches N] [--bands 1,2,3]
               [--scale S] [--offset O] [--raster-scale] --out W.npy
       Writes float32 filters [K/2, C, k, k] as .npy (and W.npy.json with how they were made).
       Empirical filters sample k×k patches from the --train rasters (repeat the flag).
-
-  rcf featurize RASTER... --out OUT.csv|OUT.gpkg|OUT.parquet [run options]
+`,
+  featurize: `  rcf featurize RASTER... --out OUT.csv|OUT.gpkg|OUT.parquet [run options]
               [--aoi AREA.geojson|AREA.gpkg [--aoi-layer NAME]]
-              [--resume | --overwrite] [--progress bar|json|none]
+              [--resume | --overwrite] [--progress bar|json|none] [--quiet]
       One row per cell: cell_id,source,row,col,x,y,lon,lat,valid_fraction,f0..f{K-1},
       plus OUT.csv.json with the provenance. A GeoPackage holds the cell polygons (layer
       'cells'; above 1990 features they are one float32 BLOB column 'features'), the
@@ -33,33 +32,52 @@ Usage:
       nearest whole number of pixels. --aoi keeps only the cells overlapping the area
       (reprojected from its own CRS); --edge keep also featurizes partial edge cells.
       --resume continues an unfinished OUT made with the same settings; --overwrite replaces OUT.
-
-  rcf plan RASTER...|FOLDER|ITEMS.json [run options] [--aoi AREA] [--stac-asset KEY]
+      --out may be repeated: every output is written in one pass. --quiet prints only errors (no
+      notices, no summary line); --progress json ends with a 'done' or 'error' event.
+  rcf featurize --manifest M.jsonl [--shard-index I] --shard-count N [--progress bar|json|none]
+      Featurizes the items of a plan whose index is I mod N into DIR/part-<id>.csv, each marked done
+      when complete; I defaults to SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+`,
+  plan: `  rcf plan RASTER...|FOLDER|ITEMS.json [run options] [--aoi AREA] [--stac-asset KEY]
               --out-dir DIR --manifest M.jsonl [--overwrite]
       A manifest (JSON Lines) of work items, one per raster, and the filters written once in DIR.
-  rcf featurize --manifest M.jsonl [--shard-index I] --shard-count N [--progress bar|json|none]
-      Featurizes the items whose index is I mod N into DIR/part-<id>.csv, each marked done when complete;
-      I defaults to SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
-  rcf merge M.jsonl --out OUT.csv|OUT.gpkg [--dedupe] [--overwrite]
+`,
+  merge: `  rcf merge M.jsonl --out OUT.csv|OUT.gpkg|OUT.parquet [--dedupe] [--overwrite]
       One output from every done part, identical to a single rcf featurize of the same inputs;
       --dedupe keeps a cell only in the first item (lowest id) whose raster holds its centre.
-
-  rcf fit FEATURES --labels FILE [--target COLUMN] --out MODEL.json [fit options]
+`,
+  fit: `  rcf fit FEATURES --labels FILE [--target COLUMN] --out MODEL.json [fit options]
               [--overwrite] [--progress bar|json|none]
       Joins labels to the cells of FEATURES (an output of rcf featurize): points to the cell
       holding them, polygons as area-weighted (or --weight-raster weighted) means of their
       cells, a label raster (.tif) per cell. Chooses λ by cross-validation, refits on every
       training row and writes the model as JSON (coefficients, λ, folds' scores, provenance).
       Spatial schemes (checkerboard, blocks, groups) are reported beside random k-fold.
-
-  rcf predict FEATURES --model MODEL.json --out PRED.gpkg|PRED.tif|PRED.csv [--overwrite]
+`,
+  predict: `  rcf predict FEATURES --model MODEL.json --out PRED.gpkg|PRED.tif|PRED.csv [--overwrite]
       The model applied to every cell of FEATURES (made with the same filters): a GeoPackage
       layer 'prediction', a GeoTIFF with one pixel per cell, or a CSV. Classifiers write the
       class and a score per class (probabilities for logistic regression).
+`,
+};
 
-Fit options (rcf fit):
+const FIT_OPTIONS_HELP = `Fit options (rcf fit):
 ${optionsHelp(FIT_OPTIONS)}
-Run options (rcf featurize; rcf weights takes the filter and input ones):
-${runOptionsHelp()}
-Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).
 `;
+const RUN_OPTIONS_HELP = `Run options (rcf featurize; rcf weights takes the filter and input ones):
+${runOptionsHelp()}
+`;
+const EXIT_STATUS = 'Exit status: 0 done, 1 error, 2 bad usage, 130/143 cancelled (SIGINT/SIGTERM).\n';
+
+export const USAGE = `rcf — Random Convolutional Features (MOSAIKS) for GeoTIFFs
+
+Usage:
+${Object.values(COMMAND_USAGE).join('\n')}
+${FIT_OPTIONS_HELP}${RUN_OPTIONS_HELP}${EXIT_STATUS}`;
+
+/** `rcf COMMAND --help`: that command's usage and the options it takes. */
+export function commandUsage(command: string): string {
+  const options =
+    command === 'fit' ? FIT_OPTIONS_HELP : command === 'featurize' || command === 'weights' || command === 'plan' ? RUN_OPTIONS_HELP : '';
+  return `Usage:\n${COMMAND_USAGE[command]}${options ? `\n${options}` : ''}${EXIT_STATUS}`;
+}

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { UserError, fileLabel, fileProblem } from '../../shared/errors/index.js';
+import { UserError, fileLabel, fileProblem, isUrl } from '../../shared/errors/index.js';
 import { LIMITS, LimitError } from './limits.js';
 
 /** An input file opened for reading, with the size it had when opened. */
@@ -33,6 +33,7 @@ export async function openInputFile(
   maxBytes: number = LIMITS.inputFileBytes,
   refuse: (problem: string) => Error = (problem) => new UserError(`${fileLabel(path)}: ${problem}`, { path }),
 ): Promise<InputFile> {
+  if (isUrl(path)) throw refuse('is a URL; rcf reads local files only: download it first (e.g. curl -LO URL)');
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));

@@ -81,8 +81,14 @@ export function fileProblem(code: unknown): string | null {
   }
 }
 
-/** The last part of a path, for messages (shared/ cannot use node:path; both separators count). */
+/** A path that is a URL (`https://…`, `s3://…`, `file://…`): named whole in messages, never read as a file. */
+export function isUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
+/** The last part of a path, for messages (shared/ cannot use node:path; both separators count); a URL whole. */
 export function fileLabel(path: string): string {
+  if (isUrl(path)) return path;
   const parts = path.split(/[\\/]/).filter((part) => part !== '');
   return parts.at(-1) ?? (path || '(no path)');
 }
@@ -91,4 +97,9 @@ export function fileLabel(path: string): string {
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
+}
+
+/** A count with its noun: "1 cell", "2 cells" (`plural` for nouns that do not just add an s). */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }

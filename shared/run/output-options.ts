@@ -4,6 +4,8 @@
  * parser and its messages. The app writes its runs to files of its own, so it
  * has no fields for them.
  */
+import { RUN_OPTIONS, type RunOptionKey } from './options.js';
+
 export interface OutputOption {
   flag: string;
   /** How a person names it where there is no flag (the app, the engine's own wording). */
@@ -58,11 +60,15 @@ export const OUTPUT_FLAGS = Object.fromEntries(
 };
 
 /**
- * A message that names output options as `{resume}` or `{overwrite}`, made for
+ * A message that names output options as `{resume}` or `{overwrite}` (and run options as `{cellSize}`), made for
  * people who name them by `nameOf` (the CLI: its flags; by default their labels).
  */
-export function nameOutputOptions(template: string, nameOf: (key: OutputOptionKey) => string = (key) => OUTPUT_OPTIONS[key].label): string {
+export function nameOutputOptions(
+  template: string,
+  nameOf: (key: OutputOptionKey | RunOptionKey) => string = (key) =>
+    Object.hasOwn(OUTPUT_OPTIONS, key) ? OUTPUT_OPTIONS[key as OutputOptionKey].label : RUN_OPTIONS[key as RunOptionKey].label,
+): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.hasOwn(OUTPUT_OPTIONS, key) ? nameOf(key as OutputOptionKey) : whole,
+    Object.hasOwn(OUTPUT_OPTIONS, key) || Object.hasOwn(RUN_OPTIONS, key) ? nameOf(key as OutputOptionKey | RunOptionKey) : whole,
   );
 }

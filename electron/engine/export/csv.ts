@@ -42,6 +42,7 @@ import {
   readSmallText,
   recordedBackend,
   refuseInputs,
+  runDifference,
   runKeyText,
   wayOut,
   writeFileAtomic,
@@ -59,6 +60,12 @@ export function csvHeader(features: number): string {
   return cols.join(',');
 }
 
+/** A feature as float text: a whole number gets `.0`, so a column of zeros is read as floats (pandas, R), not integers. */
+function featureText(value: number): string {
+  const text = formatFloat32(value);
+  return /^-?[0-9]+$/.test(text) ? `${text}.0` : text;
+}
+
 export function csvRow(cell: CellResult): string {
   const parts = [
     csvField(cell.cellId),
@@ -71,7 +78,7 @@ export function csvRow(cell: CellResult): string {
     formatFloat64(cell.lat),
     formatFloat32(cell.validFraction),
   ];
-  for (let i = 0; i < cell.features.length; i++) parts.push(formatFloat32(cell.features[i]));
+  for (let i = 0; i < cell.features.length; i++) parts.push(featureText(cell.features[i]));
   return parts.join(',');
 }
 
@@ -221,6 +228,15 @@ export class CsvOutput implements FeatureOutput {
     }
   }
 
+  async abandon(): Promise<void> {
+    if (!this.handle || this.rows > 0 || this.pending.length > 0) return this.close();
+    await this.handle.close();
+    this.handle = null;
+    const { partial, record } = csvFiles(this.path);
+    await Promise.all([partial, record].map((p) => rm(p, { force: true })));
+    await this.lock?.release();
+  }
+
   /** Writes `text` (holding `rows` rows), then records the checksum of everything written. */
   private async append(text: string, rows: number): Promise<void> {
     const bytes = Buffer.from(text, 'utf8');
@@ -251,7 +267,9 @@ async function resumePartial(
   await ownFile(partial, remedy);
   const record = (await ownFile(recordFile, remedy)) ? await readPartialRecord(recordFile) : null;
   if (!record) throw new OutputError(`${partial} has no record of its run and checksum (${recordFile}); ${remedy}`);
-  if (runKeyText(record.run) !== key) throw new OutputError(`${partial} is an unfinished run with other settings or inputs; ${remedy}`);
+  if (runKeyText(record.run) !== key) {
+    throw new OutputError(`${partial} is an unfinished run with other settings or inputs${runDifference(record.run, key)}; ${remedy}`);
+  }
   const size = (await stat(partial)).size;
   if (size < record.bytes) {
     throw new OutputError(`${partial} is shorter than rcf wrote it (${size} of ${record.bytes} bytes); ${remedy}`);
@@ -292,7 +310,9 @@ async function verifyFinished(path: string, key: string | null, header: string, 
   const s = await stat(path);
   if (!s.isFile()) throw new OutputError(`${path} is not a regular file; ${wayOut('replace')}`);
   const provenance = await readFinishedProvenance(sidecar);
-  if (runKeyText(provenance?.run) !== key) throw new OutputError(`${path} was made with other settings or inputs; ${wayOut('replace')}`);
+  if (runKeyText(provenance?.run) !== key) {
+    throw new OutputError(`${path} was made with other settings or inputs${runDifference(provenance?.run, key)}; ${wayOut('replace')}`);
+  }
   const output = provenance?.output;
   if (output && (s.size !== output.bytes || (await sha256File(path)).digest('hex') !== output.sha256)) {
     throw new OutputError(`${path} does not match the checksum in ${sidecar} (it changed after the run finished); ${remedy}`);

@@ -99,6 +99,7 @@ import {
   pathExists,
   recordedBackend,
   refuseInputs,
+  runDifference,
   runKeyText,
   wayOut,
   type BackendIdentity,
@@ -338,6 +339,13 @@ export class GpkgOutput implements FeatureOutput {
     }
   }
 
+  async abandon(): Promise<void> {
+    if (!this.db || this.rows > 0) return this.close();
+    sqlite(this.partial, () => this.release());
+    await removeDatabase(this.partial);
+    await this.lock?.release();
+  }
+
   private get partial(): string {
     return `${this.path}.partial`;
   }
@@ -438,7 +446,7 @@ function resumePartial(
     const row = db.prepare(`SELECT run FROM ${RUN_TABLE}`).get();
     const record = row ? parseRunRecord(String(row.run)) : null;
     if (record && runKeyText(record.run) !== key) {
-      throw new OutputError(`${partial} is an unfinished run with other settings or inputs; ${remedy}`);
+      throw new OutputError(`${partial} is an unfinished run with other settings or inputs${runDifference(record.run, key)}; ${remedy}`);
     }
     if (!record || record.rows === undefined) throw new OutputError(`${partial} has no record of its rows' checksum; ${remedy}`);
     checkColumns(db, partial, layout, remedy);
@@ -573,7 +581,9 @@ function verifyFinishedRows(
   cells: () => Iterable<string>,
 ): void {
   const remedy = wayOut('write-again');
-  if (runKeyText(provenance.run) !== key) throw new OutputError(`${file} was made with other settings or inputs; ${wayOut('replace')}`);
+  if (runKeyText(provenance.run) !== key) {
+    throw new OutputError(`${file} was made with other settings or inputs${runDifference(provenance.run, key)}; ${wayOut('replace')}`);
+  }
   checkColumns(db, file, layout, remedy);
   const scan = scanCells(db, file, layout, cells);
   const output = provenance.output;

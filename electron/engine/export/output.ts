@@ -43,6 +43,8 @@ export interface FeatureOutput {
   finish(provenance: object): Promise<void>;
   /** Keeps what is written, unfinished, for `--resume`, and releases the file. */
   close(): Promise<void>;
+  /** Ends a failed run: as `close`, but an output that holds no row is removed (with nothing to resume, it only blocks the next run). */
+  abandon(): Promise<void>;
 }
 
 export interface OutputOptions {
@@ -239,7 +241,9 @@ export class OutputLock {
 /** Creates the lock with its content in one step; false when a lock is already there. */
 async function createLock(path: string, text: string): Promise<boolean> {
   const tmp = join(dirname(path), `.rcf-${randomBytes(8).toString('hex')}.lock`);
-  const handle = await open(tmp, 'wx');
+  const handle = await open(tmp, 'wx').catch((err: NodeJS.ErrnoException) => {
+    throw folderError(path.replace(/\.lock$/, ''), err);
+  });
   try {
     await handle.writeFile(text);
     await handle.close();
@@ -266,6 +270,22 @@ async function createLock(path: string, text: string): Promise<boolean> {
   }
 }
 
+/** The refusal of an output whose folder cannot be written in, naming the output as the user gave it (not a temporary file). */
+function folderError(output: string, err: NodeJS.ErrnoException): Error {
+  const folder = dirname(output);
+  if (err.code === 'ENOENT') return new OutputError(`${output}: the folder ${folder} does not exist`, { path: output });
+  if (err.code === 'ENOTDIR') return new OutputError(`${output}: ${folder} is not a folder`, { path: output });
+  if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') {
+    return new OutputError(
+      `${output}: cannot write in the folder ${folder} (${err.code === 'EROFS' ? 'read-only' : 'permission denied'})`,
+      {
+        path: output,
+      },
+    );
+  }
+  return err;
+}
+
 /** Whether the process that wrote a lock still runs (a process of another user counts as running). */
 function running(pid: number, lock: string): boolean {
   if (pid === process.pid) return held.has(resolve(lock));
@@ -286,6 +306,57 @@ export function runKeyText(run: unknown): string | null {
   const rest: Record<string, unknown> = { ...(run as Record<string, unknown>) };
   delete rest.backend;
   return JSON.stringify(rest);
+}
+
+/** The run-key fields (featurize-job's runKey) that are one run option, by that option's key. */
+const RUN_KEY_SETTINGS: Record<string, string> = {
+  bands: 'bands',
+  cell_size: 'cellSize',
+  edge: 'edge',
+  nodata: 'nodata',
+  convention: 'convention',
+  bias: 'bias',
+  features: 'features',
+  kernel: 'kernel',
+};
+
+/**
+ * What first differs between a stored run key and this run's (`key`, as runKeyText gives it), for the refusal
+ * "made with other settings or inputs": ` (its {cellSize} is 128, this run's 256)`; empty when nothing can be said.
+ * Settings are named as `{key}`, which OutputError names as the CLI or the app does.
+ */
+export function runDifference(recorded: unknown, key: string | null): string {
+  const theirs = JSON.parse(runKeyText(recorded) ?? 'null') as Record<string, unknown> | null;
+  const ours = JSON.parse(key ?? 'null') as Record<string, unknown> | null;
+  if (typeof theirs !== 'object' || theirs === null || typeof ours !== 'object' || ours === null) return '';
+  const show = (v: unknown) => (v === null || v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v));
+  const differs = (field: string) => JSON.stringify(theirs[field]) !== JSON.stringify(ours[field]);
+  for (const field of Object.keys(ours)) {
+    if (!differs(field)) continue;
+    if (field === 'inputs') return ` (${inputsDifference(theirs.inputs, ours.inputs)})`;
+    if (field === 'scaling') {
+      const [a, b] = [theirs.scaling, ours.scaling] as Record<string, unknown>[];
+      const which = (['scale', 'offset', 'useRasterScale'] as const).find((k) => a?.[k] !== b?.[k]) ?? 'scale';
+      const option = which === 'useRasterScale' ? 'rasterScale' : which;
+      return ` (its {${option}} is ${show(a?.[which])}, this run's ${show(b?.[which])})`;
+    }
+    if (field === 'aoi')
+      return ` (its {aoi} ${theirs.aoi ? 'was another area' : 'was none'}, this run's ${ours.aoi ? 'is an area' : 'is none'})`;
+    if (field === 'weights_sha256') return ' (its filters are other ones: another {seed}, {mode} or weights file)';
+    const option = RUN_KEY_SETTINGS[field];
+    if (option) return ` (its {${option}} is ${show(theirs[field])}, this run's ${show(ours[field])})`;
+  }
+  return '';
+}
+
+function inputsDifference(theirs: unknown, ours: unknown): string {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as { name?: unknown; sha256?: unknown }[]) : []);
+  const [a, b] = [list(theirs), list(ours)];
+  const names = (l: typeof a) => l.map((i) => String(i.name)).join(', ');
+  if (a.length !== b.length || a.some((x, i) => x.name !== b[i].name))
+    return `its inputs are ${names(a) || 'none'}, this run's ${names(b)}`;
+  const changed = b.find((x, i) => x.sha256 !== a[i].sha256);
+  return changed ? `${String(changed.name)} has changed since` : 'its inputs differ';
 }
 
 /** The backend recorded in a stored run key, if any. */

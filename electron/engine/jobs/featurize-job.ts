@@ -5,6 +5,7 @@
  * provenance it recorded.
  */
 import { basename } from 'node:path';
+import { counted, isCancelled } from '../../../shared/errors/index.js';
 import { defaultBias } from '../../../shared/rcf/conventions.js';
 import { formatCellSize } from '../../../shared/grid/cells.js';
 import { FEATURE_OUTPUT_EXTENSIONS, featureOutputFormat, type RunSettings } from '../../../shared/run/index.js';
@@ -16,7 +17,7 @@ import { GpkgOutput } from '../export/gpkg.js';
 import { OutputError, type FeatureOutput, type OutputOptions } from '../export/output.js';
 import { ParquetOutput, parquetLayout } from '../export/parquet/index.js';
 import { JobError } from './errors.js';
-import { filterBank, planRun } from './plan.js';
+import { filterBank, narrowCells, planRun, type RunPlan } from './plan.js';
 import { sameCrs } from '../crs/index.js';
 import type { Raster } from '../raster/index.js';
 import type { Provenance } from '../../../shared/provenance/index.js';
@@ -68,6 +69,12 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
   }
   const startedAt = new Date().toISOString();
   const plan = await planRun(spec, hooks.signal);
+  for (const { path, sameAs } of plan.duplicates) {
+    hooks.notice?.(
+      path === sameAs ? `${path} is given twice; it is featurized once` : `${path} is the same file as ${sameAs}; it is featurized once`,
+    );
+  }
+  noticeRasters(plan, spec, hooks.notice ?? (() => {}));
   try {
     if (spec.gpkgIfOneCrs !== undefined && sharesOneCrs(plan.rasters)) outs.push(spec.gpkgIfOneCrs);
     const { rasters, grids, cellSize, scaling } = plan;
@@ -89,7 +96,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       threads,
     };
 
-    const names = sourceNames(spec.inputs);
+    const names = sourceNames(plan.inputs);
     const inputs = await provenanceInputs(rasters, names, bands);
     // Everything that determines the output; resume only continues an identical run. The outputs add the backend
     // once the kernel is bound (onKernel below), and check it against a resumed partial's.
@@ -131,7 +138,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
         }
       }
     } catch (e) {
-      await Promise.all(outputs.map((o) => o.close()));
+      await endUnfinished(outputs, e);
       throw e;
     }
     if (outputs.every((o) => o.alreadyFinished)) {
@@ -139,7 +146,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
     }
     const finished = outputs.findIndex((o) => o.alreadyFinished);
     if (finished >= 0) {
-      await Promise.all(outputs.map((o) => o.close()));
+      await Promise.all(outputs.map((o) => o.abandon()));
       throw new OutputError(`${outs[finished]} is already finished but the other outputs are not; use {overwrite} to write them all again`);
     }
     let summary;
@@ -164,7 +171,7 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
       );
       await assertInputsUnchanged(inputs);
     } catch (e) {
-      await Promise.all(outputs.map((o) => o.close()));
+      await endUnfinished(outputs, e);
       throw e;
     }
     const provenance = buildProvenance({
@@ -192,6 +199,33 @@ export async function runFeaturizeJob(spec: FeaturizeJobSpec, hooks: JobHooks = 
   } finally {
     await plan.close();
   }
+}
+
+/** What a run does that a user might not expect, said once before it starts: an alpha band used as the mask, narrow edge cells. */
+function noticeRasters(plan: RunPlan, spec: FeaturizeJobSpec, notice: (message: string) => void): void {
+  plan.rasters.forEach((r, i) => {
+    const name = basename(r.info.path);
+    const alpha = r.info.alpha_band;
+    if (alpha !== undefined && r.info.nodata_sources?.includes('alpha')) {
+      const also = plan.bandIndexes.includes(alpha)
+        ? `, and it is featurized as a channel too (choose the bands without band ${alpha + 1} to leave it out)`
+        : '';
+      notice(`${name}: band ${alpha + 1} is an alpha band: its 0 pixels are nodata${also}`);
+    }
+    const narrow = spec.edge === 'keep' ? narrowCells(plan.grids[i], plan.shape.kernel, plan.aoi === null) : 0;
+    if (narrow > 0) {
+      const k = plan.shape.kernel;
+      const hold = narrow === 1 ? 'holds' : 'hold';
+      notice(
+        `${name}: ${counted(narrow, 'edge cell')} narrower than the ${k}×${k} kernel ${hold} no window: empty features, valid_fraction 0`,
+      );
+    }
+  });
+}
+
+/** Closes the outputs of a run that stopped: a cancelled one keeps its partials for --resume, a failed one drops those without a row. */
+function endUnfinished(outputs: FeatureOutput[], error: unknown): Promise<unknown> {
+  return Promise.all(outputs.map((o) => (isCancelled(error) ? o.close() : o.abandon())));
 }
 
 /** Every file a run reads (rasters and their overview sidecars, the area, the weights, the training rasters): outputs must not be one. */

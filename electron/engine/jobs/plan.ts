@@ -5,8 +5,9 @@
  * construction. Its budgets (cells, pixels, peak memory: LIMITS) are checked
  * here, from the rasters' headers, before any pixel is read.
  */
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { throwIfCancelled } from '../../../shared/errors/index.js';
+import { counted, throwIfCancelled } from '../../../shared/errors/index.js';
 import {
   cellAt,
   cellPixels,
@@ -53,6 +54,10 @@ export interface GridPlan {
 export const BASELINE_BYTES = 120 * 1024 * 1024;
 
 export interface RunPlan {
+  /** The input paths featurized, in order: the settings' inputs less any that name a file given before (duplicates). */
+  inputs: string[];
+  /** Inputs left out because they are the same file as an earlier one (the same path, a link to it, or a hard link). */
+  duplicates: { path: string; sameAs: string }[];
   rasters: Raster[];
   /** 0-based indexes of the chosen bands (people count bands from 1; the kernels from 0). */
   bandIndexes: number[];
@@ -77,8 +82,9 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
   const cellSize = parseCellSize(settings.cellSize);
   const rasters: Raster[] = [];
   const close = () => Promise.all(rasters.map((r) => r.close().catch(() => {}))).then(() => {});
+  const { inputs, duplicates } = await distinctInputs(settings.inputs);
   try {
-    for (const path of settings.inputs) {
+    for (const path of inputs) {
       throwIfCancelled(signal);
       rasters.push(await openRaster(path));
     }
@@ -108,11 +114,34 @@ export async function planRun(settings: RunSettings, signal?: AbortSignal): Prom
     throwIfCancelled(signal);
     const grids = planGrids(rasters, cellSize, settings.edge, aoi, shape.kernel);
     const memoryBytes = planMemory(rasters, grids, shape, settings.threads ?? defaultThreads(), aoi !== null);
-    return { rasters, bandIndexes: bands, scaling, shape, bank, aoi, cellSize, grids, memoryBytes, close };
+    return { inputs, duplicates, rasters, bandIndexes: bands, scaling, shape, bank, aoi, cellSize, grids, memoryBytes, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * The inputs with each file once: a path that names the same file as an earlier one (the same path, a symlink to it
+ * or a hard link: the same device and inode) is left out, so no cell is featurized, and no cell id written, twice.
+ * A path that cannot be looked at is kept: opening it says what is wrong.
+ */
+export async function distinctInputs(paths: string[]): Promise<Pick<RunPlan, 'inputs' | 'duplicates'>> {
+  const seen = new Map<string, string>();
+  const inputs: string[] = [];
+  const duplicates: RunPlan['duplicates'] = [];
+  for (const path of paths) {
+    const id = await stat(path).then(
+      (s) => `${s.dev}:${s.ino}`,
+      () => `path:${path}`,
+    );
+    const first = seen.get(id);
+    if (first === undefined) {
+      seen.set(id, path);
+      inputs.push(path);
+    } else duplicates.push({ path, sameAs: first });
+  }
+  return { inputs, duplicates };
 }
 
 /** The plan's filter bank: the cheap one it holds, or empirical filters sampled now from the training rasters (or the inputs). */
@@ -125,7 +154,9 @@ export async function filterBank(plan: RunPlan, settings: RunSettings): Promise<
     for (const r of train) {
       const bad = plan.bandIndexes.find((b) => b >= r.info.bands);
       if (bad !== undefined)
-        throw new JobError(`${basename(r.info.path)}: training raster has ${r.info.bands} bands, so band ${bad + 1} cannot be used`);
+        throw new JobError(
+          `${basename(r.info.path)}: training raster has ${counted(r.info.bands, 'band')}, so band ${bad + 1} cannot be used`,
+        );
     }
     const { features, kernel, seed, patches: pool } = settings;
     return await makeEmpiricalBank(train, { features, kernel, seed, pool, bands: plan.bandIndexes, scaling: plan.scaling });
@@ -151,7 +182,7 @@ export function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolic
     const size = resolved.cellSize;
     if (size.kind === 'pixels' && Math.min(size.size, size.sizeY ?? size.size) < kernel) {
       throw new JobError(
-        `${basename(r.info.path)}: cells of ${formatCellSize(size)} pixels are smaller than the ${kernel}×${kernel} kernel`,
+        `${basename(r.info.path)}: cells of ${pixelsText(formatCellSize(size))} are smaller than the ${kernel}×${kernel} kernel`,
         { path: r.info.path },
       );
     }
@@ -168,12 +199,36 @@ export function planGrids(rasters: Raster[], cellSize: CellSize, edge: EdgePolic
     const why =
       size.kind === 'whole'
         ? `the raster (${r.width} × ${r.height} pixels) is smaller than the ${kernel}×${kernel} kernel`
-        : `no cell of ${formatCellSize(size)} pixels ${aoi ? 'in the area ' : ''}holds a ${kernel}×${kernel} window ` +
+        : `no cell of ${pixelsText(formatCellSize(size))} ${aoi ? 'in the area ' : ''}holds a ${kernel}×${kernel} window ` +
           `(the raster is ${r.width} × ${r.height} pixels)`;
     throw new JobError(`${basename(r.path)}: no cells: ${why}${more}`, { path: r.path });
   }
   checkRunSize(rasters, grids, aoi !== null);
   return grids;
+}
+
+/**
+ * How many of a grid's cells to featurize are narrower or lower than the k×k kernel (partial edge cells kept by
+ * `edge: keep`): they hold no window, so their features are empty. A whole grid's are counted from its shape.
+ */
+export function narrowCells(g: GridPlan, k: number, wholeGrid: boolean): number {
+  const narrow = (c: Cell) => c.width < k || c.height < k;
+  const { rows, cols } = g.shape;
+  if (!wholeGrid) {
+    let n = 0;
+    for (const c of g.cells) if (narrow(c)) n++;
+    return n;
+  }
+  if (rows === 0 || cols === 0) return 0;
+  const lastCol = cellAt(g.shape, 0, cols - 1).width < k;
+  const lastRow = cellAt(g.shape, rows - 1, 0).height < k;
+  if (cellAt(g.shape, 0, 0).width < k || cellAt(g.shape, 0, 0).height < k) return rows * cols;
+  return (lastCol ? rows : 0) + (lastRow ? cols : 0) - (lastCol && lastRow ? 1 : 0);
+}
+
+/** A cell size in pixels in words: "1 pixel", "256 pixels", "256x128 pixels". */
+function pixelsText(size: string): string {
+  return size === '1' ? '1 pixel' : `${size} pixels`;
 }
 
 /** True when some cell to featurize is at least k×k pixels. A whole grid's first cell is its largest. */

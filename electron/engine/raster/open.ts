@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { pixelToMap, type GeoTransform } from '../../../shared/geo/affine.js';
 import { crsFromGeoKeys, geoKeyDirectoryProblem, geoKeysProblem, makeLonLatTransformer, type CrsInfo } from '../crs/index.js';
-import { RasterError, toRasterError } from './errors.js';
+import { otherFormat, otherFormatError, RasterError, toRasterError } from './errors.js';
 import {
   bandMetadata,
   compressionName,
@@ -477,6 +477,8 @@ export async function openRaster(path: string): Promise<Raster> {
   try {
     // A regular file within the size budget, read through checked reads only (source.ts).
     source = await openRasterFile(path);
+    const format = otherFormat(Buffer.from(await source.read(0, Math.min(64, source.fileSize))));
+    if (format) throw otherFormatError(path, format);
     // Our own walk of the header, IFDs and block layout first: geotiff.js trusts
     // the file and can hang, exhaust memory or read zeros past its end.
     const structure = await checkTiffStructure(path, source);
