@@ -64,7 +64,7 @@ describe('rcf featurize: nothing silent, nothing stuck', () => {
     bytes.fill(0xff, offset, offset + size);
     const bad = join(dir, 'bad.tif');
     writeFileSync(bad, bytes);
-    for (const out of ['bad.csv', 'bad.gpkg']) {
+    for (const out of ['bad.csv', 'bad.gpkg', 'bad.parquet']) {
       for (let attempt = 0; attempt < 2; attempt++) {
         const r = rcf(['featurize', bad, '--cell-size', '5', ...SMALL, '--out', join(dir, out)]);
         expect(r.code).toBe(1);

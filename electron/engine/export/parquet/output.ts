@@ -199,6 +199,17 @@ export class ParquetOutput implements FeatureOutput {
     }
   }
 
+  /** A failed run: kept for --resume when it logged a row, otherwise removed, so no stale partial blocks the next run. */
+  async abandon(): Promise<void> {
+    const s = this.state;
+    if (!s || s.rows > 0 || this.pending.length > 0) return this.close();
+    await s.handle.close();
+    this.state = null;
+    const { partial, record } = parquetFiles(this.path);
+    await Promise.all([partial, record].map((p) => rm(p, { force: true })));
+    await s.lock.release();
+  }
+
   private async append(bytes: Buffer, rows: number): Promise<void> {
     const s = this.state!;
     await s.handle.writeFile(bytes);
