@@ -3,6 +3,7 @@ import { UserError } from '../../shared/errors/index.js';
 import { optionsHelp as runOptionsHelp } from '../../shared/run/index.js';
 import { optionsHelp } from '../../shared/options/index.js';
 import { FIT_OPTIONS } from '../../shared/model/index.js';
+import { EXPLORE_OPTIONS } from '../../shared/explore/options.js';
 
 export class UsageError extends UserError {
   override name = 'UsageError';
@@ -45,6 +46,21 @@ Usage:
       layer 'prediction', a GeoTIFF with one pixel per cell, or a CSV. Classifiers write the
       class and a score per class (probabilities for logistic regression).
 
+  rcf similar FEATURES --like CELL_IDS|--like-area AREA [--unlike CELL_IDS|--unlike-area AREA]
+              [--metric cosine|euclidean] [--top N] --out OUT.gpkg|OUT.csv|OUT.tif [--overwrite]
+      Every cell scored against the examples' mean (2·mean(like) − mean(unlike) with counter-examples)
+      on standardised features, exactly: the cosine similarity or Euclidean distance, and the rank.
+
+  rcf cluster FEATURES --k K [--pcs N] [--seed S] [--elbow A..B] --out OUT [--overwrite]
+      Seeded k-means (k-means++ start) on standardised features or their first N principal
+      components: each cell's cluster and distance to its centre; --elbow prints k,inertia for A..B.
+
+  rcf change A B [--metric cosine|euclidean] [--threshold T] --out OUT [--overwrite]
+      Per cell, 1 − cosine or the Euclidean distance between two runs of one grid made with the
+      same filters (two dates), on features standardised over both; --threshold adds 'changed'.
+
+Explore options (rcf similar, cluster, change):
+${optionsHelp(EXPLORE_OPTIONS)}
 Fit options (rcf fit):
 ${optionsHelp(FIT_OPTIONS)}
 Run options (rcf featurize; rcf weights takes the filter and input ones):
