@@ -14,6 +14,7 @@
  */
 import { throwIfCancelled, UserError } from '../../../shared/errors/index.js';
 import type { Metric } from '../../../shared/explore/options.js';
+import { ascendingOrder } from './order.js';
 import { StatsAccumulator, type Standardisation } from './standardise.js';
 import { usableChunks, usableIndexes, type FeatureTable } from './table.js';
 
@@ -83,44 +84,90 @@ export async function similarCells(table: FeatureTable, examples: Examples, metr
     const raw = unlikes > 0 ? (2 * likeSum[j]) / likes - unlikeSum[j] / unlikes : likeSum[j] / likes;
     query[j] = (raw - mean[j]) / scale[j];
   }
-  // Pass 2: the scores.
+  // Pass 2: the scores, each row standardised as it is read.
   const scores = new Float64Array(table.cells.length).fill(NaN);
-  const inverse = scale.map((s) => 1 / s);
+  const inverse = scale.map((v) => 1 / v);
   let queryNorm = 0;
   for (let j = 0; j < K; j++) queryNorm += query[j] * query[j];
   queryNorm = Math.sqrt(queryNorm);
-  const z = new Float64Array(K);
   for await (const { first, chunk } of usableChunks(table, signal)) {
-    const rows = chunk.length / K;
-    for (let r = 0; r < rows; r++) {
-      const at = r * K;
-      for (let j = 0; j < K; j++) z[j] = (chunk[at + j] - mean[j]) * inverse[j];
-      scores[usable[first + r]] = metric === 'cosine' ? cosine(z, query, queryNorm) : euclidean(z, query);
-    }
+    if (metric === 'cosine') cosineScores(chunk, K, mean, inverse, query, queryNorm, scores, usable, first);
+    else euclideanScores(chunk, K, mean, inverse, query, scores, usable, first);
   }
   throwIfCancelled(signal);
+  // Most similar first: the cosine descending, the distance ascending; ties in file order.
   const key = Float64Array.from(usable, (i) => (metric === 'cosine' ? -scores[i] : scores[i]));
-  const ranks = Uint32Array.from(usable.keys());
-  ranks.sort((a, b) => key[a] - key[b] || a - b);
-  const order = ranks.map((u) => usable[u]);
+  const order = ascendingOrder(key).map((u) => usable[u]);
   return { metric, scores, order, standardisation, query };
 }
 
-function cosine(z: Float64Array, q: Float64Array, queryNorm: number): number {
-  let dot = 0;
-  let norm = 0;
-  for (let j = 0; j < z.length; j++) {
-    dot += z[j] * q[j];
-    norm += z[j] * z[j];
+/** The rows of `chunk` (usable rows first…): cos(z, q), z = (x − mean)·inverse, into scores[usable[…]]. */
+function cosineScores(
+  chunk: Float32Array,
+  K: number,
+  mean: Float64Array,
+  inverse: Float64Array,
+  q: Float64Array,
+  queryNorm: number,
+  scores: Float64Array,
+  usable: Uint32Array,
+  first: number,
+): void {
+  const rows = chunk.length / K;
+  for (let r = 0; r < rows; r++) {
+    // Two sums of each kind, over even and odd features: four independent chains of additions.
+    let dot0 = 0;
+    let dot1 = 0;
+    let norm0 = 0;
+    let norm1 = 0;
+    const at = r * K;
+    let j = 0;
+    for (; j + 1 < K; j += 2) {
+      const z0 = (chunk[at + j] - mean[j]) * inverse[j];
+      const z1 = (chunk[at + j + 1] - mean[j + 1]) * inverse[j + 1];
+      dot0 += z0 * q[j];
+      dot1 += z1 * q[j + 1];
+      norm0 += z0 * z0;
+      norm1 += z1 * z1;
+    }
+    if (j < K) {
+      const z = (chunk[at + j] - mean[j]) * inverse[j];
+      dot0 += z * q[j];
+      norm0 += z * z;
+    }
+    const dot = dot0 + dot1;
+    const norm = norm0 + norm1;
+    scores[usable[first + r]] = norm === 0 || queryNorm === 0 ? 0 : dot / (Math.sqrt(norm) * queryNorm);
   }
-  return norm === 0 || queryNorm === 0 ? 0 : dot / (Math.sqrt(norm) * queryNorm);
 }
 
-function euclidean(z: Float64Array, q: Float64Array): number {
-  let sum = 0;
-  for (let j = 0; j < z.length; j++) {
-    const d = z[j] - q[j];
-    sum += d * d;
+/** The rows of `chunk`: ‖z − q‖, z = (x − mean)·inverse, into scores[usable[…]]. */
+function euclideanScores(
+  chunk: Float32Array,
+  K: number,
+  mean: Float64Array,
+  inverse: Float64Array,
+  q: Float64Array,
+  scores: Float64Array,
+  usable: Uint32Array,
+  first: number,
+): void {
+  const rows = chunk.length / K;
+  for (let r = 0; r < rows; r++) {
+    let sum0 = 0;
+    let sum1 = 0;
+    const at = r * K;
+    let j = 0;
+    for (; j + 1 < K; j += 2) {
+      const e0 = (chunk[at + j] - mean[j]) * inverse[j] - q[j];
+      const e1 = (chunk[at + j + 1] - mean[j + 1]) * inverse[j + 1] - q[j + 1];
+      sum0 += e0 * e0;
+      sum1 += e1 * e1;
+    }
+    if (j < K) {
+      const e = (chunk[at + j] - mean[j]) * inverse[j] - q[j];
+      sum0 += e * e;
+    }
+    scores[usable[first + r]] = Math.sqrt(sum0 + sum1);
   }
-  return Math.sqrt(sum);
 }

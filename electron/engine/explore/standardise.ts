@@ -1,8 +1,7 @@
 /**
  * Standardised features, as scikit-learn's `StandardScaler` makes them: per feature, the mean and the population
  * standard deviation (ddof 0) over a run's usable rows, z = (x − mean) / scale, a constant feature keeping scale 1.
- * The statistics are gathered in one streamed pass, chunk by chunk (each chunk's mean and sum of squared deviations in
- * float64, merged as Chan, Golub & LeVeque 1979 do), so a run of millions of cells is never held.
+ * The statistics are gathered in one streamed pass, so a run of millions of cells is never held.
  */
 import { throwIfCancelled } from '../../../shared/errors/index.js';
 import type { FeatureSource } from '../model/index.js';
@@ -15,22 +14,22 @@ export interface Standardisation {
   scale: Float64Array;
 }
 
-/** Streams running statistics: add chunks, then `finish`. */
+/**
+ * Streams running statistics: add chunks, then `finish`. Sums of x − s and (x − s)² in float64, s being the first
+ * row (the "shifted data" algorithm: with s a row of the data, the cancellation of the plain sum of squares is gone).
+ */
 export class StatsAccumulator {
-  private n = 0;
-  private readonly mean: Float64Array;
-  private readonly m2: Float64Array;
-  private readonly chunkMean: Float64Array;
-  private readonly chunkM2: Float64Array;
-
   readonly columns: number;
+  private n = 0;
+  private readonly shift: Float64Array;
+  private readonly sum: Float64Array;
+  private readonly squares: Float64Array;
 
   constructor(columns: number) {
     this.columns = columns;
-    this.mean = new Float64Array(columns);
-    this.m2 = new Float64Array(columns);
-    this.chunkMean = new Float64Array(columns);
-    this.chunkM2 = new Float64Array(columns);
+    this.shift = new Float64Array(columns);
+    this.sum = new Float64Array(columns);
+    this.squares = new Float64Array(columns);
   }
 
   /** Rows of `chunk` (row-major, whole rows of `columns`). */
@@ -38,35 +37,31 @@ export class StatsAccumulator {
     const K = this.columns;
     const m = chunk.length / K;
     if (m === 0) return;
-    const { chunkMean, chunkM2, mean, m2 } = this;
-    chunkMean.fill(0);
-    chunkM2.fill(0);
-    for (let r = 0; r < m; r++) for (let j = 0, at = r * K; j < K; j++) chunkMean[j] += chunk[at + j];
-    for (let j = 0; j < K; j++) chunkMean[j] /= m;
+    const { shift, sum, squares } = this;
+    if (this.n === 0) for (let j = 0; j < K; j++) shift[j] = chunk[j];
     for (let r = 0; r < m; r++) {
       for (let j = 0, at = r * K; j < K; j++) {
-        const d = chunk[at + j] - chunkMean[j];
-        chunkM2[j] += d * d;
+        const d = chunk[at + j] - shift[j];
+        sum[j] += d;
+        squares[j] += d * d;
       }
     }
-    const n = this.n + m;
-    for (let j = 0; j < K; j++) {
-      const delta = chunkMean[j] - mean[j];
-      mean[j] += (delta * m) / n;
-      m2[j] += chunkM2[j] + ((delta * delta * this.n) / n) * m;
-    }
-    this.n = n;
+    this.n += m;
   }
 
   finish(): Standardisation {
     const K = this.columns;
+    const { n } = this;
+    const mean = new Float64Array(K);
     const scale = new Float64Array(K);
     for (let j = 0; j < K; j++) {
-      const sd = this.n > 0 ? Math.sqrt(this.m2[j] / this.n) : 0;
+      const m = n > 0 ? this.sum[j] / n : 0;
+      mean[j] = this.shift[j] + m;
+      const sd = n > 0 ? Math.sqrt(Math.max(0, this.squares[j] / n - m * m)) : 0;
       // Constant up to rounding (scikit-learn's _handle_zeros_in_scale uses 10·eps the same way): scale 1.
-      scale[j] = sd <= 10 * Number.EPSILON * Math.max(1, Math.abs(this.mean[j])) ? 1 : sd;
+      scale[j] = sd <= 10 * Number.EPSILON * Math.max(1, Math.abs(mean[j])) ? 1 : sd;
     }
-    return { rows: this.n, mean: Float64Array.from(this.mean), scale };
+    return { rows: n, mean, scale };
   }
 }
 

@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { similarCells } from '../../../electron/engine/explore/index.js';
+import { ascendingOrder } from '../../../electron/engine/explore/order.js';
+import { SeededRandom } from '../../../shared/rcf/random.js';
 import { tempDir } from '../../helpers/cli.js';
 import { runPython } from '../../helpers/python.js';
 import { blobs, tableOf, writeFloat64 } from './helpers.js';
@@ -75,5 +77,17 @@ describe('similarity search against NumPy brute force', () => {
     const r = await similarCells(tableOf(rows, 2), { like: [0], unlike: [] }, 'cosine');
     expect(Array.from(r.standardisation.scale)).toEqual([Math.sqrt(2 / 3), 1]);
     expect(Array.from(r.scores)).toEqual([1, -1, 0]);
+  });
+});
+
+describe('the ranking', () => {
+  it('is a stable ascending order of any finite keys, as a comparator sort gives', () => {
+    const random = new SeededRandom(5);
+    const keys = Float64Array.from({ length: 20_000 }, (_, i) =>
+      i % 7 === 0 ? Math.round(random.nextNormal() * 3) : i % 11 === 0 ? -0 : random.nextNormal() * 10 ** random.nextInt(12) - 1e5,
+    );
+    const expected = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b] || a - b);
+    expect(Array.from(ascendingOrder(keys))).toEqual(expected);
+    expect(Array.from(ascendingOrder(new Float64Array([2, 2, 2])))).toEqual([0, 1, 2]);
   });
 });
