@@ -8,7 +8,9 @@ const DIGITS = 1 << 16;
 export function ascendingOrder(keys: Float64Array): Uint32Array {
   const n = keys.length;
   // Each key's bits made to sort as unsigned integers: negatives flipped whole, positives with the sign bit set.
-  const bits = new Uint32Array(Float64Array.from(keys, (k) => k + 0).buffer);
+  const copy = new Float64Array(n);
+  for (let i = 0; i < n; i++) copy[i] = keys[i] + 0;
+  const bits = new Uint32Array(copy.buffer);
   for (let i = 0; i < n; i++) {
     const hi = bits[2 * i + 1];
     if (hi & 0x80000000) {
@@ -16,7 +18,8 @@ export function ascendingOrder(keys: Float64Array): Uint32Array {
       bits[2 * i + 1] = ~hi >>> 0;
     } else bits[2 * i + 1] = (hi | 0x80000000) >>> 0;
   }
-  let order = Uint32Array.from({ length: n }, (_, i) => i);
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
   const counts = new Uint32Array(DIGITS);
   for (let pass = 0; pass < 4; pass++) {
@@ -24,13 +27,15 @@ export function ascendingOrder(keys: Float64Array): Uint32Array {
     const shift = (pass & 1) * 16;
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[(bits[2 * i + word] >>> shift) & 0xffff]++;
-    if (counts.some((c) => c === n)) continue; // one digit for all: this pass would change nothing
     let total = 0;
+    let same = false; // one digit for all: this pass would change nothing
     for (let d = 0; d < DIGITS; d++) {
       const c = counts[d];
+      if (c === n) same = true;
       counts[d] = total;
       total += c;
     }
+    if (same) continue;
     for (let p = 0; p < n; p++) {
       const i = order[p];
       next[counts[(bits[2 * i + word] >>> shift) & 0xffff]++] = i;

@@ -96,8 +96,11 @@ export async function similarCells(table: FeatureTable, examples: Examples, metr
   }
   throwIfCancelled(signal);
   // Most similar first: the cosine descending, the distance ascending; ties in file order.
-  const key = Float64Array.from(usable, (i) => (metric === 'cosine' ? -scores[i] : scores[i]));
-  const order = ascendingOrder(key).map((u) => usable[u]);
+  const key = new Float64Array(usable.length);
+  const sign = metric === 'cosine' ? -1 : 1;
+  for (let u = 0; u < usable.length; u++) key[u] = sign * scores[usable[u]];
+  const order = ascendingOrder(key);
+  for (let u = 0; u < order.length; u++) order[u] = usable[order[u]];
   return { metric, scores, order, standardisation, query };
 }
 

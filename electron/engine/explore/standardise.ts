@@ -39,7 +39,21 @@ export class StatsAccumulator {
     if (m === 0) return;
     const { shift, sum, squares } = this;
     if (this.n === 0) for (let j = 0; j < K; j++) shift[j] = chunk[j];
-    for (let r = 0; r < m; r++) {
+    // Four rows at a time: a quarter of the loads and stores of the sums.
+    let r = 0;
+    for (; r + 3 < m; r += 4) {
+      const a = r * K;
+      for (let j = 0; j < K; j++) {
+        const t = shift[j];
+        const d0 = chunk[a + j] - t;
+        const d1 = chunk[a + K + j] - t;
+        const d2 = chunk[a + 2 * K + j] - t;
+        const d3 = chunk[a + 3 * K + j] - t;
+        sum[j] += d0 + d1 + (d2 + d3);
+        squares[j] += d0 * d0 + d1 * d1 + (d2 * d2 + d3 * d3);
+      }
+    }
+    for (; r < m; r++) {
       for (let j = 0, at = r * K; j < K; j++) {
         const d = chunk[at + j] - shift[j];
         sum[j] += d;
