@@ -161,3 +161,6 @@ if (values.s2) {
 
 console.log('\nGeoPackage export, 100,000 cells (bench/gpkg-write-bench.mjs):');
 spawnSync(process.execPath, [join(root, 'bench', 'gpkg-write-bench.mjs')], { stdio: 'inherit' });
+
+console.log('\nSimilarity search, 250,000 cells × K = 512 (bench/explore-bench.mjs):');
+spawnSync(process.execPath, [join(root, 'bench', 'explore-bench.mjs')], { stdio: 'inherit' });

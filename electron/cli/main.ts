@@ -25,6 +25,7 @@ import { progressReporter, type ProgressStyle } from './progress.js';
 import { COMMAND_USAGE, commandUsage, USAGE, UsageError } from './usage.js';
 import { fitCommand, predictCommand } from './model-commands.js';
 import { mergeCommand, planCommand, shardCommand } from './scale-commands.js';
+import { changeCommand, clusterCommand, similarCommand } from './explore-commands.js';
 
 /** The run options `rcf weights` takes (the filters and how pixels are read). */
 const WEIGHTS_OPTIONS = ['mode', 'features', 'kernel', 'seed', 'train', 'patches', 'bands', 'scale', 'offset', 'rasterScale'] as const;
@@ -83,6 +84,12 @@ export async function main(argv: string[]): Promise<number> {
         return await fitCommand(rest);
       case 'predict':
         return await predictCommand(rest);
+      case 'similar':
+        return await similarCommand(rest);
+      case 'cluster':
+        return await clusterCommand(rest);
+      case 'change':
+        return await changeCommand(rest);
       case '--version':
         process.stdout.write(`${appVersion()}\n`);
         return 0;

@@ -31,7 +31,7 @@ function fitFlagOf(key: string): string {
 }
 
 /** Ctrl-C (or SIGTERM) aborts the work; a second one exits at once. */
-async function cancellable<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | number> {
+export async function cancellable<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | number> {
   const controller = new AbortController();
   let signalName: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -3,6 +3,7 @@ import { UserError } from '../../shared/errors/index.js';
 import { optionsHelp as runOptionsHelp } from '../../shared/run/index.js';
 import { optionsHelp } from '../../shared/options/index.js';
 import { FIT_OPTIONS } from '../../shared/model/index.js';
+import { EXPLORE_OPTIONS } from '../../shared/explore/options.js';
 
 export class UsageError extends UserError {
   override name = 'UsageError';
@@ -59,8 +60,24 @@ export const COMMAND_USAGE: Record<string, string> = {
       layer 'prediction', a GeoTIFF with one pixel per cell, or a CSV. Classifiers write the
       class and a score per class (probabilities for logistic regression).
 `,
+  similar: `  rcf similar FEATURES --like CELL_IDS|--like-area AREA [--unlike CELL_IDS|--unlike-area AREA]
+              [--metric cosine|euclidean] [--top N] --out OUT.gpkg|OUT.csv|OUT.tif [--overwrite]
+      Every cell scored against the examples' mean (2·mean(like) − mean(unlike) with counter-examples)
+      on standardised features, exactly: the cosine similarity or Euclidean distance, and the rank.
+`,
+  cluster: `  rcf cluster FEATURES --k K [--pcs N] [--seed S] [--elbow A..B] --out OUT [--overwrite]
+      Seeded k-means (k-means++ start) on standardised features or their first N principal
+      components: each cell's cluster and distance to its centre; --elbow prints k,inertia for A..B.
+`,
+  change: `  rcf change A B [--metric cosine|euclidean] [--threshold T] --out OUT [--overwrite]
+      Per cell, 1 − cosine or the Euclidean distance between two runs of one grid made with the
+      same filters (two dates), on features standardised over both; --threshold adds 'changed'.
+`,
 };
 
+const EXPLORE_OPTIONS_HELP = `Explore options (rcf similar, cluster, change):
+${optionsHelp(EXPLORE_OPTIONS)}
+`;
 const FIT_OPTIONS_HELP = `Fit options (rcf fit):
 ${optionsHelp(FIT_OPTIONS)}
 `;
@@ -73,11 +90,21 @@ export const USAGE = `rcf — Random Convolutional Features (MOSAIKS) for GeoTIF
 
 Usage:
 ${Object.values(COMMAND_USAGE).join('\n')}
-${FIT_OPTIONS_HELP}${RUN_OPTIONS_HELP}${EXIT_STATUS}`;
+${EXPLORE_OPTIONS_HELP}${FIT_OPTIONS_HELP}${RUN_OPTIONS_HELP}${EXIT_STATUS}`;
 
 /** `rcf COMMAND --help`: that command's usage and the options it takes. */
+/** The options each command takes, for its `--help`. */
+const COMMAND_OPTIONS: Record<string, string> = {
+  weights: RUN_OPTIONS_HELP,
+  featurize: RUN_OPTIONS_HELP,
+  plan: RUN_OPTIONS_HELP,
+  fit: FIT_OPTIONS_HELP,
+  similar: EXPLORE_OPTIONS_HELP,
+  cluster: EXPLORE_OPTIONS_HELP,
+  change: EXPLORE_OPTIONS_HELP,
+};
+
 export function commandUsage(command: string): string {
-  const options =
-    command === 'fit' ? FIT_OPTIONS_HELP : command === 'featurize' || command === 'weights' || command === 'plan' ? RUN_OPTIONS_HELP : '';
+  const options = COMMAND_OPTIONS[command];
   return `Usage:\n${COMMAND_USAGE[command]}${options ? `\n${options}` : ''}${EXIT_STATUS}`;
 }

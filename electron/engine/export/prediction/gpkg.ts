@@ -35,6 +35,7 @@ export async function writePredictionGpkg(
   options: PredictionWriteOptions = {},
 ): Promise<PredictionWritten> {
   const t = checkTable(table);
+  const layer = options.layer ?? PREDICTION_LAYER;
   // SQLite's column names ignore case.
   const seen = new Map(FIXED.map((n) => [n, n] as const));
   for (const name of t.names) {
@@ -57,10 +58,17 @@ export async function writePredictionGpkg(
         db.exec(GPKG_TABLES);
         insertSrsRows(db, [srs]);
         const defs = t.names.map((n, c) => `${quoted(n)} ${c === t.classColumn ? 'TEXT' : 'REAL'}`);
-        db.exec(createLayerTable(PREDICTION_LAYER, defs, srs.srsId, 'Model predictions, one row per grid cell'));
+        db.exec(
+          createLayerTable(
+            layer,
+            defs,
+            srs.srsId,
+            layer === PREDICTION_LAYER ? 'Model predictions, one row per grid cell' : `${layer}, one row per grid cell`,
+          ),
+        );
         const columns = ['geom', 'cell_id', 'source', 'row', 'col', ...t.names.map(quoted)];
-        const insert = db.prepare(`INSERT INTO ${PREDICTION_LAYER} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-        const index = db.prepare(`INSERT INTO ${rtreeName(PREDICTION_LAYER)} VALUES (?, ?, ?, ?, ?)`);
+        const insert = db.prepare(`INSERT INTO ${layer} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+        const index = db.prepare(`INSERT INTO ${rtreeName(layer)} VALUES (?, ?, ?, ?, ?)`);
         const e = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
         for (let i = 0; i < t.cells.length; i++) {
           if (i % 4096 === 0) throwIfCancelled(options.signal);
@@ -101,9 +109,9 @@ export async function writePredictionGpkg(
           some ? e.minY : null,
           some ? e.maxX : null,
           some ? e.maxY : null,
-          PREDICTION_LAYER,
+          layer,
         );
-        db.exec(rtreeTriggers(PREDICTION_LAYER));
+        db.exec(rtreeTriggers(layer));
         db.exec('COMMIT');
       } finally {
         db.close();

@@ -34,6 +34,8 @@ export interface PredictionWriteOptions {
   inputs?: readonly string[];
   /** The model's record, written as JSON into a GeoPackage's gpkg_metadata. */
   metadata?: unknown;
+  /** A GeoPackage's layer name (default `prediction`): per-cell values other than a model's (similarity, clusters). */
+  layer?: string;
   signal?: AbortSignal;
 }
 
